@@ -1,0 +1,110 @@
+//! The adapters the activities share, built once from configuration at worker start-up.
+
+use std::collections::HashMap;
+
+use meetflow_config::{Config, MailTransportKind, SmtpSecurity as CfgSecurity, TenantSettings};
+use meetflow_graph::{AppCredentials, ClientSecret, GraphClient, GraphEndpoints};
+use meetflow_mail::{MailTransport, Outbox, SmtpCredentials, SmtpSecurity, SmtpSettings, SmtpTransport};
+use meetflow_store::Store;
+
+/// A configured tenant: what workflows may see, and the credentials only activities use.
+pub(crate) struct Tenant {
+    pub settings: TenantSettings,
+    pub app: Option<AppCredentials>,
+}
+
+pub struct Deps {
+    pub(crate) tenants: HashMap<String, Tenant>,
+    pub(crate) graph: GraphClient,
+    pub(crate) store: Store,
+    pub(crate) mail: MailTransport,
+    pub(crate) mail_from: meetflow_ics::CalAddress,
+    /// Right-hand side of our Message-IDs.
+    pub(crate) message_id_domain: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DepsError {
+    #[error(transparent)]
+    Config(#[from] meetflow_config::ConfigError),
+    #[error("store ({0}): {1}")]
+    Store(String, meetflow_store::StoreError),
+    #[error("graph client: {0}")]
+    Graph(meetflow_graph::GraphError),
+    #[error("mail transport: {0}")]
+    Mail(meetflow_mail::MailError),
+}
+
+impl Deps {
+    /// Resolves secrets, opens the store (running migrations) and builds the transports.
+    /// Fails with the config key at fault.
+    pub async fn from_config(config: &Config) -> Result<Self, DepsError> {
+        let mut tenants = HashMap::new();
+        for (id, t) in &config.tenants {
+            let app = match (&t.microsoft_tenant_id, &t.client_id, &t.client_secret) {
+                (Some(tenant_id), Some(client_id), Some(secret)) => {
+                    let secret = secret.resolve(&format!("tenants.{id}.client_secret"))?;
+                    Some(AppCredentials {
+                        tenant_id: tenant_id.clone(),
+                        client_id: client_id.clone(),
+                        client_secret: ClientSecret::new(secret.expose().to_string()),
+                    })
+                }
+                _ => None,
+            };
+            tenants.insert(id.clone(), Tenant { settings: t.settings(), app });
+        }
+        let graph = GraphClient::new(GraphEndpoints {
+            authority: config.graph.authority_url.clone(),
+            graph: config.graph.graph_url.clone(),
+        })
+        .map_err(DepsError::Graph)?;
+        let store = Store::connect(&config.store.url)
+            .await
+            .map_err(|e| DepsError::Store(redact_url(&config.store.url), e))?;
+        let mail = match config.mail.transport {
+            MailTransportKind::Outbox => MailTransport::Outbox(Outbox::new(config.mail.outbox_dir.clone())),
+            MailTransportKind::Smtp => {
+                let s = &config.mail.smtp;
+                let security = match s.security {
+                    CfgSecurity::Starttls => SmtpSecurity::StartTls,
+                    CfgSecurity::Tls => SmtpSecurity::ImplicitTls,
+                    CfgSecurity::None => SmtpSecurity::None,
+                };
+                let mut settings = SmtpSettings::new(s.host.clone(), s.port, security);
+                settings.timeout = std::time::Duration::from_secs(s.timeout_secs);
+                settings.max_connections = s.pool_max_size;
+                if let (Some(user), Some(password)) = (&s.username, &s.password) {
+                    let password = password.resolve("mail.smtp.password")?;
+                    settings.credentials = Some(SmtpCredentials::new(user.clone(), password.expose().to_string()));
+                }
+                MailTransport::Smtp(SmtpTransport::new(settings).map_err(DepsError::Mail)?)
+            }
+        };
+        let message_id_domain = config.mail.from.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
+        Ok(Self {
+            tenants,
+            graph,
+            store,
+            mail,
+            mail_from: meetflow_ics::CalAddress { email: config.mail.from.clone(), name: config.mail.from_name.clone() },
+            message_id_domain,
+        })
+    }
+
+    /// The store, for the binary's status commands and the tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// `postgres://user:password@host/db` → `postgres://user:***@host/db`, for error messages.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

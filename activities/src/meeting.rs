@@ -1,0 +1,89 @@
+//! The Teams meeting's calendar event in Graph, and its row in the store.
+
+use meetflow_graph::{EventAttendee, NewEvent, transaction_id};
+use meetflow_proto::model::{EmailAddress, TenantId};
+use meetflow_store::{MeetingRecord, MeetingStatus};
+use meetflow_workflows::activity_api::{CreateMeetingInput, CreatedMeeting, MeetingRecordInput, ResolveOnlineMeetingInput};
+use temporalio_sdk::activities::ActivityError;
+
+use crate::deps::{Deps, Tenant};
+use crate::failure;
+
+/// The tenant's app and organizer, or the permanent failure that says what is missing.
+fn organizer_of<'a>(deps: &'a Deps, tenant: &TenantId) -> Result<(&'a Tenant, &'a str, &'a str), ActivityError> {
+    let t = deps
+        .tenants
+        .get(tenant.as_str())
+        .ok_or_else(|| failure::permanent("not_configured", format!("tenant {tenant} has no [tenants.{tenant}] configuration")))?;
+    let (Some(upn), Some(object_id)) = (&t.settings.organizer_upn, &t.settings.organizer_object_id) else {
+        return Err(failure::permanent("no_organizer", format!("tenants.{tenant}: set organizer_upn and organizer_object_id")));
+    };
+    Ok((t, upn, object_id))
+}
+
+fn app_of<'a>(t: &'a Tenant, tenant: &TenantId) -> Result<&'a meetflow_graph::AppCredentials, ActivityError> {
+    t.app.as_ref().ok_or_else(|| {
+        failure::permanent("not_configured", format!("tenants.{tenant}: microsoft_tenant_id, client_id and client_secret are not set"))
+    })
+}
+
+/// The event body external attendees see: the description only, escaped; never internal links.
+fn body_html(description: &str) -> String {
+    format!("<p>{}</p>", meetflow_mail::html_escape_multiline(description))
+}
+
+pub(crate) async fn create(deps: &Deps, input: &CreateMeetingInput) -> Result<CreatedMeeting, ActivityError> {
+    let (t, upn, object_id) = organizer_of(deps, &input.tenant_id)?;
+    let app = app_of(t, &input.tenant_id)?;
+    let event = NewEvent {
+        subject: input.subject.clone(),
+        body_html: body_html(&input.description),
+        start: input.schedule.start(),
+        end: input.schedule.end(),
+        attendees: input.attendees.iter().map(|a| EventAttendee { email: a.email.to_string(), name: a.name.clone() }).collect(),
+        // Same appointment → same transactionId → Graph returns the first event on a retry
+        // whose earlier response was lost, instead of creating a second meeting.
+        transaction_id: transaction_id(input.tenant_id.as_str(), input.appointment_id.as_str()),
+    };
+    let created = deps.graph.create_event(app, object_id, &event).await.map_err(failure::graph)?;
+    let organizer_email = EmailAddress::parse(upn)
+        .map_err(|p| failure::permanent("config_error", format!("tenants.{}.organizer_upn: {p}", input.tenant_id)))?;
+    Ok(CreatedMeeting {
+        event_id: created.id,
+        ical_uid: created.ical_uid,
+        join_url: created.join_url,
+        organizer_name: upn.to_string(),
+        organizer_email,
+    })
+}
+
+pub(crate) async fn resolve_online_meeting(deps: &Deps, input: &ResolveOnlineMeetingInput) -> Result<String, ActivityError> {
+    let (t, _, object_id) = organizer_of(deps, &input.tenant_id)?;
+    let app = app_of(t, &input.tenant_id)?;
+    let meeting = deps.graph.find_online_meeting(app, object_id, &input.join_url).await.map_err(failure::graph)?;
+    Ok(meeting.id)
+}
+
+pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<(), ActivityError> {
+    let status: MeetingStatus =
+        input.status.parse().map_err(|e: meetflow_store::UnknownVariant| failure::permanent("invalid_input", e.to_string()))?;
+    let settings = deps.tenants.get(input.tenant_id.as_str()).map(|t| &t.settings);
+    let record = MeetingRecord {
+        tenant_id: input.tenant_id.to_string(),
+        appointment_id: input.appointment_id.to_string(),
+        event_id: input.event_id.clone(),
+        ical_uid: input.ical_uid.clone(),
+        online_meeting_id: input.online_meeting_id.clone(),
+        join_url: input.join_url.clone(),
+        organizer_upn: settings.and_then(|s| s.organizer_upn.clone()),
+        organizer_object_id: settings.and_then(|s| s.organizer_object_id.clone()),
+        subject: input.subject.clone(),
+        start: input.schedule.start(),
+        end: input.schedule.end(),
+        ics_uid: input.ics_uid.clone(),
+        sequence: input.sequence,
+        status,
+        error_code: input.error_code.clone(),
+    };
+    deps.store.upsert_meeting(&record).await.map_err(failure::store)
+}

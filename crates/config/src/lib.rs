@@ -1,0 +1,325 @@
+//! meetflow's configuration: one TOML file plus environment overrides.
+//!
+//! - File: `meetflow.toml` (path from `--config` or `MEETFLOW_CONFIG`); every key has a default,
+//!   so an empty file is a valid embedded-default configuration.
+//! - Overrides: `MEETFLOW_<SECTION>__<KEY>=value` sets `[section] key = value` (double underscore
+//!   separates levels; the value is parsed as TOML when it can be, else taken as a string), e.g.
+//!   `MEETFLOW_STORE__URL=postgres://…`, `MEETFLOW_MAIL__TRANSPORT=smtp`.
+//! - Temporal's own variables (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`,
+//!   `TEMPORAL_TLS*`, `TEMPORAL_PROFILE`, …) win over `[temporal]` (see [`TemporalConfig`]).
+//! - Secrets are never values in the file: a tenant's client secret is a [`SecretRef`] (an
+//!   environment variable or a file), resolved once at start-up into a redacted [`Secret`].
+//!
+//! Every error names the key that is wrong.
+
+mod secret;
+mod tenant;
+
+use std::{collections::BTreeMap, path::{Path, PathBuf}, time::Duration};
+
+use serde::Deserialize;
+use url::Url;
+
+pub use secret::{Secret, SecretRef};
+pub use tenant::{CaptureSchedule, TenantConfig, TenantSettings};
+
+/// A configuration error that names the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("config key `{key}`: {problem}")]
+    Key { key: String, problem: String },
+}
+
+impl ConfigError {
+    pub(crate) fn key(key: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::Key { key: key.into(), problem: problem.into() }
+    }
+}
+
+/// The whole, checked configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub temporal: TemporalConfig,
+    pub worker: WorkerConfig,
+    pub store: StoreConfig,
+    pub mail: MailConfig,
+    pub graph: GraphConfig,
+    pub storage: StorageConfig,
+    /// Per-tenant settings, keyed by the PSA tenant id.
+    pub tenants: BTreeMap<String, TenantConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            temporal: TemporalConfig::default(),
+            worker: WorkerConfig::default(),
+            store: StoreConfig::default(),
+            mail: MailConfig::default(),
+            graph: GraphConfig::default(),
+            storage: StorageConfig::default(),
+            tenants: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where the worker finds Temporal. Temporal's environment variables take precedence; these
+/// keys are the file-level defaults beneath them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemporalConfig {
+    /// `host:port`, as in `TEMPORAL_ADDRESS`.
+    pub address: String,
+    pub namespace: String,
+    pub task_queue: String,
+    /// Name of the environment variable that holds an API key (Temporal Cloud); the key itself is
+    /// never in the file. `TEMPORAL_API_KEY` is honoured too.
+    pub api_key_env: Option<String>,
+    /// Turn TLS on (implied by an API key).
+    pub tls: bool,
+}
+
+impl Default for TemporalConfig {
+    fn default() -> Self {
+        Self {
+            address: "localhost:7233".into(),
+            namespace: "default".into(),
+            task_queue: meetflow_task_queue_default().into(),
+            api_key_env: None,
+            tls: false,
+        }
+    }
+}
+
+fn meetflow_task_queue_default() -> &'static str {
+    "meetflow"
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    /// `host:port` for `/healthz` (process up) and `/readyz` (polling Temporal). Empty: off.
+    pub health_listen: String,
+    /// Seconds in-flight activities get to finish on SIGTERM before they are cancelled.
+    pub graceful_shutdown_secs: u64,
+    pub max_concurrent_activities: usize,
+    pub max_concurrent_workflow_tasks: usize,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            health_listen: String::new(),
+            graceful_shutdown_secs: 20,
+            max_concurrent_activities: 50,
+            max_concurrent_workflow_tasks: 50,
+        }
+    }
+}
+
+impl WorkerConfig {
+    pub fn graceful_shutdown(&self) -> Duration {
+        Duration::from_secs(self.graceful_shutdown_secs)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `sqlite://path/to/file.db` (embedded default) or `postgres://…` (production).
+    pub url: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://.meetflow/meetflow.db".into() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// Write each message as an `.eml` file (embedded default).
+    Outbox,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); refuses to send if the server cannot.
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No TLS at all: only for a relay on loopback.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub transport: MailTransportKind,
+    /// Sender address of invitation mails.
+    pub from: String,
+    pub from_name: String,
+    pub outbox_dir: PathBuf,
+    pub smtp: SmtpConfig,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            transport: MailTransportKind::Outbox,
+            from: "meetings@meetflow.localhost".into(),
+            from_name: "Meetings".into(),
+            outbox_dir: PathBuf::from(".meetflow/outbox"),
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<SecretRef>,
+    pub timeout_secs: u64,
+    pub pool_max_size: u32,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            timeout_secs: 30,
+            pool_max_size: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphConfig {
+    /// Microsoft identity platform (token endpoint host). The emulator stands in for it locally.
+    pub authority_url: Url,
+    /// Microsoft Graph including the version segment.
+    pub graph_url: Url,
+}
+
+impl Default for GraphConfig {
+    fn default() -> Self {
+        Self {
+            authority_url: Url::parse("https://login.microsoftonline.com").expect("static url"),
+            graph_url: Url::parse("https://graph.microsoft.com/v1.0").expect("static url"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// `file:///var/lib/meetflow/recordings` (default: a local folder) or `s3://bucket/prefix`.
+    pub url: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { url: "file://.meetflow/recordings".into() }
+    }
+}
+
+/// Reads the TOML file (when given), applies `MEETFLOW_*` overrides from `env`, checks every key.
+pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    let mut doc = match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.into(), source })?;
+            text.parse::<toml::Table>()
+                .map_err(|e| ConfigError::Syntax { path: p.into(), message: e.message().to_string() })?
+        }
+        None => toml::Table::new(),
+    };
+    let mut overrides: Vec<(String, String)> =
+        env.into_iter().filter(|(k, _)| k.starts_with("MEETFLOW_") && k.contains("__")).collect();
+    overrides.sort();
+    for (k, v) in overrides {
+        apply_override(&mut doc, &k, &v)?;
+    }
+    let config: Config = serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
+        ConfigError::key(e.path().to_string(), e.inner().message().to_string())
+    })?;
+    config.check()?;
+    Ok(config)
+}
+
+fn apply_override(doc: &mut toml::Table, var: &str, value: &str) -> Result<(), ConfigError> {
+    let path: Vec<String> = var["MEETFLOW_".len()..].split("__").map(str::to_ascii_lowercase).collect();
+    if path.iter().any(String::is_empty) {
+        return Err(ConfigError::key(var, "empty segment in override name"));
+    }
+    // `x = <value>` parses numbers, booleans and inline tables; anything else is a plain string.
+    let parsed = format!("x = {value}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("x"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    let (last, parents) = path.split_last().expect("non-empty");
+    let mut table = doc;
+    for seg in parents {
+        table = table
+            .entry(seg.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| ConfigError::key(var, format!("`{seg}` is not a table")))?;
+    }
+    table.insert(last.clone(), parsed);
+    Ok(())
+}
+
+impl Config {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.temporal.task_queue.trim().is_empty() {
+            return Err(ConfigError::key("temporal.task_queue", "must not be empty"));
+        }
+        if self.temporal.task_queue.starts_with("/_sys/") {
+            return Err(ConfigError::key("temporal.task_queue", "must not start with the reserved prefix /_sys/"));
+        }
+        let store = &self.store.url;
+        if !(store.starts_with("sqlite:") || store.starts_with("postgres://") || store.starts_with("postgresql://")) {
+            return Err(ConfigError::key("store.url", format!("{store:?}: expected sqlite://… or postgres://…")));
+        }
+        if meetflow_proto::model::EmailAddress::parse(&self.mail.from).is_err() {
+            return Err(ConfigError::key("mail.from", format!("{:?} is not an email address", self.mail.from)));
+        }
+        if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
+            return Err(ConfigError::key("mail.smtp.host", "required when mail.transport = \"smtp\""));
+        }
+        if !(self.storage.url.starts_with("file://") || self.storage.url.starts_with("s3://")) {
+            return Err(ConfigError::key("storage.url", "expected file://… or s3://…"));
+        }
+        for (id, t) in &self.tenants {
+            meetflow_proto::model::TenantId::parse(id).map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;
+            t.check(&format!("tenants.{id}"))?;
+        }
+        Ok(())
+    }
+
+    /// Resolves the settings of one tenant, including its secret, for the activities.
+    pub fn tenant(&self, id: &str) -> Option<&TenantConfig> {
+        self.tenants.get(id)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,135 @@
+//! Per-tenant settings: the Microsoft app that acts for the tenant, its organizer mailbox, the
+//! tenant's feature flags and its capture schedule.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ConfigError, SecretRef};
+
+/// One `[tenants.<id>]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Master switch for Teams meetings of this tenant (`false` gives the skip reason `disabled`).
+    #[serde(default = "yes")]
+    pub teams_enabled: bool,
+    /// The customer's Microsoft Entra tenant (GUID or verified domain).
+    pub microsoft_tenant_id: Option<String>,
+    /// Application (client) id of the app registration with Calendars.ReadWrite etc.
+    pub client_id: Option<String>,
+    /// Where the app's client secret is kept.
+    pub client_secret: Option<SecretRef>,
+    /// The mailbox that owns the meetings' calendar events.
+    pub organizer_upn: Option<String>,
+    /// Its Entra object id; `/onlineMeetings` only accepts the object id, not the UPN.
+    pub organizer_object_id: Option<String>,
+    /// Put participants on the Graph event, so Exchange sends its own invitations.
+    #[serde(default = "yes")]
+    pub send_invites: bool,
+    #[serde(default)]
+    pub download_recordings: bool,
+    #[serde(default)]
+    pub expose_in_portal: bool,
+    #[serde(default)]
+    pub capture: CaptureSchedule,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// When the capture workflow polls Graph, relative to the meeting's end. Seconds, so tests can
+/// run the real schedule in seconds against a real server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptureSchedule {
+    /// Wait after the scheduled end before treating the meeting as ended.
+    pub grace_after_end_secs: u64,
+    /// First poll, after the end.
+    pub first_poll_secs: u64,
+    /// Backoff doubles from `first_poll_secs` up to this cap.
+    pub backoff_cap_secs: u64,
+    /// Give up (no_recording / partial) this long after the end.
+    pub window_secs: u64,
+}
+
+impl Default for CaptureSchedule {
+    fn default() -> Self {
+        Self {
+            grace_after_end_secs: 5 * 60,
+            first_poll_secs: 5 * 60,
+            backoff_cap_secs: 6 * 3600,
+            window_secs: 48 * 3600,
+        }
+    }
+}
+
+/// What a workflow may know about a tenant: no secrets, only ids and flags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSettings {
+    /// `None` when meetings can be created; otherwise the reason they cannot
+    /// (`not_configured`, `no_organizer`, `disabled`).
+    pub meeting_unavailable: Option<String>,
+    pub organizer_upn: Option<String>,
+    pub organizer_object_id: Option<String>,
+    pub send_invites: bool,
+    pub download_recordings: bool,
+    pub expose_in_portal: bool,
+    pub capture: CaptureSchedule,
+}
+
+impl TenantSettings {
+    /// Settings of a tenant that has no `[tenants.<id>]` entry: mails only, no meetings.
+    pub fn unconfigured() -> Self {
+        Self {
+            meeting_unavailable: Some("not_configured".into()),
+            organizer_upn: None,
+            organizer_object_id: None,
+            send_invites: false,
+            download_recordings: false,
+            expose_in_portal: false,
+            capture: CaptureSchedule::default(),
+        }
+    }
+}
+
+impl TenantConfig {
+    pub(crate) fn check(&self, key: &str) -> Result<(), ConfigError> {
+        let c = &self.capture;
+        if c.first_poll_secs == 0 || c.backoff_cap_secs < c.first_poll_secs {
+            return Err(ConfigError::key(format!("{key}.capture"), "need 0 < first_poll_secs <= backoff_cap_secs"));
+        }
+        if c.window_secs < c.first_poll_secs {
+            return Err(ConfigError::key(format!("{key}.capture.window_secs"), "must be at least first_poll_secs"));
+        }
+        let has_app = [self.microsoft_tenant_id.is_some(), self.client_id.is_some(), self.client_secret.is_some()];
+        if has_app.iter().any(|b| *b) && !has_app.iter().all(|b| *b) {
+            return Err(ConfigError::key(
+                key,
+                "microsoft_tenant_id, client_id and client_secret go together: set all three or none",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The workflow-visible view of this tenant.
+    pub fn settings(&self) -> TenantSettings {
+        let meeting_unavailable = if !self.teams_enabled {
+            Some("disabled")
+        } else if self.client_secret.is_none() {
+            Some("not_configured")
+        } else if self.organizer_upn.is_none() || self.organizer_object_id.is_none() {
+            Some("no_organizer")
+        } else {
+            None
+        };
+        TenantSettings {
+            meeting_unavailable: meeting_unavailable.map(str::to_string),
+            organizer_upn: self.organizer_upn.clone(),
+            organizer_object_id: self.organizer_object_id.clone(),
+            send_invites: self.send_invites,
+            download_recordings: self.download_recordings,
+            expose_in_portal: self.expose_in_portal,
+            capture: self.capture,
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! A Microsoft Graph (and identity platform) emulator on loopback: the parts meetflow uses,
+//! with Graph's documented shapes and status codes, plus a control API under `/_emulator/`
+//! for tests and demos. See `docs/graph.md`.
+
+mod control;
+mod events;
+mod faults;
+mod identity;
+mod meetings;
+mod reply;
+mod request_log;
+mod seed;
+mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::Fault;
+pub use meetings::synthetic_byte;
+pub use seed::{Seed, SeedApp, SeedTenant, SeedUser};
+pub use world::Settings;
+
+use world::World;
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    world: Arc<Mutex<World>>,
+}
+
+impl AppState {
+    /// The world, locked. Handlers never hold it across an `.await`.
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        // A panicking handler must not take the whole emulator down with it.
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The emulator's HTTP routes for `seed`.
+pub fn router(seed: Seed) -> Router {
+    let state = AppState {
+        world: Arc::new(Mutex::new(World::new(seed))),
+    };
+    let graph = Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .route("/v1.0/users/{user}", get(get_user))
+        .route(
+            "/v1.0/users/{user}/events",
+            post(events::create).get(events::list),
+        )
+        .route(
+            "/v1.0/users/{user}/events/{id}",
+            get(events::get).patch(events::patch).delete(events::delete),
+        )
+        .route(
+            "/v1.0/users/{user}/events/{id}/cancel",
+            post(events::cancel),
+        )
+        .route("/v1.0/users/{user}/onlineMeetings", get(meetings::lookup))
+        .route("/v1.0/users/{user}/onlineMeetings/{id}", get(meetings::get))
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/recordings",
+            get(meetings::list_recordings),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/recordings/{rid}",
+            get(meetings::get_recording),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/recordings/{rid}/content",
+            get(meetings::recording_content),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/transcripts",
+            get(meetings::list_transcripts),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}",
+            get(meetings::get_transcript),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/content",
+            get(meetings::transcript_content),
+        )
+        // Injected latency counts as time in flight for the mailbox gate.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::mailbox_gate,
+        ));
+    let control = Router::new()
+        .route("/_emulator/requests", get(control::requests))
+        .route("/_emulator/events", get(control::events))
+        .route("/_emulator/meetings", get(control::meetings))
+        .route("/_emulator/reset", post(control::reset))
+        .route(
+            "/_emulator/settings",
+            get(control::get_settings).post(control::set_settings),
+        )
+        .route(
+            "/_emulator/faults",
+            get(control::list_faults)
+                .post(control::add_fault)
+                .delete(control::clear_faults),
+        )
+        .route("/_emulator/tokens/expire", post(control::expire_tokens))
+        .route("/_emulator/secrets/expire", post(control::expire_secret))
+        .route("/_emulator/meetings/{id}/end", post(control::end_meeting))
+        .route(
+            "/_emulator/meetings/{id}/artifacts",
+            post(control::add_artifact),
+        );
+    graph
+        .merge(control)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::record,
+        ))
+        .with_state(state)
+}
+
+/// `GET /users/{id | userPrincipalName}`.
+async fn get_user(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    caller: identity::Caller,
+    axum::extract::Path(user): axum::extract::Path<String>,
+) -> reply::GraphResult {
+    let world = state.world();
+    let found = world
+        .user(&caller.tenant_id, &user)
+        .ok_or_else(|| {
+            reply::GraphFailure::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "Request_ResourceNotFound",
+                format!("Resource '{user}' does not exist or one of its queried reference-property objects are not present."),
+            )
+        })?;
+    Ok(axum::Json(serde_json::json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+        "id": found.id,
+        "userPrincipalName": found.user_principal_name,
+        "displayName": found.display_name,
+        "mail": found.mail,
+    }))
+    .into_response())
+}
+
+use axum::response::IntoResponse;
+
+/// Serves the emulator on `listener` until the process ends (for `meetflow graph-emulator`).
+pub async fn serve_forever(listener: TcpListener, seed: Seed) -> std::io::Result<()> {
+    axum::serve(listener, router(seed)).await
+}
+
+/// Starts the emulator in the background (tests, `meetflow dev`).
+pub struct Emulator;
+
+impl Emulator {
+    /// Binds `addr` (port 0 for an ephemeral port) and serves until the handle is shut down.
+    pub async fn start(addr: SocketAddr, seed: Seed) -> std::io::Result<EmulatorHandle> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, router(seed))
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "Graph emulator stopped");
+            }
+        });
+        let base =
+            url::Url::parse(&format!("http://{local}/")).expect("socket address forms a URL");
+        Ok(EmulatorHandle { base, stop, task })
+    }
+}
+
+pub struct EmulatorHandle {
+    base: url::Url,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl EmulatorHandle {
+    /// `http://127.0.0.1:PORT/`
+    pub fn base_url(&self) -> url::Url {
+        self.base.clone()
+    }
+
+    /// The identity authority: the token endpoint is `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub fn authority_url(&self) -> url::Url {
+        self.base.clone()
+    }
+
+    /// `{base}/v1.0`
+    pub fn graph_url(&self) -> url::Url {
+        self.base.join("v1.0").expect("static path")
+    }
+
+    /// `{base}/_emulator/` (the control API).
+    pub fn control_url(&self) -> url::Url {
+        self.base.join("_emulator/").expect("static path")
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,23 @@
+//! Microsoft Graph client for meetflow: app-only tokens per tenant, calendar-backed Teams
+//! meetings, online-meeting lookup, and meeting recordings/transcripts.
+//!
+//! Retries are the caller's business (Temporal retry policies): errors say whether they are
+//! retryable and carry the server's `Retry-After`. The client itself only retries once with a
+//! fresh token after a 401, and waits out a short `Retry-After` once (see [`ClientOptions`]).
+
+mod artifacts;
+mod client;
+mod credentials;
+mod error;
+mod events;
+mod meetings;
+mod token;
+mod transaction;
+
+pub use artifacts::{ByteRange, CallRecording, CallTranscript, RecordingContent};
+pub use client::{ClientOptions, GraphClient};
+pub use credentials::{AppCredentials, ClientSecret, GraphEndpoints};
+pub use error::{GraphError, GraphErrorKind};
+pub use events::{Deleted, EventAttendee, EventPatch, GraphEvent, NewEvent};
+pub use meetings::{GraphUser, OnlineMeeting, join_web_url_filter_query};
+pub use transaction::transaction_id;

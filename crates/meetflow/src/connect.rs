@@ -1,0 +1,53 @@
+//! Connecting to Temporal by Temporal's own conventions: `TEMPORAL_ADDRESS`,
+//! `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`, `TEMPORAL_PROFILE` and
+//! `temporal.toml` win; `[temporal]` in meetflow's config fills in what they leave unset.
+
+use anyhow::Context;
+use meetflow_config::TemporalConfig;
+use temporalio_client::{
+    Client, ClientOptions, Connection, TlsOptions, envconfig::LoadClientConfigProfileOptions,
+};
+use url::Url;
+
+/// `host:port` or a URL; a bare address gets `http://` (or `https://` with TLS), as in the CLI.
+pub fn address_url(address: &str, tls: bool) -> anyhow::Result<Url> {
+    let with_scheme = if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("{}://{address}", if tls { "https" } else { "http" })
+    };
+    Url::parse(&with_scheme).with_context(|| format!("temporal.address {address:?} is not host:port"))
+}
+
+pub async fn client(cfg: &TemporalConfig, identity: &str) -> anyhow::Result<Client> {
+    let (mut conn, mut opts) = ClientOptions::load_from_config(LoadClientConfigProfileOptions::default())
+        .map_err(|e| anyhow::anyhow!("reading Temporal client configuration (TEMPORAL_* variables / temporal.toml): {e:?}"))?;
+    let env_set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    let profile = env_set("TEMPORAL_CONFIG_FILE") || env_set("TEMPORAL_PROFILE");
+    if conn.api_key.is_none()
+        && let Some(var) = &cfg.api_key_env
+    {
+        let key = std::env::var(var).with_context(|| format!("temporal.api_key_env: environment variable {var} is not set"))?;
+        conn.api_key = Some(key);
+    }
+    let tls = cfg.tls || conn.api_key.is_some();
+    if tls && conn.tls_options.is_none() {
+        conn.tls_options = Some(TlsOptions::builder().build());
+    }
+    if !env_set("TEMPORAL_ADDRESS") && !profile {
+        conn.target = address_url(&cfg.address, tls)?;
+    }
+    if !env_set("TEMPORAL_NAMESPACE") && !profile {
+        opts.namespace = cfg.namespace.clone();
+    }
+    conn.identity = identity.to_string();
+    let target = conn.target.clone();
+    let connection = Connection::connect(conn).await.with_context(|| format!("connecting to Temporal at {target}"))?;
+    Ok(Client::new(connection, opts)?)
+}
+
+/// `meetflow@host:pid`: how this process appears among a task queue's pollers.
+pub fn identity(role: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("meetflow-{role}@{}:{}", host.trim(), std::process::id())
+}

@@ -1,0 +1,12 @@
+//! The `meetflow` binary's building blocks, public so the end-to-end tests drive the same code
+//! the binary runs.
+
+pub mod approve;
+pub mod connect;
+pub mod dev;
+pub mod health;
+pub mod inspect;
+pub mod process;
+pub mod sample;
+pub mod telemetry;
+pub mod worker;

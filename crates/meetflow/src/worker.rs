@@ -1,0 +1,79 @@
+//! The worker: connects, registers the workflows and activities, serves health, and drains
+//! gracefully on shutdown (in-flight activities get `worker.graceful_shutdown_secs`, then are
+//! cancelled and retried elsewhere by Temporal).
+
+use std::{future::Future, sync::Arc};
+
+use anyhow::Context;
+use meetflow_activities::{Deps, MeetflowActivities};
+use meetflow_config::Config;
+use meetflow_workflows::AppointmentLifecycle;
+use temporalio_sdk::{
+    Worker, WorkerOptions,
+    runtime::{
+        RuntimeOptions,
+        worker_tuner::{FixedSizeSlotSupplier, TunerHolder},
+    },
+};
+
+use crate::{connect, health};
+
+/// Runs until `shutdown` resolves (then drains) or the worker fails.
+pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let identity = connect::identity("worker");
+    let client = connect::client(&config.temporal, &identity).await?;
+    let deps = Arc::new(Deps::from_config(config).await?);
+
+    let mut opts = WorkerOptions::new(config.temporal.task_queue.clone())
+        .register_activities(MeetflowActivities::new(deps))
+        .register_workflow::<AppointmentLifecycle>()?
+        .build();
+    opts.graceful_shutdown_period = Some(config.worker.graceful_shutdown());
+    opts.tuner = TunerHolder::builder()
+        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(config.worker.max_concurrent_workflow_tasks))
+        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(config.worker.max_concurrent_activities))
+        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(config.worker.max_concurrent_activities))
+        .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+        .build()
+        .into();
+    let runtime = temporalio_sdk::Runtime::from_current_tokio(RuntimeOptions::builder().build().map_err(anyhow::Error::msg)?)?;
+    let mut worker = Worker::new(&runtime, client.clone(), opts).context("creating the worker")?;
+
+    if !config.worker.health_listen.is_empty() {
+        let listener = tokio::net::TcpListener::bind(&config.worker.health_listen)
+            .await
+            .with_context(|| format!("worker.health_listen: cannot listen on {}", config.worker.health_listen))?;
+        let readiness = Arc::new(health::Readiness {
+            client,
+            task_queue: config.temporal.task_queue.clone(),
+            identity: identity.clone(),
+        });
+        tracing::info!(addr = %listener.local_addr()?, "health endpoints /healthz and /readyz");
+        tokio::spawn(health::serve(listener, readiness));
+    }
+
+    let stop = worker.shutdown_handle();
+    tracing::info!(task_queue = %config.temporal.task_queue, %identity, "worker started");
+    // `Worker::run` is !Send, so it is polled here rather than spawned.
+    let run = worker.run();
+    tokio::pin!(run);
+    tokio::select! {
+        r = &mut run => return r.context("worker stopped"),
+        () = shutdown => {
+            tracing::info!("shutdown requested; draining in-flight work");
+            stop();
+        }
+    }
+    run.await.context("worker drain")?;
+    tracing::info!("worker stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn termination() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

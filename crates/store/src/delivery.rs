@@ -1,0 +1,127 @@
+//! Mails by delivery key, so a retried send activity never mails twice.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::connect::on_pool;
+use crate::text_enum::text_enum;
+use crate::{Store, StoreError};
+
+text_enum! {
+    pub enum DeliveryState {
+        /// About to be handed to the mail transport; may or may not have left.
+        Pending => "pending",
+        /// Accepted by the mail transport. Final.
+        Sent => "sent",
+    }
+}
+
+/// One mail to one recipient for one step of an appointment's life.
+///
+/// The caller derives `key` deterministically (tenant, appointment, step, recipient), and keeps
+/// `message_id` stable across retries so that a mail sent twice after a crash still threads as one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Delivery {
+    #[sqlx(rename = "delivery_key")]
+    pub key: String,
+    pub tenant_id: String,
+    pub appointment_id: String,
+    /// e.g. `approve`, `reschedule-1`, `cancel`.
+    pub step: String,
+    pub recipient: String,
+    /// The RFC 5322 Message-ID the mail carries (or will carry).
+    pub message_id: String,
+    #[sqlx(try_from = "String")]
+    pub state: DeliveryState,
+}
+
+macro_rules! delivery_columns {
+    () => {
+        "delivery_key, tenant_id, appointment_id, step, recipient, message_id, state"
+    };
+}
+
+// The only change a repeat may make is pending → sent (with the Message-ID that actually left).
+// Anything else keeps the stored row: a retried "pending" after the send must not reopen it, and
+// a key reused for another recipient or step must not overwrite it (detected after the write).
+const RECORD: &str = concat!(
+    "INSERT INTO deliveries (",
+    delivery_columns!(),
+    ", created_at, updated_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
+     ON CONFLICT (delivery_key) DO UPDATE SET \
+       message_id = excluded.message_id, \
+       state = excluded.state, \
+       updated_at = excluded.updated_at, \
+       sent_at = excluded.sent_at \
+     WHERE deliveries.state = 'pending' AND excluded.state = 'sent' \
+       AND deliveries.tenant_id = excluded.tenant_id \
+       AND deliveries.appointment_id = excluded.appointment_id \
+       AND deliveries.step = excluded.step \
+       AND deliveries.recipient = excluded.recipient"
+);
+
+const BY_KEY: &str = concat!(
+    "SELECT ",
+    delivery_columns!(),
+    " FROM deliveries WHERE delivery_key = $1"
+);
+
+const COUNT_BY_APPOINTMENT: &str =
+    "SELECT COUNT(*) FROM deliveries WHERE tenant_id = $1 AND appointment_id = $2";
+
+impl Store {
+    pub async fn delivery(&self, key: &str) -> Result<Option<Delivery>, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_as(BY_KEY)
+            .bind(key)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// Records a delivery by its key. Repeats are no-ops; `Pending` → `Sent` is the one transition
+    /// (and takes the given `message_id`); a `Sent` delivery never goes back.
+    ///
+    /// Fails with [`StoreError::DeliveryKeyConflict`] when the key is already recorded for another
+    /// tenant, appointment, step or recipient.
+    pub async fn record_delivery(&self, d: &Delivery) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let sent_at = (d.state == DeliveryState::Sent).then_some(now);
+        on_pool!(self, pool => sqlx::query(RECORD)
+            .bind(&d.key)
+            .bind(&d.tenant_id)
+            .bind(&d.appointment_id)
+            .bind(&d.step)
+            .bind(&d.recipient)
+            .bind(&d.message_id)
+            .bind(d.state.as_str())
+            .bind(now)
+            .bind(sent_at)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+
+        let stored = self.delivery(&d.key).await?;
+        match stored {
+            Some(s)
+                if (&s.tenant_id, &s.appointment_id, &s.step, &s.recipient)
+                    == (&d.tenant_id, &d.appointment_id, &d.step, &d.recipient) =>
+            {
+                Ok(())
+            }
+            _ => Err(StoreError::DeliveryKeyConflict { key: d.key.clone() }),
+        }
+    }
+
+    /// How many deliveries (pending or sent) an appointment has.
+    pub async fn count_deliveries(
+        &self,
+        tenant_id: &str,
+        appointment_id: &str,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(COUNT_BY_APPOINTMENT)
+            .bind(tenant_id)
+            .bind(appointment_id)
+            .fetch_one(pool)
+            .await)?;
+        u64::try_from(count).map_err(|e| crate::error::corrupt("COUNT(*)", e))
+    }
+}

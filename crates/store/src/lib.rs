@@ -1,0 +1,33 @@
+//! The records meetflow keeps outside Temporal: Temporal history lasts days, the PSA needs
+//! meetings and their artifacts for years.
+//!
+//! One [`Store`] over SQLite (the embedded default) or PostgreSQL (production), chosen by the URL
+//! given to [`Store::connect`], which also applies the migrations under `migrations/<backend>/`.
+//! Every write is an upsert on a natural key, because activities retry and may crash at any line:
+//!
+//! | table             | natural key                                                  |
+//! |-------------------|--------------------------------------------------------------|
+//! | `meetings`        | (tenant, appointment)                                        |
+//! | `artifacts`       | (tenant, appointment, kind, provider artifact id)            |
+//! | `deliveries`      | delivery key                                                 |
+//! | `tenant_settings` | tenant                                                       |
+
+mod artifact;
+mod connect;
+mod delivery;
+mod error;
+mod meeting;
+mod tenant_settings;
+mod text_enum;
+
+#[cfg(test)]
+mod tests;
+
+pub use artifact::{
+    ArtifactContent, ArtifactKind, ArtifactRecord, Recording, Transcript, TranscriptCue,
+};
+pub use connect::Store;
+pub use delivery::{Delivery, DeliveryState};
+pub use error::StoreError;
+pub use meeting::{MeetingRecord, MeetingStatus};
+pub use text_enum::UnknownVariant;

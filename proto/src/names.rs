@@ -1,0 +1,34 @@
+//! Names that are part of the contract: changing any of them breaks running backends.
+
+use crate::model::{AppointmentId, TenantId};
+
+/// Default task queue the worker polls (configurable with `temporal.task_queue`).
+pub const DEFAULT_TASK_QUEUE: &str = "meetflow";
+
+/// Workflow type of the per-appointment workflow.
+pub const APPOINTMENT_WORKFLOW: &str = "AppointmentLifecycle";
+/// Workflow type of the post-meeting capture child workflow.
+pub const CAPTURE_WORKFLOW: &str = "RecordingCapture";
+
+pub const SIGNAL_CANCEL: &str = "cancel";
+pub const SIGNAL_MEETING_ENDED: &str = "meetingEnded";
+pub const SIGNAL_ARTIFACTS_AVAILABLE: &str = "artifactsAvailable";
+pub const UPDATE_RESCHEDULE: &str = "reschedule";
+pub const UPDATE_CANCEL: &str = "cancelAppointment";
+pub const QUERY_STATE: &str = "state";
+
+/// Search attributes the workflows upsert; register them on the namespace before use.
+pub const SA_TENANT_ID: &str = "TenantId";
+pub const SA_APPOINTMENT_ID: &str = "AppointmentId";
+pub const SA_MEETING_STATUS: &str = "MeetingStatus";
+
+/// `appointment/{tenantId}/{appointmentId}`: one workflow per appointment, so a second approval
+/// of the same appointment is rejected (or joins, with signal-with-start) instead of duplicating.
+pub fn appointment_workflow_id(tenant: &TenantId, appointment: &AppointmentId) -> String {
+    format!("appointment/{}/{}", tenant.as_str(), appointment.as_str())
+}
+
+/// `capture/{tenantId}/{appointmentId}`: the capture child of that appointment.
+pub fn capture_workflow_id(tenant: &TenantId, appointment: &AppointmentId) -> String {
+    format!("capture/{}/{}", tenant.as_str(), appointment.as_str())
+}

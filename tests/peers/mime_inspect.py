@@ -1,0 +1,65 @@
+"""Parse .eml files with Python's standard `email` package and describe them as JSON.
+
+Usage: mime_inspect.py FILE... ; prints one JSON array, one object per file.
+"""
+import email
+import email.policy
+import json
+import sys
+
+
+def tree(part):
+    if part.is_multipart():
+        return {part.get_content_type(): [tree(child) for child in part.iter_parts()]}
+    return part.get_content_type()
+
+
+def text(part):
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "ascii")
+
+
+def describe(path):
+    with open(path, "rb") as handle:
+        message = email.message_from_bytes(handle.read(), policy=email.policy.default)
+    result = {
+        "message_id": message["Message-ID"],
+        "subject": str(message["Subject"]),
+        "from": str(message["From"]),
+        "to": str(message["To"]),
+        "date": str(message["Date"]),
+        "content_class": message["Content-Class"],
+        "tree": tree(message),
+        "calendar": [],
+        "attachments": [],
+        "text": None,
+        "html": None,
+    }
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        if part.get_content_disposition() == "attachment":
+            result["attachments"].append({
+                "content_type": kind,
+                "filename": part.get_filename(),
+                "payload": text(part),
+            })
+        elif kind == "text/calendar":
+            result["calendar"].append({
+                "method": part.get_param("method"),
+                "charset": part.get_param("charset"),
+                "payload": text(part),
+            })
+        elif kind == "text/plain":
+            result["text"] = text(part)
+        elif kind == "text/html":
+            result["html"] = text(part)
+    return result
+
+
+def main():
+    json.dump([describe(path) for path in sys.argv[1:]], sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+//! The activities the workflows drive: their names and payload types. The implementations live
+//! in the `meetflow-activities` crate (all side effects); this module is only the interface, so
+//! workflow code never links against an adapter.
+//!
+//! Every payload is plain data; none carries a secret (the activities resolve credentials from
+//! configuration by tenant id).
+
+use chrono::{DateTime, Utc};
+use meetflow_proto::model::{AppointmentId, EmailAddress, Locale, Schedule, TenantId, TimeZone};
+use serde::{Deserialize, Serialize};
+use temporalio_common::ActivityDefinition;
+
+pub use meetflow_config::TenantSettings;
+
+/// Declares a marker type per activity: `(Marker, "wire_name", Input, Output)`.
+macro_rules! activity_api {
+    ($($(#[$doc:meta])* $marker:ident = $name:literal: $input:ty => $output:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy, Default)]
+            pub struct $marker;
+            impl $marker {
+                pub const NAME: &'static str = $name;
+            }
+            impl ActivityDefinition for $marker {
+                type Input = $input;
+                type Output = $output;
+                fn name(&self) -> &str {
+                    $name
+                }
+            }
+        )*
+        /// Every activity name, for the worker's registration check.
+        pub const ALL_ACTIVITY_NAMES: &[&str] = &[$($name),*];
+    };
+}
+
+activity_api! {
+    /// Reads the tenant's non-secret settings (organizer, flags, capture schedule).
+    ResolveTenant = "resolve_tenant": TenantId => TenantSettings;
+    /// Creates the calendar-backed Teams meeting (Graph POST event with a transactionId).
+    CreateMeeting = "create_meeting": CreateMeetingInput => CreatedMeeting;
+    /// Looks up the onlineMeeting id of an event's join URL (by organizer object id).
+    ResolveOnlineMeeting = "resolve_online_meeting": ResolveOnlineMeetingInput => String;
+    /// Upserts the meeting record keyed by (tenant, appointment).
+    RecordMeeting = "record_meeting": MeetingRecordInput => ();
+    /// Sends one invitation mail to one recipient, at most once per delivery key.
+    SendInvitation = "send_invitation": InvitationInput => MailReceipt;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub email: EmailAddress,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateMeetingInput {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
+    pub subject: String,
+    /// Plain text; the activity HTML-escapes it into the event body.
+    pub description: String,
+    pub schedule: Schedule,
+    /// Empty when the tenant does not want Exchange to send its own invitations.
+    pub attendees: Vec<Attendee>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedMeeting {
+    pub event_id: String,
+    pub ical_uid: String,
+    pub join_url: Option<String>,
+    /// The mailbox that owns the event (ORGANIZER of every ICS we send for it).
+    pub organizer_email: EmailAddress,
+    pub organizer_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveOnlineMeetingInput {
+    pub tenant_id: TenantId,
+    pub join_url: String,
+}
+
+/// The meeting's row in the store, as the workflow knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingRecordInput {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
+    pub subject: String,
+    pub schedule: Schedule,
+    pub event_id: Option<String>,
+    pub ical_uid: Option<String>,
+    pub online_meeting_id: Option<String>,
+    pub join_url: Option<String>,
+    pub ics_uid: String,
+    pub sequence: u32,
+    /// Store status name (`scheduled`, `no_meeting`, `failed`, …).
+    pub status: String,
+    pub error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailStep {
+    Approved,
+    Rescheduled,
+    Cancelled,
+}
+
+impl MailStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStep::Approved => "approved",
+            MailStep::Rescheduled => "rescheduled",
+            MailStep::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Client,
+    Technician,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRecipient {
+    pub email: EmailAddress,
+    pub name: String,
+    pub time_zone: TimeZone,
+    pub locale: Locale,
+    pub audience: Audience,
+}
+
+/// Everything needed to render and send one invitation, deterministically: a retried attempt
+/// renders byte-identical ICS and MIME (same DTSTAMP, Date and Message-ID).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInput {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
+    /// `{tenant}/{appointment}/{step}-{sequence}/{recipient}`: at most one accepted mail per key.
+    pub delivery_key: String,
+    pub step: MailStep,
+    pub recipient: MailRecipient,
+    pub title: String,
+    pub description: String,
+    pub schedule: Schedule,
+    pub join_url: Option<String>,
+    pub ics_uid: String,
+    pub sequence: u32,
+    /// The workflow's clock when the step began (ICS DTSTAMP, mail Date).
+    pub stamped_at: DateTime<Utc>,
+    /// ICS ORGANIZER: the Graph organizer mailbox when there is a meeting; otherwise None and
+    /// the activity uses the configured sender.
+    pub organizer: Option<Attendee>,
+    pub attendees: Vec<Attendee>,
+    pub cancel_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailReceipt {
+    pub message_id: String,
+    /// True when an earlier attempt had already delivered this key (nothing was sent now).
+    pub already_sent: bool,
+}

@@ -1,0 +1,54 @@
+//! Timeouts and retry policies per kind of activity. Permanent failures are marked
+//! non-retryable by the activities themselves; the type lists here are a second line of defence.
+
+use std::time::Duration;
+
+use temporalio_common::RetryPolicy;
+use temporalio_sdk::{ActivityCloseTimeouts, ActivityOptions};
+
+/// Failure types that no retry can fix.
+const PERMANENT: [&str; 9] = [
+    "invalid_input",
+    "config_error",
+    "graph_unauthorized",
+    "graph_forbidden",
+    "graph_bad_request",
+    "graph_not_found",
+    "graph_payment_required",
+    "graph_identity",
+    "smtp_rejected",
+];
+
+fn policy(initial: Duration, max_interval: Duration) -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(initial)
+        .backoff_coefficient(2.0)
+        .maximum_interval(max_interval)
+        .non_retryable_error_types(PERMANENT)
+        .build()
+}
+
+fn options(attempt: Duration, overall: Duration, retry: RetryPolicy) -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: overall,
+        start_to_close: attempt,
+    })
+    .retry_policy(retry)
+    .build()
+}
+
+/// Reads of local configuration and the store.
+pub fn local() -> ActivityOptions {
+    options(Duration::from_secs(15), Duration::from_secs(600), policy(Duration::from_millis(200), Duration::from_secs(30)))
+}
+
+/// Microsoft Graph calls: throttling and outages are waited out for up to 30 minutes (honouring
+/// `Retry-After` through the failure's next-retry delay), then become a typed outcome.
+pub fn graph() -> ActivityOptions {
+    options(Duration::from_secs(60), Duration::from_secs(1800), policy(Duration::from_secs(1), Duration::from_secs(120)))
+}
+
+/// Mail delivery: an SMTP relay outage is retried for a day before the step is given up.
+pub fn mail() -> ActivityOptions {
+    options(Duration::from_secs(120), Duration::from_secs(24 * 3600), policy(Duration::from_secs(2), Duration::from_secs(600)))
+}
