@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use meetflow_config::{Config, MailTransportKind, SmtpSecurity as CfgSecurity, TenantSettings};
 use meetflow_graph::{AppCredentials, ClientSecret, GraphClient, GraphEndpoints};
-use meetflow_mail::{MailTransport, Outbox, SmtpCredentials, SmtpSecurity, SmtpSettings, SmtpTransport};
+use meetflow_mail::{
+    MailTransport, Outbox, SmtpCredentials, SmtpSecurity, SmtpSettings, SmtpTransport,
+};
 use meetflow_store::Store;
 
 /// A configured tenant: what workflows may see, and the credentials only activities use.
@@ -52,7 +54,13 @@ impl Deps {
                 }
                 _ => None,
             };
-            tenants.insert(id.clone(), Tenant { settings: t.settings(), app });
+            tenants.insert(
+                id.clone(),
+                Tenant {
+                    settings: t.settings(),
+                    app,
+                },
+            );
         }
         let graph = GraphClient::new(GraphEndpoints {
             authority: config.graph.authority_url.clone(),
@@ -63,7 +71,9 @@ impl Deps {
             .await
             .map_err(|e| DepsError::Store(redact_url(&config.store.url), e))?;
         let mail = match config.mail.transport {
-            MailTransportKind::Outbox => MailTransport::Outbox(Outbox::new(config.mail.outbox_dir.clone())),
+            MailTransportKind::Outbox => {
+                MailTransport::Outbox(Outbox::new(config.mail.outbox_dir.clone()))
+            }
             MailTransportKind::Smtp => {
                 let s = &config.mail.smtp;
                 let security = match s.security {
@@ -76,18 +86,29 @@ impl Deps {
                 settings.max_connections = s.pool_max_size;
                 if let (Some(user), Some(password)) = (&s.username, &s.password) {
                     let password = password.resolve("mail.smtp.password")?;
-                    settings.credentials = Some(SmtpCredentials::new(user.clone(), password.expose().to_string()));
+                    settings.credentials = Some(SmtpCredentials::new(
+                        user.clone(),
+                        password.expose().to_string(),
+                    ));
                 }
                 MailTransport::Smtp(SmtpTransport::new(settings).map_err(DepsError::Mail)?)
             }
         };
-        let message_id_domain = config.mail.from.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
+        let message_id_domain = config
+            .mail
+            .from
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_default();
         Ok(Self {
             tenants,
             graph,
             store,
             mail,
-            mail_from: meetflow_ics::CalAddress { email: config.mail.from.clone(), name: config.mail.from_name.clone() },
+            mail_from: meetflow_ics::CalAddress {
+                email: config.mail.from.clone(),
+                name: config.mail.from_name.clone(),
+            },
             message_id_domain,
         })
     }

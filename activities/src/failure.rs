@@ -7,7 +7,10 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::ActivityError;
 
 fn failure(code: &str, message: String, retryable: bool) -> ApplicationFailure {
-    ApplicationFailure::builder(message).type_name(code.to_string()).non_retryable(!retryable).build()
+    ApplicationFailure::builder(message)
+        .type_name(code.to_string())
+        .non_retryable(!retryable)
+        .build()
 }
 
 /// A permanent failure with a stable code.
@@ -24,7 +27,9 @@ pub fn transient(code: &str, message: impl Into<String>) -> ActivityError {
 /// the app's credentials or permissions", as the PSA's own mapping has it.
 pub fn graph_code(kind: GraphErrorKind) -> &'static str {
     match kind {
-        GraphErrorKind::Unauthorized | GraphErrorKind::Forbidden | GraphErrorKind::Identity => "graph_unauthorized",
+        GraphErrorKind::Unauthorized | GraphErrorKind::Forbidden | GraphErrorKind::Identity => {
+            "graph_unauthorized"
+        }
         GraphErrorKind::NotFound => "graph_not_found",
         GraphErrorKind::Throttled => "graph_throttled",
         GraphErrorKind::ServerError => "graph_server_error",
@@ -47,5 +52,9 @@ pub fn graph(e: GraphError) -> ActivityError {
 }
 
 pub fn store(e: meetflow_store::StoreError) -> ActivityError {
-    if e.is_retryable() { transient("store_unavailable", e.to_string()) } else { permanent("store_error", e.to_string()) }
+    if e.is_retryable() {
+        transient("store_unavailable", e.to_string())
+    } else {
+        permanent("store_error", e.to_string())
+    }
 }

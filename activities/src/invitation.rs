@@ -9,7 +9,9 @@
 //! 4. record `sent`.
 
 use meetflow_ics::{Attendee as IcsAttendee, AttendeeRole, CalAddress, CalendarInvite, Method};
-use meetflow_mail::{Audience, InvitationMail, Recipient, Step, Transport, compose, message_id_for};
+use meetflow_mail::{
+    Audience, InvitationMail, Recipient, Step, Transport, compose, message_id_for,
+};
 use meetflow_store::{Delivery, DeliveryState};
 use meetflow_workflows::activity_api::{self as api, InvitationInput, MailReceipt, MailStep};
 use temporalio_sdk::activities::ActivityError;
@@ -18,7 +20,10 @@ use crate::deps::Deps;
 use crate::failure;
 
 fn address(a: &api::Attendee) -> CalAddress {
-    CalAddress { email: a.email.to_string(), name: a.name.clone() }
+    CalAddress {
+        email: a.email.to_string(),
+        name: a.name.clone(),
+    }
 }
 
 fn render_ics(deps: &Deps, input: &InvitationInput, method: Method) -> String {
@@ -31,22 +36,35 @@ fn render_ics(deps: &Deps, input: &InvitationInput, method: Method) -> String {
         end: input.schedule.end(),
         summary: input.title.clone(),
         description: input.description.clone(),
-        organizer: input.organizer.as_ref().map(address).unwrap_or_else(|| deps.mail_from.clone()),
+        organizer: input
+            .organizer
+            .as_ref()
+            .map(address)
+            .unwrap_or_else(|| deps.mail_from.clone()),
         attendees: input
             .attendees
             .iter()
-            .map(|a| IcsAttendee { address: address(a), role: AttendeeRole::Required })
+            .map(|a| IcsAttendee {
+                address: address(a),
+                role: AttendeeRole::Required,
+            })
             .collect(),
         join_url: input.join_url.clone(),
     })
 }
 
-pub(crate) async fn send(deps: &Deps, input: &InvitationInput) -> Result<MailReceipt, ActivityError> {
+pub(crate) async fn send(
+    deps: &Deps,
+    input: &InvitationInput,
+) -> Result<MailReceipt, ActivityError> {
     let key = &input.delivery_key;
     if let Some(done) = deps.store.delivery(key).await.map_err(failure::store)?
         && done.state == DeliveryState::Sent
     {
-        return Ok(MailReceipt { message_id: done.message_id, already_sent: true });
+        return Ok(MailReceipt {
+            message_id: done.message_id,
+            already_sent: true,
+        });
     }
     let message_id = message_id_for(key, &deps.message_id_domain);
     let mut delivery = Delivery {
@@ -58,12 +76,20 @@ pub(crate) async fn send(deps: &Deps, input: &InvitationInput) -> Result<MailRec
         message_id: message_id.clone(),
         state: DeliveryState::Pending,
     };
-    deps.store.record_delivery(&delivery).await.map_err(failure::store)?;
+    deps.store
+        .record_delivery(&delivery)
+        .await
+        .map_err(failure::store)?;
 
     let (method, step) = match input.step {
         MailStep::Approved => (Method::Request, Step::Approved),
         MailStep::Rescheduled => (Method::Request, Step::Rescheduled),
-        MailStep::Cancelled => (Method::Cancel, Step::Cancelled { reason: input.cancel_reason.clone() }),
+        MailStep::Cancelled => (
+            Method::Cancel,
+            Step::Cancelled {
+                reason: input.cancel_reason.clone(),
+            },
+        ),
     };
     let ics = render_ics(deps, input, method);
     let r = &input.recipient;
@@ -93,10 +119,20 @@ pub(crate) async fn send(deps: &Deps, input: &InvitationInput) -> Result<MailRec
     .map_err(|e| failure::permanent("invalid_input", e.to_string()))?;
 
     deps.mail.send(&mail).await.map_err(|e| {
-        if e.is_retryable() { failure::transient("smtp_unavailable", e.to_string()) } else { failure::permanent("smtp_rejected", e.to_string()) }
+        if e.is_retryable() {
+            failure::transient("smtp_unavailable", e.to_string())
+        } else {
+            failure::permanent("smtp_rejected", e.to_string())
+        }
     })?;
     delivery.state = DeliveryState::Sent;
     delivery.message_id = mail.message_id.clone();
-    deps.store.record_delivery(&delivery).await.map_err(failure::store)?;
-    Ok(MailReceipt { message_id: mail.message_id, already_sent: false })
+    deps.store
+        .record_delivery(&delivery)
+        .await
+        .map_err(failure::store)?;
+    Ok(MailReceipt {
+        message_id: mail.message_id,
+        already_sent: false,
+    })
 }

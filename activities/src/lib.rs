@@ -47,27 +47,47 @@ impl MeetflowActivities {
 #[activities]
 impl MeetflowActivities {
     #[activity(name = "resolve_tenant")]
-    pub async fn resolve_tenant(self: Arc<Self>, _ctx: ActivityContext, tenant: TenantId) -> Result<TenantSettings, ActivityError> {
+    pub async fn resolve_tenant(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        tenant: TenantId,
+    ) -> Result<TenantSettings, ActivityError> {
         Ok(tenant::resolve(&self.deps, &tenant))
     }
 
     #[activity(name = "create_meeting")]
-    pub async fn create_meeting(self: Arc<Self>, _ctx: ActivityContext, input: CreateMeetingInput) -> Result<CreatedMeeting, ActivityError> {
+    pub async fn create_meeting(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: CreateMeetingInput,
+    ) -> Result<CreatedMeeting, ActivityError> {
         meeting::create(&self.deps, &input).await
     }
 
     #[activity(name = "resolve_online_meeting")]
-    pub async fn resolve_online_meeting(self: Arc<Self>, _ctx: ActivityContext, input: ResolveOnlineMeetingInput) -> Result<String, ActivityError> {
+    pub async fn resolve_online_meeting(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ResolveOnlineMeetingInput,
+    ) -> Result<String, ActivityError> {
         meeting::resolve_online_meeting(&self.deps, &input).await
     }
 
     #[activity(name = "record_meeting")]
-    pub async fn record_meeting(self: Arc<Self>, _ctx: ActivityContext, input: MeetingRecordInput) -> Result<(), ActivityError> {
+    pub async fn record_meeting(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: MeetingRecordInput,
+    ) -> Result<(), ActivityError> {
         meeting::record(&self.deps, &input).await
     }
 
     #[activity(name = "send_invitation")]
-    pub async fn send_invitation(self: Arc<Self>, _ctx: ActivityContext, input: InvitationInput) -> Result<MailReceipt, ActivityError> {
+    pub async fn send_invitation(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: InvitationInput,
+    ) -> Result<MailReceipt, ActivityError> {
         invitation::send(&self.deps, &input).await
     }
 }
@@ -80,8 +100,14 @@ mod tests {
     fn names_match_the_workflow_interface() {
         let source = include_str!("lib.rs");
         for name in ALL_ACTIVITY_NAMES {
-            assert!(source.contains(&format!("#[activity(name = \"{name}\")]")), "activity {name} is not implemented");
+            assert!(
+                source.contains(&format!("#[activity(name = \"{name}\")]")),
+                "activity {name} is not implemented"
+            );
         }
-        assert_eq!(source.matches("#[activity(name = ").count() - 1, ALL_ACTIVITY_NAMES.len());
+        assert_eq!(
+            source.matches("#[activity(name = ").count() - 1,
+            ALL_ACTIVITY_NAMES.len()
+        );
     }
 }

@@ -3,36 +3,61 @@
 use meetflow_graph::{EventAttendee, NewEvent, transaction_id};
 use meetflow_proto::model::{EmailAddress, TenantId};
 use meetflow_store::{MeetingRecord, MeetingStatus};
-use meetflow_workflows::activity_api::{CreateMeetingInput, CreatedMeeting, MeetingRecordInput, ResolveOnlineMeetingInput};
+use meetflow_workflows::activity_api::{
+    CreateMeetingInput, CreatedMeeting, MeetingRecordInput, ResolveOnlineMeetingInput,
+};
 use temporalio_sdk::activities::ActivityError;
 
 use crate::deps::{Deps, Tenant};
 use crate::failure;
 
 /// The tenant's app and organizer, or the permanent failure that says what is missing.
-fn organizer_of<'a>(deps: &'a Deps, tenant: &TenantId) -> Result<(&'a Tenant, &'a str, &'a str), ActivityError> {
-    let t = deps
-        .tenants
-        .get(tenant.as_str())
-        .ok_or_else(|| failure::permanent("not_configured", format!("tenant {tenant} has no [tenants.{tenant}] configuration")))?;
-    let (Some(upn), Some(object_id)) = (&t.settings.organizer_upn, &t.settings.organizer_object_id) else {
-        return Err(failure::permanent("no_organizer", format!("tenants.{tenant}: set organizer_upn and organizer_object_id")));
+fn organizer_of<'a>(
+    deps: &'a Deps,
+    tenant: &TenantId,
+) -> Result<(&'a Tenant, &'a str, &'a str), ActivityError> {
+    let t = deps.tenants.get(tenant.as_str()).ok_or_else(|| {
+        failure::permanent(
+            "not_configured",
+            format!("tenant {tenant} has no [tenants.{tenant}] configuration"),
+        )
+    })?;
+    let (Some(upn), Some(object_id)) = (&t.settings.organizer_upn, &t.settings.organizer_object_id)
+    else {
+        return Err(failure::permanent(
+            "no_organizer",
+            format!("tenants.{tenant}: set organizer_upn and organizer_object_id"),
+        ));
     };
     Ok((t, upn, object_id))
 }
 
-fn app_of<'a>(t: &'a Tenant, tenant: &TenantId) -> Result<&'a meetflow_graph::AppCredentials, ActivityError> {
+fn app_of<'a>(
+    t: &'a Tenant,
+    tenant: &TenantId,
+) -> Result<&'a meetflow_graph::AppCredentials, ActivityError> {
     t.app.as_ref().ok_or_else(|| {
-        failure::permanent("not_configured", format!("tenants.{tenant}: microsoft_tenant_id, client_id and client_secret are not set"))
+        failure::permanent(
+            "not_configured",
+            format!(
+                "tenants.{tenant}: microsoft_tenant_id, client_id and client_secret are not set"
+            ),
+        )
     })
 }
 
 /// The event body external attendees see: the description only, escaped; never internal links.
 fn body_html(description: &str) -> String {
-    format!("<p>{}</p>", meetflow_mail::html_escape_multiline(description))
+    format!(
+        "<p>{}</p>",
+        meetflow_mail::html_escape_multiline(description)
+    )
 }
 
-pub(crate) async fn create(deps: &Deps, input: &CreateMeetingInput) -> Result<CreatedMeeting, ActivityError> {
+pub(crate) async fn create(
+    deps: &Deps,
+    input: &CreateMeetingInput,
+) -> Result<CreatedMeeting, ActivityError> {
     let (t, upn, object_id) = organizer_of(deps, &input.tenant_id)?;
     let app = app_of(t, &input.tenant_id)?;
     let event = NewEvent {
@@ -40,14 +65,29 @@ pub(crate) async fn create(deps: &Deps, input: &CreateMeetingInput) -> Result<Cr
         body_html: body_html(&input.description),
         start: input.schedule.start(),
         end: input.schedule.end(),
-        attendees: input.attendees.iter().map(|a| EventAttendee { email: a.email.to_string(), name: a.name.clone() }).collect(),
+        attendees: input
+            .attendees
+            .iter()
+            .map(|a| EventAttendee {
+                email: a.email.to_string(),
+                name: a.name.clone(),
+            })
+            .collect(),
         // Same appointment → same transactionId → Graph returns the first event on a retry
         // whose earlier response was lost, instead of creating a second meeting.
         transaction_id: transaction_id(input.tenant_id.as_str(), input.appointment_id.as_str()),
     };
-    let created = deps.graph.create_event(app, object_id, &event).await.map_err(failure::graph)?;
-    let organizer_email = EmailAddress::parse(upn)
-        .map_err(|p| failure::permanent("config_error", format!("tenants.{}.organizer_upn: {p}", input.tenant_id)))?;
+    let created = deps
+        .graph
+        .create_event(app, object_id, &event)
+        .await
+        .map_err(failure::graph)?;
+    let organizer_email = EmailAddress::parse(upn).map_err(|p| {
+        failure::permanent(
+            "config_error",
+            format!("tenants.{}.organizer_upn: {p}", input.tenant_id),
+        )
+    })?;
     Ok(CreatedMeeting {
         event_id: created.id,
         ical_uid: created.ical_uid,
@@ -57,17 +97,32 @@ pub(crate) async fn create(deps: &Deps, input: &CreateMeetingInput) -> Result<Cr
     })
 }
 
-pub(crate) async fn resolve_online_meeting(deps: &Deps, input: &ResolveOnlineMeetingInput) -> Result<String, ActivityError> {
+pub(crate) async fn resolve_online_meeting(
+    deps: &Deps,
+    input: &ResolveOnlineMeetingInput,
+) -> Result<String, ActivityError> {
     let (t, _, object_id) = organizer_of(deps, &input.tenant_id)?;
     let app = app_of(t, &input.tenant_id)?;
-    let meeting = deps.graph.find_online_meeting(app, object_id, &input.join_url).await.map_err(failure::graph)?;
+    let meeting = deps
+        .graph
+        .find_online_meeting(app, object_id, &input.join_url)
+        .await
+        .map_err(failure::graph)?;
     Ok(meeting.id)
 }
 
 pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<(), ActivityError> {
     let status: MeetingStatus =
-        input.status.parse().map_err(|e: meetflow_store::UnknownVariant| failure::permanent("invalid_input", e.to_string()))?;
-    let settings = deps.tenants.get(input.tenant_id.as_str()).map(|t| &t.settings);
+        input
+            .status
+            .parse()
+            .map_err(|e: meetflow_store::UnknownVariant| {
+                failure::permanent("invalid_input", e.to_string())
+            })?;
+    let settings = deps
+        .tenants
+        .get(input.tenant_id.as_str())
+        .map(|t| &t.settings);
     let record = MeetingRecord {
         tenant_id: input.tenant_id.to_string(),
         appointment_id: input.appointment_id.to_string(),
@@ -85,5 +140,8 @@ pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<()
         status,
         error_code: input.error_code.clone(),
     };
-    deps.store.upsert_meeting(&record).await.map_err(failure::store)
+    deps.store
+        .upsert_meeting(&record)
+        .await
+        .map_err(failure::store)
 }

@@ -7,5 +7,8 @@ use crate::deps::Deps;
 
 /// A tenant without configuration still gets its invitations, just no meeting.
 pub(crate) fn resolve(deps: &Deps, tenant: &TenantId) -> TenantSettings {
-    deps.tenants.get(tenant.as_str()).map(|t| t.settings.clone()).unwrap_or_else(TenantSettings::unconfigured)
+    deps.tenants
+        .get(tenant.as_str())
+        .map(|t| t.settings.clone())
+        .unwrap_or_else(TenantSettings::unconfigured)
 }

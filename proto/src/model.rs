@@ -48,11 +48,13 @@ fn check_id(s: &str, max: usize, extra: &[char]) -> Result<String, Problem> {
     }
     // Ids end up in workflow ids (`appointment/{tenant}/{appointment}`), object keys and mail
     // headers, so the alphabet is deliberately narrow: no '/', whitespace or control characters.
-    if let Some(c) = s
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.' || extra.contains(c)))
-    {
-        return Err(format!("contains {c:?}; allowed are letters, digits and - _ . {}", extra.iter().collect::<String>()));
+    if let Some(c) = s.chars().find(|c| {
+        !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.' || extra.contains(c))
+    }) {
+        return Err(format!(
+            "contains {c:?}; allowed are letters, digits and - _ . {}",
+            extra.iter().collect::<String>()
+        ));
     }
     Ok(s.to_string())
 }
@@ -95,7 +97,9 @@ impl EmailAddress {
         }
         // Addresses go into SMTP envelopes, mail headers and ICS parameters: anything that could
         // break out of those (whitespace, CR/LF, quotes, angle brackets) is refused here.
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:[]\\".contains(c)) {
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:[]\\".contains(c))
+        {
             return Err(format!("{s:?} is not a valid email address"));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
@@ -125,9 +129,9 @@ pub struct TimeZone(chrono_tz::Tz);
 impl TimeZone {
     pub const UTC: TimeZone = TimeZone(chrono_tz::UTC);
     pub fn parse(s: &str) -> Result<Self, Problem> {
-        s.parse::<chrono_tz::Tz>()
-            .map(Self)
-            .map_err(|_| format!("unknown timezone {s:?}; use an IANA name such as \"Europe/Berlin\""))
+        s.parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
+            format!("unknown timezone {s:?}; use an IANA name such as \"Europe/Berlin\"")
+        })
     }
     pub fn tz(&self) -> chrono_tz::Tz {
         self.0
@@ -208,7 +212,9 @@ impl Schedule {
             return Err(format!("end ({end}) must be after start ({start})"));
         }
         if end - start > Duration::hours(MAX_DURATION_HOURS) {
-            return Err(format!("the appointment lasts longer than {MAX_DURATION_HOURS} hours"));
+            return Err(format!(
+                "the appointment lasts longer than {MAX_DURATION_HOURS} hours"
+            ));
         }
         Ok(Self { start, end })
     }
@@ -247,14 +253,32 @@ impl Participants {
     pub fn new(people: Vec<Person>) -> Result<Self, (Option<usize>, Problem)> {
         let count = |r: Role| people.iter().filter(|p| p.role == r).count();
         if count(Role::Technician) != 1 {
-            return Err((None, format!("needs exactly one PARTICIPANT_ROLE_TECHNICIAN, got {}", count(Role::Technician))));
+            return Err((
+                None,
+                format!(
+                    "needs exactly one PARTICIPANT_ROLE_TECHNICIAN, got {}",
+                    count(Role::Technician)
+                ),
+            ));
         }
         if count(Role::ClientContact) > 1 {
-            return Err((None, format!("at most one PARTICIPANT_ROLE_CLIENT_CONTACT, got {}", count(Role::ClientContact))));
+            return Err((
+                None,
+                format!(
+                    "at most one PARTICIPANT_ROLE_CLIENT_CONTACT, got {}",
+                    count(Role::ClientContact)
+                ),
+            ));
         }
         for (i, p) in people.iter().enumerate() {
-            if let Some(j) = people[..i].iter().position(|q| q.email.normalized() == p.email.normalized()) {
-                return Err((Some(i), format!("email {} is already participants[{j}]", p.email)));
+            if let Some(j) = people[..i]
+                .iter()
+                .position(|q| q.email.normalized() == p.email.normalized())
+            {
+                return Err((
+                    Some(i),
+                    format!("email {} is already participants[{j}]", p.email),
+                ));
             }
         }
         Ok(Self(people))
@@ -263,7 +287,10 @@ impl Participants {
         &self.0
     }
     pub fn technician(&self) -> &Person {
-        self.0.iter().find(|p| p.role == Role::Technician).expect("checked in new")
+        self.0
+            .iter()
+            .find(|p| p.role == Role::Technician)
+            .expect("checked in new")
     }
     pub fn client(&self) -> Option<&Person> {
         self.0.iter().find(|p| p.role == Role::ClientContact)

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    Approval, AppointmentId, EmailAddress, Locale, Participants, Person, RescheduleRequest, Role,
+    AppointmentId, Approval, EmailAddress, Locale, Participants, Person, RescheduleRequest, Role,
     Schedule, TenantId, TimeZone,
 };
 use crate::v1;
@@ -58,11 +58,22 @@ struct Checker(Vec<InputError>);
 
 impl Checker {
     fn check<T>(&mut self, field: impl Into<String>, r: Result<T, String>) -> Option<T> {
-        r.map_err(|problem| self.0.push(InputError { field: field.into(), problem })).ok()
+        r.map_err(|problem| {
+            self.0.push(InputError {
+                field: field.into(),
+                problem,
+            })
+        })
+        .ok()
     }
     fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, InputErrors> {
         if self.0.is_empty() {
-            value().ok_or_else(|| InputErrors(vec![InputError { field: "input".into(), problem: "invalid".into() }]))
+            value().ok_or_else(|| {
+                InputErrors(vec![InputError {
+                    field: "input".into(),
+                    problem: "invalid".into(),
+                }])
+            })
         } else {
             Err(InputErrors(self.0))
         }
@@ -79,8 +90,15 @@ fn wire<T: DeserializeOwned>(json: &serde_json::Value) -> Result<T, InputErrors>
     }
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() { "input".to_string() } else { path };
-        InputErrors(vec![InputError { field, problem: e.into_inner().to_string() }])
+        let field = if path == "." || path.is_empty() {
+            "input".to_string()
+        } else {
+            path
+        };
+        InputErrors(vec![InputError {
+            field,
+            problem: e.into_inner().to_string(),
+        }])
     })
 }
 
@@ -112,15 +130,27 @@ fn bounded_text(s: &str, max: usize, required: bool) -> Result<String, String> {
     Ok(t.to_string())
 }
 
-fn schedule(c: &mut Checker, start: Option<&pbjson_types::Timestamp>, end: Option<&pbjson_types::Timestamp>) -> Option<Schedule> {
+fn schedule(
+    c: &mut Checker,
+    start: Option<&pbjson_types::Timestamp>,
+    end: Option<&pbjson_types::Timestamp>,
+) -> Option<Schedule> {
     let start = c.check("start", instant(start));
     let end = c.check("end", instant(end));
     let (start, end) = (start?, end?);
     c.check("end", Schedule::new(start, end))
 }
 
-fn optional_with_default<T>(s: &str, default: T, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
-    if s.trim().is_empty() { Ok(default) } else { parse(s.trim()) }
+fn optional_with_default<T>(
+    s: &str,
+    default: T,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    if s.trim().is_empty() {
+        Ok(default)
+    } else {
+        parse(s.trim())
+    }
 }
 
 fn person(c: &mut Checker, i: usize, p: &v1::Participant, fallback_tz: TimeZone) -> Option<Person> {
@@ -136,11 +166,23 @@ fn person(c: &mut Checker, i: usize, p: &v1::Participant, fallback_tz: TimeZone)
     );
     let email = c.check(at("email"), EmailAddress::parse(&p.email));
     let display_name = c.check(at("displayName"), bounded_text(&p.display_name, 255, false));
-    let time_zone = c.check(at("timeZone"), optional_with_default(&p.time_zone, fallback_tz, TimeZone::parse));
-    let locale = c.check(at("locale"), optional_with_default(&p.locale, Locale::english(), Locale::parse));
+    let time_zone = c.check(
+        at("timeZone"),
+        optional_with_default(&p.time_zone, fallback_tz, TimeZone::parse),
+    );
+    let locale = c.check(
+        at("locale"),
+        optional_with_default(&p.locale, Locale::english(), Locale::parse),
+    );
     let email = email?;
     let display_name = display_name.map(|n| if n.is_empty() { email.to_string() } else { n })?;
-    Some(Person { role: role?, email, display_name, time_zone: time_zone?, locale: locale? })
+    Some(Person {
+        role: role?,
+        email,
+        display_name,
+        time_zone: time_zone?,
+        locale: locale?,
+    })
 }
 
 /// Parses the `AppointmentLifecycle` input.
@@ -150,20 +192,29 @@ pub fn approval(json: &serde_json::Value) -> Result<Approval, InputErrors> {
     let tenant_id = c.check("tenantId", TenantId::parse(&w.tenant_id));
     let appointment_id = c.check("appointmentId", AppointmentId::parse(&w.appointment_id));
     let title = c.check("title", bounded_text(&w.title, MAX_TITLE_CHARS, true));
-    let description = c.check("description", bounded_text(&w.description, MAX_DESCRIPTION_CHARS, false));
+    let description = c.check(
+        "description",
+        bounded_text(&w.description, MAX_DESCRIPTION_CHARS, false),
+    );
     let schedule = schedule(&mut c, w.start.as_ref(), w.end.as_ref());
     let organizer_tz = c.check(
         "organizerTimeZone",
         optional_with_default(&w.organizer_time_zone, TimeZone::UTC, TimeZone::parse),
     );
     let fallback_tz = organizer_tz.unwrap_or(TimeZone::UTC);
-    let people: Vec<Option<Person>> =
-        w.participants.iter().enumerate().map(|(i, p)| person(&mut c, i, p, fallback_tz)).collect();
+    let people: Vec<Option<Person>> = w
+        .participants
+        .iter()
+        .enumerate()
+        .map(|(i, p)| person(&mut c, i, p, fallback_tz))
+        .collect();
     let participants = if people.iter().all(Option::is_some) {
         match Participants::new(people.into_iter().flatten().collect()) {
             Ok(p) => Some(p),
             Err((idx, problem)) => {
-                let field = idx.map_or("participants".to_string(), |i| format!("participants[{i}].email"));
+                let field = idx.map_or("participants".to_string(), |i| {
+                    format!("participants[{i}].email")
+                });
                 c.check::<()>(field, Err(problem));
                 None
             }
@@ -192,8 +243,16 @@ pub fn reschedule(json: &serde_json::Value) -> Result<RescheduleRequest, InputEr
     let w: v1::Reschedule = wire(json)?;
     let mut c = Checker::default();
     let schedule = schedule(&mut c, w.start.as_ref(), w.end.as_ref());
-    let reason = c.check("reason", bounded_text(&w.reason, MAX_DESCRIPTION_CHARS, false));
-    c.finish(|| Some(RescheduleRequest { schedule: schedule?, reason: reason? }))
+    let reason = c.check(
+        "reason",
+        bounded_text(&w.reason, MAX_DESCRIPTION_CHARS, false),
+    );
+    c.finish(|| {
+        Some(RescheduleRequest {
+            schedule: schedule?,
+            reason: reason?,
+        })
+    })
 }
 
 /// Parses the `cancel` signal/update input; an absent or empty input means "no reason given".
@@ -203,7 +262,10 @@ pub fn cancel_reason(json: &serde_json::Value) -> Result<String, InputErrors> {
     }
     let w: v1::Cancel = wire(json)?;
     let mut c = Checker::default();
-    let reason = c.check("reason", bounded_text(&w.reason, MAX_DESCRIPTION_CHARS, false));
+    let reason = c.check(
+        "reason",
+        bounded_text(&w.reason, MAX_DESCRIPTION_CHARS, false),
+    );
     c.finish(|| reason)
 }
 
@@ -239,7 +301,10 @@ mod tests {
         assert_eq!(a.participants.technician().locale.as_str(), "de");
         assert_eq!(a.participants.client().unwrap().locale.as_str(), "en-US");
         // A participant without a timezone inherits the organizer's.
-        assert_eq!(a.participants.technician().time_zone, TimeZone::parse("Europe/Berlin").unwrap());
+        assert_eq!(
+            a.participants.technician().time_zone,
+            TimeZone::parse("Europe/Berlin").unwrap()
+        );
         assert_eq!(a.send_invites, None);
         assert!(a.generate_teams_meeting);
         // The model round-trips through its own JSON (workflow state, activity payloads).
@@ -255,8 +320,14 @@ mod tests {
         v["organizerTimeZone"] = json!("Mars/Olympus");
         let e = errors(v);
         assert!(e.contains("participants[0].email: missing"), "{e}");
-        assert!(e.contains("end: end (2030-01-02 09:00:00 UTC) must be after start"), "{e}");
-        assert!(e.contains("organizerTimeZone: unknown timezone \"Mars/Olympus\""), "{e}");
+        assert!(
+            e.contains("end: end (2030-01-02 09:00:00 UTC) must be after start"),
+            "{e}"
+        );
+        assert!(
+            e.contains("organizerTimeZone: unknown timezone \"Mars/Olympus\""),
+            "{e}"
+        );
     }
 
     #[test]
@@ -264,7 +335,10 @@ mod tests {
         let mut v = sample();
         v["participants"][1]["email"] = json!(42);
         let e = errors(v);
-        assert!(e.starts_with("invalid input: participants[1].email: invalid type: integer `42`"), "{e}");
+        assert!(
+            e.starts_with("invalid input: participants[1].email: invalid type: integer `42`"),
+            "{e}"
+        );
         assert!(errors(json!("just a string")).contains("expected a JSON object, got a string"));
         let mut v = sample();
         v["start"] = json!("tomorrow");
@@ -274,7 +348,13 @@ mod tests {
     #[test]
     fn missing_fields_and_roles() {
         let e = errors(json!({"tenantId": "acme"}));
-        for f in ["appointmentId: missing", "title: missing", "start: missing", "end: missing", "participants: needs exactly one PARTICIPANT_ROLE_TECHNICIAN, got 0"] {
+        for f in [
+            "appointmentId: missing",
+            "title: missing",
+            "start: missing",
+            "end: missing",
+            "participants: needs exactly one PARTICIPANT_ROLE_TECHNICIAN, got 0",
+        ] {
             assert!(e.contains(f), "{f} not in {e}");
         }
         let mut v = sample();
@@ -286,7 +366,11 @@ mod tests {
     fn rejects_duplicates_and_unsafe_ids() {
         let mut v = sample();
         v["participants"][1]["email"] = json!("C@Client.example");
-        assert!(errors(v).contains("participants[1].email: email C@Client.example is already participants[0]"));
+        assert!(
+            errors(v).contains(
+                "participants[1].email: email C@Client.example is already participants[0]"
+            )
+        );
         let mut v = sample();
         v["appointmentId"] = json!("a/b");
         assert!(errors(v).contains("appointmentId: contains '/'"));
@@ -307,8 +391,16 @@ mod tests {
     fn reschedule_and_cancel_inputs() {
         let r = reschedule(&json!({"start": "2030-01-03T10:00:00Z", "end": "2030-01-03T10:30:00Z", "reason": "clash"})).unwrap();
         assert_eq!(r.reason, "clash");
-        assert!(reschedule(&json!({"start": "2030-01-03T10:00:00Z"})).unwrap_err().to_string().contains("end: missing"));
+        assert!(
+            reschedule(&json!({"start": "2030-01-03T10:00:00Z"}))
+                .unwrap_err()
+                .to_string()
+                .contains("end: missing")
+        );
         assert_eq!(cancel_reason(&serde_json::Value::Null).unwrap(), "");
-        assert_eq!(cancel_reason(&json!({"reason": " no longer needed "})).unwrap(), "no longer needed");
+        assert_eq!(
+            cancel_reason(&json!({"reason": " no longer needed "})).unwrap(),
+            "no longer needed"
+        );
     }
 }

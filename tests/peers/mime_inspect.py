@@ -15,7 +15,8 @@ def tree(part):
 
 
 def text(part):
-    return part.get_payload(decode=True).decode(part.get_content_charset() or "ascii")
+    # iCalendar is UTF-8 by definition (RFC 5545 §3.1.4), so an .ics attachment needs no charset.
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
 
 
 def describe(path):

@@ -39,7 +39,10 @@ pub fn python_with(module: &str) -> PathBuf {
             python.display(),
             String::from_utf8_lossy(&out.stderr)
         ),
-        Err(e) => panic!("cannot run Python at {}: {e}\n{SETUP_HINT}", python.display()),
+        Err(e) => panic!(
+            "cannot run Python at {}: {e}\n{SETUP_HINT}",
+            python.display()
+        ),
     }
 }
 

@@ -39,16 +39,28 @@ fn options(attempt: Duration, overall: Duration, retry: RetryPolicy) -> Activity
 
 /// Reads of local configuration and the store.
 pub fn local() -> ActivityOptions {
-    options(Duration::from_secs(15), Duration::from_secs(600), policy(Duration::from_millis(200), Duration::from_secs(30)))
+    options(
+        Duration::from_secs(15),
+        Duration::from_secs(600),
+        policy(Duration::from_millis(200), Duration::from_secs(30)),
+    )
 }
 
 /// Microsoft Graph calls: throttling and outages are waited out for up to 30 minutes (honouring
 /// `Retry-After` through the failure's next-retry delay), then become a typed outcome.
 pub fn graph() -> ActivityOptions {
-    options(Duration::from_secs(60), Duration::from_secs(1800), policy(Duration::from_secs(1), Duration::from_secs(120)))
+    options(
+        Duration::from_secs(60),
+        Duration::from_secs(1800),
+        policy(Duration::from_secs(1), Duration::from_secs(120)),
+    )
 }
 
 /// Mail delivery: an SMTP relay outage is retried for a day before the step is given up.
 pub fn mail() -> ActivityOptions {
-    options(Duration::from_secs(120), Duration::from_secs(24 * 3600), policy(Duration::from_secs(2), Duration::from_secs(600)))
+    options(
+        Duration::from_secs(120),
+        Duration::from_secs(24 * 3600),
+        policy(Duration::from_secs(2), Duration::from_secs(600)),
+    )
 }

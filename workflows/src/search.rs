@@ -3,7 +3,8 @@
 
 use temporalio_common::search_attributes::SearchAttributeKey;
 
-pub const TENANT_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword(meetflow_proto::names::SA_TENANT_ID);
+pub const TENANT_ID: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword(meetflow_proto::names::SA_TENANT_ID);
 pub const APPOINTMENT_ID: SearchAttributeKey<String> =
     SearchAttributeKey::keyword(meetflow_proto::names::SA_APPOINTMENT_ID);
 pub const MEETING_STATUS: SearchAttributeKey<String> =

@@ -15,7 +15,11 @@
 mod secret;
 mod tenant;
 
-use std::{collections::BTreeMap, path::{Path, PathBuf}, time::Duration};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use serde::Deserialize;
 use url::Url;
@@ -27,7 +31,10 @@ pub use tenant::{CaptureSchedule, TenantConfig, TenantSettings};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid TOML: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("config key `{key}`: {problem}")]
@@ -36,12 +43,15 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub(crate) fn key(key: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self::Key { key: key.into(), problem: problem.into() }
+        Self::Key {
+            key: key.into(),
+            problem: problem.into(),
+        }
     }
 }
 
 /// The whole, checked configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub temporal: TemporalConfig,
@@ -52,20 +62,6 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Per-tenant settings, keyed by the PSA tenant id.
     pub tenants: BTreeMap<String, TenantConfig>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            temporal: TemporalConfig::default(),
-            worker: WorkerConfig::default(),
-            store: StoreConfig::default(),
-            mail: MailConfig::default(),
-            graph: GraphConfig::default(),
-            storage: StorageConfig::default(),
-            tenants: BTreeMap::new(),
-        }
-    }
 }
 
 /// Where the worker finds Temporal. Temporal's environment variables take precedence; these
@@ -137,7 +133,9 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { url: "sqlite://.meetflow/meetflow.db".into() }
+        Self {
+            url: "sqlite://.meetflow/meetflow.db".into(),
+        }
     }
 }
 
@@ -236,35 +234,50 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { url: "file://.meetflow/recordings".into() }
+        Self {
+            url: "file://.meetflow/recordings".into(),
+        }
     }
 }
 
 /// Reads the TOML file (when given), applies `MEETFLOW_*` overrides from `env`, checks every key.
-pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+pub fn load(
+    path: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
     let mut doc = match path {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.into(), source })?;
+            let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                path: p.into(),
+                source,
+            })?;
             text.parse::<toml::Table>()
-                .map_err(|e| ConfigError::Syntax { path: p.into(), message: e.message().to_string() })?
+                .map_err(|e| ConfigError::Syntax {
+                    path: p.into(),
+                    message: e.message().to_string(),
+                })?
         }
         None => toml::Table::new(),
     };
-    let mut overrides: Vec<(String, String)> =
-        env.into_iter().filter(|(k, _)| k.starts_with("MEETFLOW_") && k.contains("__")).collect();
+    let mut overrides: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("MEETFLOW_") && k.contains("__"))
+        .collect();
     overrides.sort();
     for (k, v) in overrides {
         apply_override(&mut doc, &k, &v)?;
     }
-    let config: Config = serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
-        ConfigError::key(e.path().to_string(), e.inner().message().to_string())
-    })?;
+    let config: Config = serde_path_to_error::deserialize(toml::Value::Table(doc))
+        .map_err(|e| ConfigError::key(e.path().to_string(), e.inner().message().to_string()))?;
     config.check()?;
     Ok(config)
 }
 
 fn apply_override(doc: &mut toml::Table, var: &str, value: &str) -> Result<(), ConfigError> {
-    let path: Vec<String> = var["MEETFLOW_".len()..].split("__").map(str::to_ascii_lowercase).collect();
+    let path: Vec<String> = var["MEETFLOW_".len()..]
+        .split("__")
+        .map(str::to_ascii_lowercase)
+        .collect();
     if path.iter().any(String::is_empty) {
         return Err(ConfigError::key(var, "empty segment in override name"));
     }
@@ -293,23 +306,42 @@ impl Config {
             return Err(ConfigError::key("temporal.task_queue", "must not be empty"));
         }
         if self.temporal.task_queue.starts_with("/_sys/") {
-            return Err(ConfigError::key("temporal.task_queue", "must not start with the reserved prefix /_sys/"));
+            return Err(ConfigError::key(
+                "temporal.task_queue",
+                "must not start with the reserved prefix /_sys/",
+            ));
         }
         let store = &self.store.url;
-        if !(store.starts_with("sqlite:") || store.starts_with("postgres://") || store.starts_with("postgresql://")) {
-            return Err(ConfigError::key("store.url", format!("{store:?}: expected sqlite://… or postgres://…")));
+        if !(store.starts_with("sqlite:")
+            || store.starts_with("postgres://")
+            || store.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::key(
+                "store.url",
+                format!("{store:?}: expected sqlite://… or postgres://…"),
+            ));
         }
         if meetflow_proto::model::EmailAddress::parse(&self.mail.from).is_err() {
-            return Err(ConfigError::key("mail.from", format!("{:?} is not an email address", self.mail.from)));
+            return Err(ConfigError::key(
+                "mail.from",
+                format!("{:?} is not an email address", self.mail.from),
+            ));
         }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
-            return Err(ConfigError::key("mail.smtp.host", "required when mail.transport = \"smtp\""));
+            return Err(ConfigError::key(
+                "mail.smtp.host",
+                "required when mail.transport = \"smtp\"",
+            ));
         }
         if !(self.storage.url.starts_with("file://") || self.storage.url.starts_with("s3://")) {
-            return Err(ConfigError::key("storage.url", "expected file://… or s3://…"));
+            return Err(ConfigError::key(
+                "storage.url",
+                "expected file://… or s3://…",
+            ));
         }
         for (id, t) in &self.tenants {
-            meetflow_proto::model::TenantId::parse(id).map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;
+            meetflow_proto::model::TenantId::parse(id)
+                .map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;
             t.check(&format!("tenants.{id}"))?;
         }
         Ok(())

@@ -20,13 +20,20 @@ impl SecretRef {
         self.resolve_with(key, |name| std::env::var(name).ok())
     }
 
-    pub fn resolve_with(&self, key: &str, env: impl Fn(&str) -> Option<String>) -> Result<Secret, ConfigError> {
+    pub fn resolve_with(
+        &self,
+        key: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Secret, ConfigError> {
         let value = match self {
             SecretRef::Env(name) => env(name).ok_or_else(|| {
                 ConfigError::key(key, format!("environment variable {name} is not set"))
             })?,
             SecretRef::File(path) => std::fs::read_to_string(path).map_err(|e| {
-                ConfigError::key(key, format!("cannot read secret file {}: {e}", path.display()))
+                ConfigError::key(
+                    key,
+                    format!("cannot read secret file {}: {e}", path.display()),
+                )
             })?,
         };
         // Files written by `echo` end in a newline that is not part of the secret.

@@ -96,12 +96,22 @@ impl TenantConfig {
     pub(crate) fn check(&self, key: &str) -> Result<(), ConfigError> {
         let c = &self.capture;
         if c.first_poll_secs == 0 || c.backoff_cap_secs < c.first_poll_secs {
-            return Err(ConfigError::key(format!("{key}.capture"), "need 0 < first_poll_secs <= backoff_cap_secs"));
+            return Err(ConfigError::key(
+                format!("{key}.capture"),
+                "need 0 < first_poll_secs <= backoff_cap_secs",
+            ));
         }
         if c.window_secs < c.first_poll_secs {
-            return Err(ConfigError::key(format!("{key}.capture.window_secs"), "must be at least first_poll_secs"));
+            return Err(ConfigError::key(
+                format!("{key}.capture.window_secs"),
+                "must be at least first_poll_secs",
+            ));
         }
-        let has_app = [self.microsoft_tenant_id.is_some(), self.client_id.is_some(), self.client_secret.is_some()];
+        let has_app = [
+            self.microsoft_tenant_id.is_some(),
+            self.client_id.is_some(),
+            self.client_secret.is_some(),
+        ];
         if has_app.iter().any(|b| *b) && !has_app.iter().all(|b| *b) {
             return Err(ConfigError::key(
                 key,

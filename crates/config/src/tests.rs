@@ -4,7 +4,10 @@ fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("meetflow.toml");
     std::fs::write(&path, toml).unwrap();
-    load(Some(&path), env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    load(
+        Some(&path),
+        env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+    )
 }
 
 const TENANT: &str = r#"
@@ -34,11 +37,28 @@ fn tenant_settings_and_skip_reasons() {
     let s = c.tenant("acme").unwrap().settings();
     assert_eq!(s.meeting_unavailable, None);
     assert_eq!(s.capture.first_poll_secs, 2);
-    assert_eq!(s.capture.grace_after_end_secs, 300, "unset keys keep their defaults");
+    assert_eq!(
+        s.capture.grace_after_end_secs, 300,
+        "unset keys keep their defaults"
+    );
     let c = load_str(&TENANT.replace("organizer_object_id = \"obj-1\"", ""), &[]).unwrap();
-    assert_eq!(c.tenant("acme").unwrap().settings().meeting_unavailable.as_deref(), Some("no_organizer"));
+    assert_eq!(
+        c.tenant("acme")
+            .unwrap()
+            .settings()
+            .meeting_unavailable
+            .as_deref(),
+        Some("no_organizer")
+    );
     let c = load_str("[tenants.acme]\nteams_enabled = false\n", &[]).unwrap();
-    assert_eq!(c.tenant("acme").unwrap().settings().meeting_unavailable.as_deref(), Some("disabled"));
+    assert_eq!(
+        c.tenant("acme")
+            .unwrap()
+            .settings()
+            .meeting_unavailable
+            .as_deref(),
+        Some("disabled")
+    );
 }
 
 #[test]
@@ -60,17 +80,35 @@ fn env_overrides_win() {
 
 #[test]
 fn errors_name_the_key() {
-    let e = load_str("[store]\nurl = \"mysql://x\"\n", &[]).unwrap_err().to_string();
+    let e = load_str("[store]\nurl = \"mysql://x\"\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("config key `store.url`"), "{e}");
-    let e = load_str("[mail]\ntransprot = \"smtp\"\n", &[]).unwrap_err().to_string();
-    assert!(e.starts_with("config key `mail.transprot`: unknown field"), "{e}");
-    let e = load_str("[worker]\ngraceful_shutdown_secs = \"soon\"\n", &[]).unwrap_err().to_string();
+    let e = load_str("[mail]\ntransprot = \"smtp\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("config key `mail.transprot`: unknown field"),
+        "{e}"
+    );
+    let e = load_str("[worker]\ngraceful_shutdown_secs = \"soon\"\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("worker.graceful_shutdown_secs"), "{e}");
-    let e = load_str("[tenants.acme]\nclient_id = \"x\"\n", &[]).unwrap_err().to_string();
-    assert!(e.contains("tenants.acme") && e.contains("go together"), "{e}");
-    let e = load_str("[tenants.\"a/b\"]\n", &[]).unwrap_err().to_string();
+    let e = load_str("[tenants.acme]\nclient_id = \"x\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tenants.acme") && e.contains("go together"),
+        "{e}"
+    );
+    let e = load_str("[tenants.\"a/b\"]\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("tenants.a/b"), "{e}");
-    let e = load_str(&TENANT.replace("window_secs = 30", "window_secs = 1"), &[]).unwrap_err().to_string();
+    let e = load_str(&TENANT.replace("window_secs = 30", "window_secs = 1"), &[])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("tenants.acme.capture.window_secs"), "{e}");
 }
 
@@ -78,15 +116,45 @@ fn errors_name_the_key() {
 fn secrets_resolve_by_reference_and_never_print() {
     let c = load_str(TENANT, &[]).unwrap();
     let r = c.tenant("acme").unwrap().client_secret.clone().unwrap();
-    let e = r.resolve_with("tenants.acme.client_secret", |_| None).unwrap_err().to_string();
-    assert_eq!(e, "config key `tenants.acme.client_secret`: environment variable ACME_SECRET is not set");
-    let s = r.resolve_with("k", |n| (n == "ACME_SECRET").then(|| "s3cr3t\n".to_string())).unwrap();
+    let e = r
+        .resolve_with("tenants.acme.client_secret", |_| None)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "config key `tenants.acme.client_secret`: environment variable ACME_SECRET is not set"
+    );
+    let s = r
+        .resolve_with("k", |n| {
+            (n == "ACME_SECRET").then(|| "s3cr3t\n".to_string())
+        })
+        .unwrap();
     assert_eq!(s.expose(), "s3cr3t");
     assert!(!format!("{s:?} {s}").contains("s3cr3t"));
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("secret");
     std::fs::write(&f, "from-file\n").unwrap();
-    assert_eq!(SecretRef::File(f).resolve("k").unwrap().expose(), "from-file");
-    let e = load_str("[tenants.acme]\nclient_secret = \"literal\"\n", &[]).unwrap_err().to_string();
+    assert_eq!(
+        SecretRef::File(f).resolve("k").unwrap().expose(),
+        "from-file"
+    );
+    let e = load_str("[tenants.acme]\nclient_secret = \"literal\"\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("tenants.acme.client_secret"), "{e}");
+}
+
+#[test]
+fn the_documented_example_is_valid() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/meetflow.example.toml");
+    let c = load(Some(&path), std::iter::empty()).unwrap();
+    assert_eq!(c.mail.transport, MailTransportKind::Smtp);
+    assert!(
+        c.tenant("acme")
+            .unwrap()
+            .settings()
+            .meeting_unavailable
+            .is_none()
+    );
 }

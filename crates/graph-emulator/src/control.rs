@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::faults::Fault;
 use crate::reply::graph_instant;
+use crate::subscriptions::{self, Published};
 use crate::world::{Artifact, ArtifactContent, ArtifactKind, Settings, after, new_guid};
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
@@ -245,6 +246,33 @@ pub async fn add_artifact(
         "kind": artifact.kind,
         "availableAt": graph_instant(artifact.available_at),
     });
+    let published = Published {
+        tenant_id: meeting.tenant_id.clone(),
+        organizer_id: meeting.organizer_id.clone(),
+        meeting_id: meeting.id.clone(),
+        artifact_id: artifact.id.clone(),
+        kind: artifact.kind.clone(),
+    };
+    let available_at = artifact.available_at;
     meeting.artifacts.push(artifact);
+    drop(world);
+    subscriptions::deliver_when_available(state, published, available_at);
     (StatusCode::CREATED, Json(json)).into_response()
+}
+
+/// `GET /_emulator/notifications`: every notification POST and its outcome.
+pub async fn notifications(State(state): State<AppState>) -> Response {
+    Json(json!(state.world().deliveries)).into_response()
+}
+
+/// `POST /_emulator/subscriptions/{id}/reauthorize`: send a `reauthorizationRequired`
+/// lifecycle event now.
+pub async fn reauthorize(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match subscriptions::reauthorize(&state, &id).await {
+        Some(delivery) => Json(json!(delivery)).into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            format!("no subscription {id} with a lifecycleNotificationUrl"),
+        ),
+    }
 }

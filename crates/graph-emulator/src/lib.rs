@@ -2,6 +2,7 @@
 //! with Graph's documented shapes and status codes, plus a control API under `/_emulator/`
 //! for tests and demos. See `docs/graph.md`.
 
+mod all_artifacts;
 mod control;
 mod events;
 mod faults;
@@ -10,6 +11,7 @@ mod meetings;
 mod reply;
 mod request_log;
 mod seed;
+mod subscriptions;
 mod world;
 
 use std::net::SocketAddr;
@@ -31,6 +33,8 @@ use world::World;
 #[derive(Clone)]
 pub(crate) struct AppState {
     world: Arc<Mutex<World>>,
+    /// For validation handshakes and notification delivery (no redirects, like Graph).
+    http: reqwest::Client,
 }
 
 impl AppState {
@@ -47,6 +51,10 @@ impl AppState {
 pub fn router(seed: Seed) -> Router {
     let state = AppState {
         world: Arc::new(Mutex::new(World::new(seed))),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client for notifications"),
     };
     let graph = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
@@ -63,8 +71,19 @@ pub fn router(seed: Seed) -> Router {
             "/v1.0/users/{user}/events/{id}/cancel",
             post(events::cancel),
         )
+        .route("/v1.0/subscriptions", post(subscriptions::create))
+        .route(
+            "/v1.0/subscriptions/{id}",
+            get(subscriptions::get)
+                .patch(subscriptions::renew)
+                .delete(subscriptions::delete),
+        )
         .route("/v1.0/users/{user}/onlineMeetings", get(meetings::lookup))
         .route("/v1.0/users/{user}/onlineMeetings/{id}", get(meetings::get))
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/delta",
+            get(all_artifacts::delta),
+        )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings",
             get(meetings::list_recordings),
@@ -115,6 +134,11 @@ pub fn router(seed: Seed) -> Router {
         )
         .route("/_emulator/tokens/expire", post(control::expire_tokens))
         .route("/_emulator/secrets/expire", post(control::expire_secret))
+        .route("/_emulator/notifications", get(control::notifications))
+        .route(
+            "/_emulator/subscriptions/{id}/reauthorize",
+            post(control::reauthorize),
+        )
         .route("/_emulator/meetings/{id}/end", post(control::end_meeting))
         .route(
             "/_emulator/meetings/{id}/artifacts",

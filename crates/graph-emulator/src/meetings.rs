@@ -20,7 +20,11 @@ use crate::world::{Artifact, ArtifactContent, ArtifactKind, Meeting, World};
 
 /// The organizer named in an onlineMeetings path: must be an object id, and covered by an
 /// application access policy.
-fn organizer(world: &World, caller: &Caller, user: &str) -> Result<SeedUser, GraphFailure> {
+pub(crate) fn organizer(
+    world: &World,
+    caller: &Caller,
+    user: &str,
+) -> Result<SeedUser, GraphFailure> {
     let found = world
         .user(&caller.tenant_id, user)
         .cloned()
@@ -83,7 +87,7 @@ pub async fn lookup(
 }
 
 /// The first `name` parameter of a raw query string, percent-decoded once (as Graph does).
-fn query_param(raw: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(raw: &str, name: &str) -> Option<String> {
     raw.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
         let key = percent_decode_str(key).decode_utf8_lossy();
@@ -169,12 +173,27 @@ fn meeting<'w>(
         .ok_or_else(GraphFailure::not_found)
 }
 
-/// `GET /users/{oid}/onlineMeetings/{id}`.
+/// `GET /users/{oid}/onlineMeetings/{id}`, or the `getAllRecordings(…)` / `getAllTranscripts(…)`
+/// functions, which share the segment.
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    RawQuery(query): RawQuery,
 ) -> GraphResult {
+    if let Some(call) = crate::all_artifacts::GetAll::parse(&id) {
+        let link_base = crate::all_artifacts::link_base(&headers, uri.path());
+        return crate::all_artifacts::list(
+            &state,
+            &caller,
+            &user,
+            call?,
+            &link_base,
+            query.as_deref(),
+        );
+    }
     let world = state.world();
     let organizer = organizer(&world, &caller, &user)?;
     let m = meeting(&world, &caller, &organizer, &id)?;
@@ -182,45 +201,55 @@ pub async fn get(
 }
 
 pub async fn list_recordings(
-    state: State<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
-    path: Path<(String, String)>,
+    Path(path): Path<(String, String)>,
     headers: HeaderMap,
-    query: RawQuery,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    RawQuery(query): RawQuery,
 ) -> GraphResult {
-    list(state, caller, path, headers, query, ArtifactKind::Recording).await
+    let link_base = crate::all_artifacts::link_base(&headers, uri.path());
+    list(
+        &state,
+        &caller,
+        path,
+        &link_base,
+        query,
+        ArtifactKind::Recording,
+    )
 }
 
 pub async fn list_transcripts(
-    state: State<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
-    path: Path<(String, String)>,
+    Path(path): Path<(String, String)>,
     headers: HeaderMap,
-    query: RawQuery,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    RawQuery(query): RawQuery,
 ) -> GraphResult {
+    let link_base = crate::all_artifacts::link_base(&headers, uri.path());
     list(
-        state,
-        caller,
+        &state,
+        &caller,
         path,
-        headers,
+        &link_base,
         query,
         ArtifactKind::Transcript,
     )
-    .await
 }
 
 /// A page of available artifacts; `@odata.nextLink` carries the emulator's own skip token.
-async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((user, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+fn list(
+    state: &AppState,
+    caller: &Caller,
+    (user, id): (String, String),
+    link_base: &str,
+    query: Option<String>,
     kind: ArtifactKind,
 ) -> GraphResult {
     let world = state.world();
-    let organizer = organizer(&world, &caller, &user)?;
-    let m = meeting(&world, &caller, &organizer, &id)?;
+    let organizer = organizer(&world, caller, &user)?;
+    let m = meeting(&world, caller, &organizer, &id)?;
     let skip: usize = query_param(query.as_deref().unwrap_or(""), "$skiptoken")
         .map(|t| {
             t.parse()
@@ -251,18 +280,7 @@ async fn list(
     });
     if skip + page_size < available.len() {
         // Absolute and pointing back at the host the client called, as Graph's links do.
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1");
-        let mut next = url::Url::parse(&format!("http://{host}/v1.0/"))
-            .map_err(|_| GraphFailure::bad_request("bad Host header"))?;
-        next.path_segments_mut()
-            .map_err(|()| GraphFailure::bad_request("bad Host header"))?
-            .pop_if_empty()
-            .extend(["users", &user, "onlineMeetings", &id, segment]);
-        next.set_query(Some(&format!("$skiptoken={}", skip + page_size)));
-        body["@odata.nextLink"] = json!(next.as_str());
+        body["@odata.nextLink"] = json!(format!("{link_base}?$skiptoken={}", skip + page_size));
     }
     Ok(Json(body).into_response())
 }
@@ -449,13 +467,28 @@ fn synthetic_mp4(
     end: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     const CHUNK: u64 = 64 * 1024;
-    stream::unfold(start, move |at| async move {
-        if at >= end {
-            return None;
+    // One chunk plus a period of the pattern: any chunk is a slice of it, so a 1 GiB
+    // recording streams without per-byte work.
+    static PATTERN: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    let pattern = PATTERN
+        .get_or_init(|| {
+            (0..CHUNK + 251)
+                .map(synthetic_byte)
+                .collect::<Vec<u8>>()
+                .into()
+        })
+        .clone();
+    stream::unfold(start, move |at| {
+        let pattern = pattern.clone();
+        async move {
+            if at >= end {
+                return None;
+            }
+            let len = CHUNK.min(end - at);
+            let offset = (at % 251) as usize;
+            let chunk = pattern.slice(offset..offset + len as usize);
+            Some((Ok(chunk), at + len))
         }
-        let len = CHUNK.min(end - at);
-        let chunk: Vec<u8> = (at..at + len).map(synthetic_byte).collect();
-        Some((Ok(Bytes::from(chunk)), at + len))
     })
 }
 

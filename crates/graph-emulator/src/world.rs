@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::faults::Fault;
 use crate::request_log::LoggedRequest;
 use crate::seed::{Seed, SeedApp, SeedTenant, SeedUser};
+use crate::subscriptions::{Delivery, SubscriptionRecord};
 
 /// Knobs tests turn through `POST /_emulator/settings`.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
@@ -48,6 +49,8 @@ pub struct World {
     pub faults: Vec<Fault>,
     pub log: Vec<LoggedRequest>,
     pub mailbox_in_flight: HashMap<String, usize>,
+    pub subscriptions: Vec<SubscriptionRecord>,
+    pub deliveries: Vec<Delivery>,
     next_seq: u64,
 }
 
@@ -144,6 +147,8 @@ impl World {
             faults: Vec::new(),
             log: Vec::new(),
             mailbox_in_flight: HashMap::new(),
+            subscriptions: Vec::new(),
+            deliveries: Vec::new(),
             next_seq: 0,
         }
     }

@@ -75,10 +75,12 @@ impl std::fmt::Debug for RecordingContent {
 }
 
 #[derive(Deserialize)]
-struct Page<T> {
-    value: Vec<T>,
+pub(crate) struct Page<T> {
+    pub(crate) value: Vec<T>,
     #[serde(rename = "@odata.nextLink")]
-    next_link: Option<String>,
+    pub(crate) next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink")]
+    pub(crate) delta_link: Option<String>,
 }
 
 impl GraphClient {
@@ -211,11 +213,7 @@ impl GraphClient {
             let page: Page<T> = read_json(response, what).await?;
             items.extend(page.value);
             if let Some(link) = page.next_link {
-                let url = url::Url::parse(&link).map_err(|e| {
-                    GraphError::unexpected(what, format!("bad @odata.nextLink: {e}"))
-                })?;
-                self.check_same_origin(&url)?;
-                next = Some(url);
+                next = Some(self.parse_link(&link, what)?);
             }
         }
         Ok(items)

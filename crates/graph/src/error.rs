@@ -31,6 +31,30 @@ pub enum GraphErrorKind {
     Other,
 }
 
+impl GraphErrorKind {
+    /// Stable snake-case name, used as the Temporal failure type (`graph_not_found`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GraphErrorKind::Unauthorized => "graph_unauthorized",
+            GraphErrorKind::Forbidden => "graph_forbidden",
+            GraphErrorKind::NotFound => "graph_not_found",
+            GraphErrorKind::Throttled => "graph_throttled",
+            GraphErrorKind::ServerError => "graph_server_error",
+            GraphErrorKind::BadRequest => "graph_bad_request",
+            GraphErrorKind::PaymentRequired => "graph_payment_required",
+            GraphErrorKind::Identity => "graph_identity",
+            GraphErrorKind::Transport => "graph_transport",
+            GraphErrorKind::Other => "graph_other",
+        }
+    }
+}
+
+impl fmt::Display for GraphErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A failed Graph (or token) call. `Display` is meant for an operator: it says what to fix and
 /// carries the ids Microsoft support asks for; it never contains a secret or a token.
 #[derive(Clone, Debug)]
@@ -390,6 +414,15 @@ mod tests {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    #[test]
+    fn kind_names_are_stable() {
+        assert_eq!(GraphErrorKind::NotFound.as_str(), "graph_not_found");
+        assert_eq!(
+            GraphErrorKind::Unauthorized.to_string(),
+            "graph_unauthorized"
+        );
     }
 
     #[test]

@@ -842,6 +842,101 @@ mod artifacts {
     }
 
     #[tokio::test]
+    async fn organizer_delta_rounds_return_each_artifact_once() {
+        let h = Harness::start().await;
+        h.post("settings", json!({"pageSize": 2})).await;
+        let since = Utc::now() - chrono::Duration::minutes(1);
+        let mut meetings = Vec::new();
+        for appointment in ["delta-a", "delta-b"] {
+            let event = h.create(appointment).await;
+            meetings.push(event.id);
+        }
+        let add = |meeting: String, delay: f64| {
+            let h = &h;
+            async move {
+                let path = format!("meetings/{}/artifacts", encoded(&meeting));
+                let body =
+                    json!({"kind": "recording", "sizeBytes": 10, "availableAfterSecs": delay});
+                h.post(&path, body).await["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let mut first_ids = vec![
+            add(meetings[0].clone(), 0.0).await,
+            add(meetings[1].clone(), 0.0).await,
+            add(meetings[1].clone(), 0.0).await,
+        ];
+        let late = add(meetings[0].clone(), 0.5).await;
+        // A transcript must not show up among recordings.
+        h.post(
+            &format!("meetings/{}/artifacts", encoded(&meetings[0])),
+            json!({"kind": "transcript"}),
+        )
+        .await;
+
+        let first = h
+            .client
+            .recordings_delta(
+                &h.app(),
+                ORGANIZER_ID,
+                meetflow_graph::DeltaStart::Since(since),
+            )
+            .await
+            .unwrap();
+        let mut got: Vec<String> = first.items.iter().map(|r| r.id.clone()).collect();
+        got.sort();
+        first_ids.sort();
+        assert_eq!(got, first_ids, "three available recordings over two pages");
+
+        let second = h
+            .client
+            .recordings_delta(
+                &h.app(),
+                ORGANIZER_ID,
+                meetflow_graph::DeltaStart::Resume(&first.delta_link),
+            )
+            .await
+            .unwrap();
+        assert!(second.items.is_empty(), "nothing new yet");
+
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let third = h
+            .client
+            .recordings_delta(
+                &h.app(),
+                ORGANIZER_ID,
+                meetflow_graph::DeltaStart::Resume(&second.delta_link),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            third.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            [late]
+        );
+
+        let transcripts = h
+            .client
+            .transcripts_delta(
+                &h.app(),
+                ORGANIZER_ID,
+                meetflow_graph::DeltaStart::Since(since),
+            )
+            .await
+            .unwrap();
+        assert_eq!(transcripts.items.len(), 1);
+
+        let err = h
+            .client
+            .recordings_delta(
+                &h.app(),
+                NO_POLICY_ID,
+                meetflow_graph::DeltaStart::Since(since),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), GraphErrorKind::Forbidden);
+    }
+
+    #[tokio::test]
     async fn artifacts_need_the_access_policy() {
         let h = Harness::start().await;
         let id = meeting(&h).await;

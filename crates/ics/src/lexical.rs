@@ -170,7 +170,10 @@ mod tests {
                 "line {i} has {} octets: {physical:?}",
                 physical.len()
             );
-            assert!(!physical.contains(['\r', '\n']), "bare CR/LF in {physical:?}");
+            assert!(
+                !physical.contains(['\r', '\n']),
+                "bare CR/LF in {physical:?}"
+            );
             if i > 0 {
                 assert!(physical.starts_with(' '), "continuation without space");
             }

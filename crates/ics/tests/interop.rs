@@ -39,7 +39,9 @@ mod scenarios {
             start: at(10, 9, 0),
             end: at(10, 10, 0),
             summary: "Server migration, phase 2; \"go-live\" 🚀\nfollow-up".into(),
-            description: "Agenda:\r\n1. Backup\\restore, checks;\r2. Cut-over 🚀 — Ünïcödé: ok\n3. Sign-off".into(),
+            description:
+                "Agenda:\r\n1. Backup\\restore, checks;\r2. Cut-over 🚀 — Ünïcödé: ok\n3. Sign-off"
+                    .into(),
             organizer: address("scheduling@acme.example", "Acme, Inc. \"Scheduling\""),
             attendees: vec![
                 Attendee {
@@ -133,9 +135,8 @@ mod golden {
                 std::fs::write(&path, &rendered).expect("write golden");
                 continue;
             }
-            let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-                panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display())
-            });
+            let expected = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
             if expected != rendered {
                 mismatches.push(scenario.name);
             }
@@ -155,7 +156,11 @@ mod golden {
             assert!(text.ends_with("\r\n"), "{}: ends with CRLF", scenario.name);
             for line in text.strip_suffix("\r\n").unwrap().split("\r\n") {
                 assert!(line.len() <= 75, "{}: {line:?} too long", scenario.name);
-                assert!(!line.contains(['\r', '\n']), "{}: bare CR/LF", scenario.name);
+                assert!(
+                    !line.contains(['\r', '\n']),
+                    "{}: bare CR/LF",
+                    scenario.name
+                );
             }
         }
     }
@@ -172,7 +177,12 @@ mod independent_parsers {
     /// What any conforming parser must read back, derived from the input, not from our output.
     fn expected(invite: &CalendarInvite) -> Value {
         let text = |s: &str| s.replace("\r\n", "\n").replace('\r', "\n");
-        let param = |s: &str| s.replace('"', "'").replace(['\r', '\n'], " ").trim().to_owned();
+        let param = |s: &str| {
+            s.replace('"', "'")
+                .replace(['\r', '\n'], " ")
+                .trim()
+                .to_owned()
+        };
         let utc = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
         let is_request = invite.method == Method::Request;
         let description = match &invite.join_url {
@@ -259,7 +269,10 @@ mod independent_parsers {
         for series in summaries.chunks(4) {
             let uid = &series[0]["uid"];
             for pair in series.windows(2) {
-                assert_eq!(&pair[1]["uid"], uid, "{parser}: UID changed within a lifecycle");
+                assert_eq!(
+                    &pair[1]["uid"], uid,
+                    "{parser}: UID changed within a lifecycle"
+                );
                 assert!(
                     pair[1]["sequence"].as_u64() > pair[0]["sequence"].as_u64(),
                     "{parser}: SEQUENCE must strictly increase"

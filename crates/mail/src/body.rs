@@ -133,7 +133,10 @@ pub(crate) fn render(mail: &InvitationMail<'_>) -> Body {
         },
         lead_template: phrases.lead(mail.audience, &mail.step),
         title: &title,
-        when: mail.to.locale.time_range(mail.start, mail.end, mail.to.timezone),
+        when: mail
+            .to
+            .locale
+            .time_range(mail.start, mail.end, mail.to.timezone),
         reason: match &mail.step {
             Step::Cancelled { reason } => reason.as_deref().filter(|r| !r.trim().is_empty()),
             _ => None,

@@ -121,11 +121,19 @@ pub fn compose(mail: &InvitationMail<'_>) -> Result<ComposedMail, MailError> {
     let mixed = MultiPart::mixed()
         .boundary(boundary(&message_id, "mixed"))
         .multipart(alternative)
-        .singlepart(Attachment::new(ICS_FILENAME.to_owned()).body(mail.ics.to_owned(), attachment_type));
+        .singlepart(
+            Attachment::new(ICS_FILENAME.to_owned()).body(mail.ics.to_owned(), attachment_type),
+        );
 
     let message = Message::builder()
-        .from(Mailbox::new(display_name(&mail.from.name), from_address.clone()))
-        .to(Mailbox::new(display_name(&mail.to.name), to_address.clone()))
+        .from(Mailbox::new(
+            display_name(&mail.from.name),
+            from_address.clone(),
+        ))
+        .to(Mailbox::new(
+            display_name(&mail.to.name),
+            to_address.clone(),
+        ))
         .subject(body.subject)
         .date(SystemTime::from(mail.date))
         .message_id(Some(message_id.clone()))
@@ -148,13 +156,10 @@ pub fn compose(mail: &InvitationMail<'_>) -> Result<ComposedMail, MailError> {
 }
 
 fn address(field: &'static str, email: &str) -> Result<Address, MailError> {
-    email
-        .trim()
-        .parse()
-        .map_err(|_| MailError::InvalidAddress {
-            field,
-            value: email.to_owned(),
-        })
+    email.trim().parse().map_err(|_| MailError::InvalidAddress {
+        field,
+        value: email.to_owned(),
+    })
 }
 
 fn display_name(name: &str) -> Option<String> {
@@ -261,7 +266,12 @@ mod tests {
     #[test]
     fn method_must_match_the_ics() {
         let ics = sample_ics(Method::Request);
-        let m = mail(&ics, Method::Cancel, Step::Cancelled { reason: None }, Audience::Client);
+        let m = mail(
+            &ics,
+            Method::Cancel,
+            Step::Cancelled { reason: None },
+            Audience::Client,
+        );
         assert_eq!(
             compose(&m),
             Err(MailError::MethodMismatch {
@@ -275,7 +285,10 @@ mod tests {
         let ics = sample_ics(Method::Request);
         let mut m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
         m.to.email = "not an address".into();
-        assert!(matches!(compose(&m), Err(MailError::InvalidAddress { field: "to", .. })));
+        assert!(matches!(
+            compose(&m),
+            Err(MailError::InvalidAddress { field: "to", .. })
+        ));
         let mut m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
         m.message_id = "no id".into();
         assert!(matches!(compose(&m), Err(MailError::InvalidMessageId(_))));

@@ -34,8 +34,14 @@ mod tests {
     #[test]
     fn same_key_same_id_different_key_different_id() {
         let a = message_id_for("t1/a1/approved/jane@example.com", "mail.example");
-        assert_eq!(a, message_id_for("t1/a1/approved/jane@example.com", "mail.example"));
-        assert_ne!(a, message_id_for("t1/a1/cancelled/jane@example.com", "mail.example"));
+        assert_eq!(
+            a,
+            message_id_for("t1/a1/approved/jane@example.com", "mail.example")
+        );
+        assert_ne!(
+            a,
+            message_id_for("t1/a1/cancelled/jane@example.com", "mail.example")
+        );
         assert!(a.starts_with('<') && a.ends_with("@mail.example>"));
         assert!(!a.contains("jane"));
     }

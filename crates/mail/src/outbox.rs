@@ -64,7 +64,10 @@ fn temporary(text: String) -> SendError {
 /// A readable, filesystem-safe name; the hash suffix keeps ids that differ only in replaced
 /// characters apart.
 fn file_name(message_id: &str) -> String {
-    let bare = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    let bare = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
     let readable: String = bare
         .chars()
         .take(80)

@@ -220,7 +220,8 @@ mod mime_structure {
         let files: Vec<_> = cases.iter().map(|c| c.0.clone()).collect();
         let parsed = inspect::eml_files(&files);
 
-        for ((_, ics, method, step, locale, join_url, composed), mail) in cases.iter().zip(&parsed) {
+        for ((_, ics, method, step, locale, join_url, composed), mail) in cases.iter().zip(&parsed)
+        {
             let label = format!("{step:?} {locale:?} meeting={}", join_url.is_some());
             assert_eq!(
                 mail["tree"],
@@ -234,31 +235,60 @@ mod mime_structure {
             assert_eq!(mail["content_class"], "urn:content-classes:calendarmessage");
             let calendar = &mail["calendar"][0];
             assert_eq!(calendar["method"], method.as_str(), "{label}");
-            assert!(calendar["charset"].as_str().unwrap().eq_ignore_ascii_case("utf-8"));
-            assert_eq!(calendar["payload"], ics.as_str(), "{label}: inline ICS bytes");
+            assert!(
+                calendar["charset"]
+                    .as_str()
+                    .unwrap()
+                    .eq_ignore_ascii_case("utf-8")
+            );
+            assert_eq!(
+                calendar["payload"],
+                ics.as_str(),
+                "{label}: inline ICS bytes"
+            );
             let attachment = &mail["attachments"][0];
             assert_eq!(attachment["filename"], "invite.ics");
-            assert_eq!(attachment["payload"], ics.as_str(), "{label}: attached ICS bytes");
+            assert_eq!(
+                attachment["payload"],
+                ics.as_str(),
+                "{label}: attached ICS bytes"
+            );
 
             let html = mail["html"].as_str().unwrap();
             let text = mail["text"].as_str().unwrap();
             for raw in ["<script>", "<b>phase", "<i>Doe", "<asked>"] {
                 assert!(!html.contains(raw), "{label}: unescaped {raw} in HTML");
             }
-            assert!(html.contains("&lt;script&gt;"), "{label}: description shown escaped");
+            assert!(
+                html.contains("&lt;script&gt;"),
+                "{label}: description shown escaped"
+            );
             let wants_button = join_url.is_some() && !matches!(step, Step::Cancelled { .. });
             assert_eq!(
-                html.contains(&format!("href=\"{}\"", fixtures::JOIN_URL.replace('&', "&amp;"))),
+                html.contains(&format!(
+                    "href=\"{}\"",
+                    fixtures::JOIN_URL.replace('&', "&amp;")
+                )),
                 wants_button,
                 "{label}: Join button"
             );
-            assert_eq!(text.contains(fixtures::JOIN_URL), wants_button, "{label}: join link");
+            assert_eq!(
+                text.contains(fixtures::JOIN_URL),
+                wants_button,
+                "{label}: join link"
+            );
             let (local_time, subject_word) = match locale {
                 Locale::De => ("10:00 – 11:00 Uhr (CET, Europe/Berlin)", "Dienstag"),
                 Locale::En => ("04:00 – 05:00 (EST, America/New_York)", "Tuesday"),
             };
-            assert!(text.contains(local_time), "{label}: time in recipient zone: {text}");
-            assert!(mail["subject"].as_str().unwrap().contains(subject_word), "{label}");
+            assert!(
+                text.contains(local_time),
+                "{label}: time in recipient zone: {text}"
+            );
+            assert!(
+                mail["subject"].as_str().unwrap().contains(subject_word),
+                "{label}"
+            );
             if let Step::Cancelled { .. } = step {
                 assert!(text.contains("Client <asked> to cancel"), "{label}: reason");
             }
@@ -270,8 +300,20 @@ mod mime_structure {
         let step = Step::Approved;
         let ics = fixtures::ics(&step, None);
         let to = || fixtures::recipient("jane@client.example", Locale::En);
-        let client = compose(&fixtures::mail(&ics, to(), Audience::Client, step.clone(), None));
-        let tech = compose(&fixtures::mail(&ics, to(), Audience::Technician, step, None));
+        let client = compose(&fixtures::mail(
+            &ics,
+            to(),
+            Audience::Client,
+            step.clone(),
+            None,
+        ));
+        let tech = compose(&fixtures::mail(
+            &ics,
+            to(),
+            Audience::Technician,
+            step,
+            None,
+        ));
         let (client, tech) = (client.unwrap(), tech.unwrap());
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         assert!(text(&client.bytes).contains("Your appointment"));
@@ -379,13 +421,27 @@ mod smtp {
 
         let mut good = plain(sink.port);
         good.credentials = Some(SmtpCredentials::new("meetflow", "s3cret"));
-        SmtpTransport::new(good).unwrap().send(&mail).await.expect("authenticated send");
+        SmtpTransport::new(good)
+            .unwrap()
+            .send(&mail)
+            .await
+            .expect("authenticated send");
 
         let mut bad = plain(sink.port);
         bad.credentials = Some(SmtpCredentials::new("meetflow", "wrong"));
-        let err = SmtpTransport::new(bad).unwrap().send(&mail).await.unwrap_err();
-        assert!(matches!(err, SendError::Permanent { code: 535, .. }), "{err:?}");
-        assert!(!err.to_string().contains("wrong"), "secret must not leak: {err}");
+        let err = SmtpTransport::new(bad)
+            .unwrap()
+            .send(&mail)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, SendError::Permanent { code: 535, .. }),
+            "{err:?}"
+        );
+        assert!(
+            !err.to_string().contains("wrong"),
+            "secret must not leak: {err}"
+        );
         assert_eq!(sink.messages().len(), 1);
     }
 
@@ -393,7 +449,10 @@ mod smtp {
     async fn rejection_is_permanent_with_the_server_text() {
         let sink = SmtpSink::start(&[]);
         let smtp = SmtpTransport::new(plain(sink.port)).unwrap();
-        let err = smtp.send(&composed("reject-jane@client.example").0).await.unwrap_err();
+        let err = smtp
+            .send(&composed("reject-jane@client.example").0)
+            .await
+            .unwrap_err();
         match &err {
             SendError::Permanent { code, text } => {
                 assert_eq!(*code, 550);
@@ -409,7 +468,10 @@ mod smtp {
     async fn greylisting_is_temporary() {
         let sink = SmtpSink::start(&[]);
         let smtp = SmtpTransport::new(plain(sink.port)).unwrap();
-        let err = smtp.send(&composed("later-jane@client.example").0).await.unwrap_err();
+        let err = smtp
+            .send(&composed("later-jane@client.example").0)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, SendError::Temporary { code: Some(451), text } if text.contains("Greylisted")),
             "{err:?}"
@@ -426,8 +488,14 @@ mod smtp {
             .unwrap()
             .port();
         let smtp = SmtpTransport::new(plain(port)).unwrap();
-        let err = smtp.send(&composed("jane@client.example").0).await.unwrap_err();
-        assert!(matches!(err, SendError::Temporary { code: None, .. }), "{err:?}");
+        let err = smtp
+            .send(&composed("jane@client.example").0)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, SendError::Temporary { code: None, .. }),
+            "{err:?}"
+        );
     }
 
     /// The window SMTP cannot close: the server has taken the message but the reply is lost
@@ -442,7 +510,10 @@ mod smtp {
         let (mail, _) = composed("vanish-jane@client.example");
 
         let first = smtp.send(&mail).await.unwrap_err();
-        assert!(first.is_retryable(), "lost reply must be retryable: {first:?}");
+        assert!(
+            first.is_retryable(),
+            "lost reply must be retryable: {first:?}"
+        );
         assert_eq!(sink.messages().len(), 1, "yet the server stored it");
 
         // The retry recomposes from the same inputs, as a retried activity does.

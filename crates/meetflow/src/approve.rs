@@ -5,7 +5,8 @@
 use anyhow::bail;
 use meetflow_proto::{names, parse};
 use temporalio_client::{
-    Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowStartOptions, errors::WorkflowStartError,
+    Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowStartOptions,
+    errors::WorkflowStartError,
 };
 use temporalio_common::{
     UntypedWorkflow,
@@ -22,7 +23,11 @@ pub struct Started {
     pub run_id: Option<String>,
 }
 
-pub async fn approve(client: &Client, task_queue: &str, input: &serde_json::Value) -> anyhow::Result<Started> {
+pub async fn approve(
+    client: &Client,
+    task_queue: &str,
+    input: &serde_json::Value,
+) -> anyhow::Result<Started> {
     let approval = parse::approval(input).map_err(|e| Rejected(e.to_string()))?;
     let workflow_id = names::appointment_workflow_id(&approval.tenant_id, &approval.appointment_id);
     let opts = WorkflowStartOptions::new(task_queue, &workflow_id)
@@ -31,10 +36,18 @@ pub async fn approve(client: &Client, task_queue: &str, input: &serde_json::Valu
         .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicateFailedOnly)
         .build();
     let raw = RawValue::from_value(input, &PayloadConverter::default());
-    match client.start_workflow(UntypedWorkflow::new(names::APPOINTMENT_WORKFLOW), raw, opts).await {
-        Ok(handle) => Ok(Started { workflow_id, run_id: handle.info().run_id.clone() }),
+    match client
+        .start_workflow(UntypedWorkflow::new(names::APPOINTMENT_WORKFLOW), raw, opts)
+        .await
+    {
+        Ok(handle) => Ok(Started {
+            workflow_id,
+            run_id: handle.info().run_id.clone(),
+        }),
         Err(WorkflowStartError::AlreadyStarted { .. }) => {
-            bail!(Rejected(format!("appointment already approved: workflow {workflow_id} exists")))
+            bail!(Rejected(format!(
+                "appointment already approved: workflow {workflow_id} exists"
+            )))
         }
         Err(e) => Err(e.into()),
     }

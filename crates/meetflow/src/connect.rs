@@ -16,18 +16,27 @@ pub fn address_url(address: &str, tls: bool) -> anyhow::Result<Url> {
     } else {
         format!("{}://{address}", if tls { "https" } else { "http" })
     };
-    Url::parse(&with_scheme).with_context(|| format!("temporal.address {address:?} is not host:port"))
+    Url::parse(&with_scheme)
+        .with_context(|| format!("temporal.address {address:?} is not host:port"))
 }
 
 pub async fn client(cfg: &TemporalConfig, identity: &str) -> anyhow::Result<Client> {
-    let (mut conn, mut opts) = ClientOptions::load_from_config(LoadClientConfigProfileOptions::default())
-        .map_err(|e| anyhow::anyhow!("reading Temporal client configuration (TEMPORAL_* variables / temporal.toml): {e:?}"))?;
+    let (mut conn, mut opts) = ClientOptions::load_from_config(
+        LoadClientConfigProfileOptions::default(),
+    )
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "reading Temporal client configuration (TEMPORAL_* variables / temporal.toml): {e:?}"
+        )
+    })?;
     let env_set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
     let profile = env_set("TEMPORAL_CONFIG_FILE") || env_set("TEMPORAL_PROFILE");
     if conn.api_key.is_none()
         && let Some(var) = &cfg.api_key_env
     {
-        let key = std::env::var(var).with_context(|| format!("temporal.api_key_env: environment variable {var} is not set"))?;
+        let key = std::env::var(var).with_context(|| {
+            format!("temporal.api_key_env: environment variable {var} is not set")
+        })?;
         conn.api_key = Some(key);
     }
     let tls = cfg.tls || conn.api_key.is_some();
@@ -42,7 +51,9 @@ pub async fn client(cfg: &TemporalConfig, identity: &str) -> anyhow::Result<Clie
     }
     conn.identity = identity.to_string();
     let target = conn.target.clone();
-    let connection = Connection::connect(conn).await.with_context(|| format!("connecting to Temporal at {target}"))?;
+    let connection = Connection::connect(conn)
+        .await
+        .with_context(|| format!("connecting to Temporal at {target}"))?;
     Ok(Client::new(connection, opts)?)
 }
 

@@ -3,7 +3,11 @@
 //! registered), the Graph emulator seeded with a demo tenant, a SQLite store and a mail outbox
 //! folder. The worker runs next to them (see `main.rs`); the end-to-end tests use the same stack.
 
-use std::{net::SocketAddr, path::{Path, PathBuf}, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use anyhow::Context;
 use meetflow_config::Config;
@@ -57,7 +61,12 @@ impl DevStack {
         let dir = std::path::absolute(&opts.dir)?;
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let mut temporal = start_temporal(&opts, &dir).await?;
-        let emulator = match Emulator::start(SocketAddr::from(([127, 0, 0, 1], opts.graph_port)), Seed::sample()).await {
+        let emulator = match Emulator::start(
+            SocketAddr::from(([127, 0, 0, 1], opts.graph_port)),
+            Seed::sample(),
+        )
+        .await
+        {
             Ok(e) => e,
             Err(e) => {
                 process::stop(&mut temporal, Duration::from_secs(5)).await;
@@ -65,9 +74,15 @@ impl DevStack {
             }
         };
         let secret_path = dir.join("demo-graph-secret");
-        std::fs::write(&secret_path, &Seed::sample().tenants[0].apps[0].client_secret)?;
+        std::fs::write(
+            &secret_path,
+            &Seed::sample().tenants[0].apps[0].client_secret,
+        )?;
         let config_path = dir.join("meetflow.dev.toml");
-        std::fs::write(&config_path, dev_config(&opts, &dir, &emulator, &secret_path))?;
+        std::fs::write(
+            &config_path,
+            dev_config(&opts, &dir, &emulator, &secret_path),
+        )?;
         let config = meetflow_config::load(Some(&config_path), opts.overrides.iter().cloned())?;
         Ok(Self {
             temporal,
@@ -114,7 +129,10 @@ async fn start_temporal(opts: &DevOptions, dir: &Path) -> anyhow::Result<Child> 
         None => args.push("--headless".into()),
     }
     if opts.persistent {
-        args.extend(["--db-filename".into(), dir.join("temporal.db").display().to_string()]);
+        args.extend([
+            "--db-filename".into(),
+            dir.join("temporal.db").display().to_string(),
+        ]);
         args.extend(["--sqlite-pragma".into(), "journal_mode=wal".into()]);
     }
     for (name, kind) in search::REGISTRATION {
@@ -122,7 +140,14 @@ async fn start_temporal(opts: &DevOptions, dir: &Path) -> anyhow::Result<Child> 
     }
     let log = dir.join("temporal.log");
     let mut child = process::spawn(&cli, &args, &log)?;
-    process::wait_for_port(opts.temporal_port, Duration::from_secs(60), &mut child, "the Temporal dev server", &log).await?;
+    process::wait_for_port(
+        opts.temporal_port,
+        Duration::from_secs(60),
+        &mut child,
+        "the Temporal dev server",
+        &log,
+    )
+    .await?;
     Ok(child)
 }
 

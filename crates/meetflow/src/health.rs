@@ -33,11 +33,19 @@ impl Readiness {
                 ..Default::default()
             };
             let mut svc = self.client.connection().workflow_service();
-            let resp = tokio::time::timeout(Duration::from_secs(5), svc.describe_task_queue(tonic::Request::new(req)))
-                .await
-                .map_err(|_| "describe_task_queue timed out".to_string())?
-                .map_err(|s| format!("describe_task_queue: {}", s.message()))?;
-            if !resp.get_ref().pollers.iter().any(|p| p.identity == self.identity) {
+            let resp = tokio::time::timeout(
+                Duration::from_secs(5),
+                svc.describe_task_queue(tonic::Request::new(req)),
+            )
+            .await
+            .map_err(|_| "describe_task_queue timed out".to_string())?
+            .map_err(|s| format!("describe_task_queue: {}", s.message()))?;
+            if !resp
+                .get_ref()
+                .pollers
+                .iter()
+                .any(|p| p.identity == self.identity)
+            {
                 return Ok(false);
             }
         }
@@ -48,13 +56,19 @@ impl Readiness {
 async fn ready(State(r): State<Arc<Readiness>>) -> (StatusCode, String) {
     match r.polling().await {
         Ok(true) => (StatusCode::OK, "polling\n".into()),
-        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, format!("not polling task queue {}\n", r.task_queue)),
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not polling task queue {}\n", r.task_queue),
+        ),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")),
     }
 }
 
 /// Serves until the process exits.
-pub async fn serve(listener: tokio::net::TcpListener, readiness: Arc<Readiness>) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    readiness: Arc<Readiness>,
+) -> std::io::Result<()> {
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))

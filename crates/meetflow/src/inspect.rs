@@ -1,7 +1,10 @@
 //! Ops commands: an appointment's state (the workflow's `state` query) and its history.
 
 use futures_util::StreamExt as _;
-use meetflow_proto::{model::{AppointmentId, TenantId}, names, v1};
+use meetflow_proto::{
+    model::{AppointmentId, TenantId},
+    names, v1,
+};
 use temporalio_client::{Client, UntypedQuery, WorkflowFetchHistoryOptions, WorkflowQueryOptions};
 use temporalio_common::{UntypedWorkflow, data_converters::RawValue};
 
@@ -15,9 +18,16 @@ pub fn workflow_id(tenant: &str, appointment: &str) -> anyhow::Result<String> {
 pub async fn state(client: &Client, workflow_id: &str) -> anyhow::Result<v1::AppointmentState> {
     let handle = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
     let raw: RawValue = handle
-        .query(UntypedQuery::new(names::QUERY_STATE), RawValue::new(vec![]), WorkflowQueryOptions::default())
+        .query(
+            UntypedQuery::new(names::QUERY_STATE),
+            RawValue::new(vec![]),
+            WorkflowQueryOptions::default(),
+        )
         .await?;
-    let payload = raw.payloads.first().ok_or_else(|| anyhow::anyhow!("the state query returned nothing"))?;
+    let payload = raw
+        .payloads
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("the state query returned nothing"))?;
     Ok(serde_json::from_slice(&payload.data)?)
 }
 
@@ -28,7 +38,14 @@ pub async fn history(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<S
     let mut lines = Vec::new();
     while let Some(e) = events.next().await {
         let e = e?;
-        let when = e.event_time.map(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32).unwrap_or_default().to_rfc3339()).unwrap_or_default();
+        let when = e
+            .event_time
+            .map(|t| {
+                chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32)
+                    .unwrap_or_default()
+                    .to_rfc3339()
+            })
+            .unwrap_or_default();
         lines.push(format!("{:>4}  {when}  {:?}", e.event_id, e.event_type()));
     }
     Ok(lines)

@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
 use meetflow::{approve, connect, dev, inspect, sample, telemetry, worker};
 
 #[derive(Parser)]
-#[command(version, about = "Runs the life of an appointment's Microsoft Teams meeting on Temporal")]
+#[command(
+    version,
+    about = "Runs the life of an appointment's Microsoft Teams meeting on Temporal"
+)]
 struct Cli {
     /// Configuration file (TOML). `MEETFLOW_<SECTION>__<KEY>` variables override it.
     #[arg(long, global = true, env = "MEETFLOW_CONFIG")]
@@ -65,7 +68,10 @@ enum AppointmentCommand {
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<meetflow_config::Config> {
-    Ok(meetflow_config::load(path.map(PathBuf::as_path), std::env::vars())?)
+    Ok(meetflow_config::load(
+        path.map(PathBuf::as_path),
+        std::env::vars(),
+    )?)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -74,7 +80,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(cli.config.as_ref())?;
             worker::run(&config, worker::termination()).await
         }
-        Command::Dev { dir, temporal_port, ui_port, graph_port, ephemeral } => {
+        Command::Dev {
+            dir,
+            temporal_port,
+            ui_port,
+            graph_port,
+            ephemeral,
+        } => {
             let opts = dev::DevOptions {
                 dir,
                 temporal_port,
@@ -85,11 +97,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let stack = dev::DevStack::start(opts).await?;
             println!("meetflow dev is up (Ctrl-C stops everything):");
-            println!("  Temporal        {}  (namespace default, task queue {})", stack.temporal_address(), stack.config.temporal.task_queue);
+            println!(
+                "  Temporal        {}  (namespace default, task queue {})",
+                stack.temporal_address(),
+                stack.config.temporal.task_queue
+            );
             if let Some(ui) = &stack.ui_url {
                 println!("  Temporal Web UI {ui}");
             }
-            println!("  Graph emulator  {}  (requests: {}_emulator/requests, events: {}_emulator/events)", stack.emulator_url(), stack.emulator_url(), stack.emulator_url());
+            println!(
+                "  Graph emulator  {}  (requests: {}_emulator/requests, events: {}_emulator/events)",
+                stack.emulator_url(),
+                stack.emulator_url(),
+                stack.emulator_url()
+            );
             println!("  Mail outbox     {}", stack.outbox.display());
             println!("  Config          {}", stack.config_path.display());
             println!("Try: meetflow appointment approve --sample");
@@ -98,7 +119,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
         Command::GraphEmulator { listen } => {
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
             println!("Graph emulator on http://{}/", listener.local_addr()?);
             tokio::select! {
                 r = meetflow_graph_emulator::serve_forever(listener, meetflow_graph_emulator::Seed::sample()) => Ok(r?),
@@ -109,32 +132,63 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(cli.config.as_ref())?;
             let client = connect::client(&config.temporal, &connect::identity("cli")).await?;
             match command {
-                AppointmentCommand::Approve { file, sample: use_sample } => {
+                AppointmentCommand::Approve {
+                    file,
+                    sample: use_sample,
+                } => {
                     let input: serde_json::Value = match (file, use_sample) {
                         (_, true) => sample::approval(chrono::Utc::now()),
                         (Some(f), false) => {
                             let text = if f.as_os_str() == "-" {
                                 std::io::read_to_string(std::io::stdin())?
                             } else {
-                                std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?
+                                std::fs::read_to_string(&f)
+                                    .with_context(|| format!("reading {}", f.display()))?
                             };
-                            serde_json::from_str(&text).map_err(|e| approve::Rejected(format!("invalid input: not JSON: {e}")))?
+                            serde_json::from_str(&text).map_err(|e| {
+                                approve::Rejected(format!("invalid input: not JSON: {e}"))
+                            })?
                         }
-                        (None, false) => anyhow::bail!("give --file FILE (or - for stdin) or --sample"),
+                        (None, false) => {
+                            anyhow::bail!("give --file FILE (or - for stdin) or --sample")
+                        }
                     };
-                    let started = approve::approve(&client, &config.temporal.task_queue, &input).await?;
-                    println!("started {} (run {})", started.workflow_id, started.run_id.unwrap_or_default());
-                    println!("  state:   meetflow appointment status {} {}", input["tenantId"].as_str().unwrap_or(""), input["appointmentId"].as_str().unwrap_or(""));
-                    println!("  history: temporal workflow show --workflow-id '{}' --address {}", started.workflow_id, config.temporal.address);
+                    let started =
+                        approve::approve(&client, &config.temporal.task_queue, &input).await?;
+                    println!(
+                        "started {} (run {})",
+                        started.workflow_id,
+                        started.run_id.unwrap_or_default()
+                    );
+                    println!(
+                        "  state:   meetflow appointment status {} {}",
+                        input["tenantId"].as_str().unwrap_or(""),
+                        input["appointmentId"].as_str().unwrap_or("")
+                    );
+                    println!(
+                        "  history: temporal workflow show --workflow-id '{}' --address {}",
+                        started.workflow_id, config.temporal.address
+                    );
                     Ok(())
                 }
-                AppointmentCommand::Status { tenant, appointment } => {
-                    let state = inspect::state(&client, &inspect::workflow_id(&tenant, &appointment)?).await?;
+                AppointmentCommand::Status {
+                    tenant,
+                    appointment,
+                } => {
+                    let state =
+                        inspect::state(&client, &inspect::workflow_id(&tenant, &appointment)?)
+                            .await?;
                     println!("{}", serde_json::to_string_pretty(&state)?);
                     Ok(())
                 }
-                AppointmentCommand::History { tenant, appointment } => {
-                    for line in inspect::history(&client, &inspect::workflow_id(&tenant, &appointment)?).await? {
+                AppointmentCommand::History {
+                    tenant,
+                    appointment,
+                } => {
+                    for line in
+                        inspect::history(&client, &inspect::workflow_id(&tenant, &appointment)?)
+                            .await?
+                    {
                         println!("{line}");
                     }
                     Ok(())
@@ -152,8 +206,13 @@ async fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             // 2: the input or configuration was refused; 1: anything else.
-            let refused = e.downcast_ref::<approve::Rejected>().is_some() || e.downcast_ref::<meetflow_config::ConfigError>().is_some();
-            if refused { ExitCode::from(2) } else { ExitCode::FAILURE }
+            let refused = e.downcast_ref::<approve::Rejected>().is_some()
+                || e.downcast_ref::<meetflow_config::ConfigError>().is_some();
+            if refused {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

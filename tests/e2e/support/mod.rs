@@ -1,0 +1,54 @@
+//! The stack a test runs against, and small helpers to observe it.
+
+mod emulator;
+mod mail;
+mod stack;
+
+pub use emulator::EmulatorView;
+pub use mail::read_outbox;
+pub use stack::Stack;
+
+use std::{future::Future, time::Duration};
+
+/// Polls `check` until it returns `Some`, or fails after `within` with the last observation.
+pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    let mut last;
+    loop {
+        match check().await {
+            Ok(Some(v)) => return v,
+            Ok(None) => last = "not yet".into(),
+            Err(e) => last = format!("{e:#}"),
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("{what}: not within {within:?} (last: {last})");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A valid approval for `appointment` of `tenant`, starting an hour from now.
+pub fn approval(tenant: &str, appointment: &str) -> serde_json::Value {
+    let start = chrono::Utc::now() + chrono::Duration::hours(1);
+    let end = start + chrono::Duration::minutes(45);
+    serde_json::json!({
+        "tenantId": tenant,
+        "appointmentId": appointment,
+        "title": "Firewall review, \"urgent\"; bring logs",
+        "description": "Line one\nLine <two> & three",
+        "start": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "end": end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "organizerTimeZone": "Europe/Berlin",
+        "participants": [
+            {"role": "PARTICIPANT_ROLE_CLIENT_CONTACT", "email": "ana.client@customer.example", "displayName": "Ana Müller, CFO",
+             "timeZone": "America/New_York", "locale": "en-US"},
+            {"role": "PARTICIPANT_ROLE_TECHNICIAN", "email": "tech@msp.example", "displayName": "Tom Tech",
+             "timeZone": "Europe/Berlin", "locale": "de-DE"}
+        ],
+        "generateTeamsMeeting": true
+    })
+}

@@ -1,0 +1,91 @@
+//! `meetflow dev`'s stack on free ports, with the worker in a thread of its own (the SDK's
+//! worker future is !Send, so it gets its own runtime instead of a spawned task).
+
+use std::{thread::JoinHandle, time::Duration};
+
+use meetflow::dev::{DevOptions, DevStack};
+use meetflow_store::Store;
+use temporalio_client::Client;
+use tokio::sync::oneshot;
+
+use super::EmulatorView;
+
+pub struct Stack {
+    pub dev: Option<DevStack>,
+    pub client: Client,
+    pub store: Store,
+    pub emulator: EmulatorView,
+    worker: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        Self::start_with(Vec::new()).await
+    }
+
+    /// `overrides` are `MEETFLOW_*` variables applied to the generated configuration.
+    pub async fn start_with(overrides: Vec<(&str, &str)>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut opts = DevOptions::for_tests(dir.path()).expect("dev options");
+        opts.overrides = overrides
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let dev = DevStack::start(opts).await.expect("dev stack starts");
+        let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
+            .await
+            .expect("temporal client");
+        let store = Store::connect(&dev.config.store.url).await.expect("store");
+        let emulator = EmulatorView::new(dev.emulator_url());
+        let config = dev.config.clone();
+        let (tx, rx) = oneshot::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(meetflow::worker::run(&config, async {
+                let _ = rx.await;
+            }))
+        });
+        Self {
+            dev: Some(dev),
+            client,
+            store,
+            emulator,
+            worker: Some((tx, thread)),
+            _dir: dir,
+        }
+    }
+
+    pub fn config(&self) -> &meetflow_config::Config {
+        &self.dev.as_ref().expect("running").config
+    }
+
+    pub fn outbox(&self) -> std::path::PathBuf {
+        self.config().mail.outbox_dir.clone()
+    }
+
+    pub fn temporal_address(&self) -> String {
+        self.config().temporal.address.clone()
+    }
+
+    /// Stops the worker (draining) and every process the stack started.
+    pub async fn stop(mut self) {
+        if let Some((tx, thread)) = self.worker.take() {
+            let _ = tx.send(());
+            let joined = tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .expect("join task");
+            joined
+                .expect("worker thread panicked")
+                .expect("worker ran and drained cleanly");
+        }
+        if let Some(dev) = self.dev.take() {
+            tokio::time::timeout(Duration::from_secs(20), dev.stop())
+                .await
+                .expect("stack stops");
+        }
+    }
+}
