@@ -21,6 +21,7 @@ pub struct Deps {
     pub(crate) store: Store,
     pub(crate) mail: MailTransport,
     pub(crate) mail_from: meetflow_ics::CalAddress,
+    pub(crate) storage: meetflow_storage::RecordingStorage,
     /// Right-hand side of our Message-IDs.
     pub(crate) message_id_domain: String,
 }
@@ -35,6 +36,8 @@ pub enum DepsError {
     Graph(meetflow_graph::GraphError),
     #[error("mail transport: {0}")]
     Mail(meetflow_mail::MailError),
+    #[error("config key `storage.url`: {0}")]
+    Storage(meetflow_storage::StorageError),
 }
 
 impl Deps {
@@ -94,6 +97,8 @@ impl Deps {
                 MailTransport::Smtp(SmtpTransport::new(settings).map_err(DepsError::Mail)?)
             }
         };
+        let storage = meetflow_storage::RecordingStorage::from_url(&config.storage.url)
+            .map_err(DepsError::Storage)?;
         let message_id_domain = config
             .mail
             .from
@@ -109,6 +114,7 @@ impl Deps {
                 email: config.mail.from.clone(),
                 name: config.mail.from_name.clone(),
             },
+            storage,
             message_id_domain,
         })
     }

@@ -8,10 +8,16 @@
 //! | `resolve_online_meeting` | none (Graph GET) | read-only |
 //! | `record_meeting` | store upsert | (tenant, appointment); stale sequences ignored |
 //! | `send_invitation` | one mail | delivery key + stable Message-ID |
+//! | `update_meeting` | Graph PATCH event (times) | same PATCH is harmless to repeat |
+//! | `delete_meeting` | Graph DELETE event | 404 = already done |
+//! | `list_artifacts` | none (Graph GET) | read-only |
+//! | `capture_transcript` | Graph GET content → store | (tenant, appointment, kind, provider id) |
+//! | `capture_recording` | Graph content stream → object storage → store | same key; object key from it |
 //!
 //! Failures are typed (`graph_unauthorized`, `smtp_rejected`, …; see [`failure`]) and marked
 //! non-retryable when no retry can help. No secret is ever part of an input, output or error.
 
+mod artifacts;
 mod deps;
 pub mod failure;
 mod invitation;
@@ -22,8 +28,9 @@ use std::sync::Arc;
 
 use meetflow_proto::model::TenantId;
 use meetflow_workflows::activity_api::{
-    CreateMeetingInput, CreatedMeeting, InvitationInput, MailReceipt, MeetingRecordInput,
-    ResolveOnlineMeetingInput, TenantSettings,
+    ArtifactList, CaptureArtifactInput, CapturedArtifact, CreateMeetingInput, CreatedMeeting,
+    DeleteMeetingInput, InvitationInput, ListArtifactsInput, MailReceipt, MeetingRecordInput,
+    ResolveOnlineMeetingInput, TenantSettings, UpdateMeetingInput,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -89,6 +96,51 @@ impl MeetflowActivities {
         input: InvitationInput,
     ) -> Result<MailReceipt, ActivityError> {
         invitation::send(&self.deps, &input).await
+    }
+
+    #[activity(name = "update_meeting")]
+    pub async fn update_meeting(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: UpdateMeetingInput,
+    ) -> Result<(), ActivityError> {
+        meeting::update(&self.deps, &input).await
+    }
+
+    #[activity(name = "delete_meeting")]
+    pub async fn delete_meeting(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: DeleteMeetingInput,
+    ) -> Result<bool, ActivityError> {
+        meeting::delete(&self.deps, &input).await
+    }
+
+    #[activity(name = "list_artifacts")]
+    pub async fn list_artifacts(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ListArtifactsInput,
+    ) -> Result<ArtifactList, ActivityError> {
+        artifacts::list(&self.deps, &input).await
+    }
+
+    #[activity(name = "capture_transcript")]
+    pub async fn capture_transcript(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: CaptureArtifactInput,
+    ) -> Result<CapturedArtifact, ActivityError> {
+        artifacts::capture_transcript(&self.deps, &input).await
+    }
+
+    #[activity(name = "capture_recording")]
+    pub async fn capture_recording(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: CaptureArtifactInput,
+    ) -> Result<CapturedArtifact, ActivityError> {
+        artifacts::capture_recording(&self.deps, &ctx, &input).await
     }
 }
 

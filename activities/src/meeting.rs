@@ -1,10 +1,13 @@
 //! The Teams meeting's calendar event in Graph, and its row in the store.
 
-use meetflow_graph::{EventAttendee, NewEvent, transaction_id};
+use meetflow_graph::{
+    AppCredentials, Deleted, EventAttendee, EventPatch, NewEvent, transaction_id,
+};
 use meetflow_proto::model::{EmailAddress, TenantId};
 use meetflow_store::{MeetingRecord, MeetingStatus};
 use meetflow_workflows::activity_api::{
-    CreateMeetingInput, CreatedMeeting, MeetingRecordInput, ResolveOnlineMeetingInput,
+    CreateMeetingInput, CreatedMeeting, DeleteMeetingInput, MeetingRecordInput,
+    ResolveOnlineMeetingInput, UpdateMeetingInput,
 };
 use temporalio_sdk::activities::ActivityError;
 
@@ -97,18 +100,52 @@ pub(crate) async fn create(
     })
 }
 
+/// The app credentials and organizer object id every Graph call of a tenant uses.
+pub(crate) fn graph_identity<'a>(
+    deps: &'a Deps,
+    tenant: &TenantId,
+) -> Result<(&'a AppCredentials, &'a str), ActivityError> {
+    let (t, _, object_id) = organizer_of(deps, tenant)?;
+    Ok((app_of(t, tenant)?, object_id))
+}
+
 pub(crate) async fn resolve_online_meeting(
     deps: &Deps,
     input: &ResolveOnlineMeetingInput,
 ) -> Result<String, ActivityError> {
-    let (t, _, object_id) = organizer_of(deps, &input.tenant_id)?;
-    let app = app_of(t, &input.tenant_id)?;
+    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
     let meeting = deps
         .graph
-        .find_online_meeting(app, object_id, &input.join_url)
+        .find_online_meeting(app, organizer, &input.join_url)
         .await
         .map_err(failure::graph)?;
     Ok(meeting.id)
+}
+
+/// Only the times change: replacing the body would drop the Teams join block Graph put there.
+pub(crate) async fn update(deps: &Deps, input: &UpdateMeetingInput) -> Result<(), ActivityError> {
+    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let patch = EventPatch {
+        start: Some(input.schedule.start()),
+        end: Some(input.schedule.end()),
+        ..EventPatch::default()
+    };
+    deps.graph
+        .update_event(app, organizer, &input.event_id, &patch)
+        .await
+        .map_err(failure::graph)?;
+    Ok(())
+}
+
+/// A 404 means an earlier attempt (or a person) already deleted it: done either way.
+pub(crate) async fn delete(deps: &Deps, input: &DeleteMeetingInput) -> Result<bool, ActivityError> {
+    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let outcome = deps
+        .graph
+        .delete_event(app, organizer, &input.event_id)
+        .await
+        .map_err(failure::graph)?;
+    Ok(outcome == Deleted::Deleted)
 }
 
 pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<(), ActivityError> {

@@ -6,3 +6,4 @@ mod support;
 
 mod approve;
 mod contract;
+mod lifecycle;

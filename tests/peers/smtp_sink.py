@@ -13,11 +13,13 @@ received) plus NNNN.json (envelope). Recipient local parts steer failures:
 import argparse
 import itertools
 import json
+import logging
 import os
 import socket
 import ssl
 import sys
 import threading
+import warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -63,6 +65,9 @@ class Sink:
 
 
 def main():
+    # AUTH without TLS is deliberate here (loopback test server); keep the test output clean.
+    warnings.simplefilter("ignore", UserWarning)
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
     parser.add_argument("maildir")
     parser.add_argument("--auth")
@@ -82,7 +87,8 @@ def main():
                 and auth_data.login.decode() == user
                 and auth_data.password.decode() == password
             )
-            return AuthResult(success=ok)
+            # handled=False: let aiosmtpd send the standard 235 / 535 reply itself.
+            return AuthResult(success=ok, handled=False)
 
         options.update(authenticator=authenticator, auth_required=True)
         if not args.tls_mode:

@@ -46,6 +46,16 @@ activity_api! {
     RecordMeeting = "record_meeting": MeetingRecordInput => ();
     /// Sends one invitation mail to one recipient, at most once per delivery key.
     SendInvitation = "send_invitation": InvitationInput => MailReceipt;
+    /// Moves the event to new times (Graph PATCH; repeating it is harmless).
+    UpdateMeeting = "update_meeting": UpdateMeetingInput => ();
+    /// Deletes the event; true when this call deleted it, false when it was already gone.
+    DeleteMeeting = "delete_meeting": DeleteMeetingInput => bool;
+    /// Lists the meeting's recordings and transcripts (read-only).
+    ListArtifacts = "list_artifacts": ListArtifactsInput => ArtifactList;
+    /// Fetches one transcript's VTT and stores it with its cues, once per provider id.
+    CaptureTranscript = "capture_transcript": CaptureArtifactInput => CapturedArtifact;
+    /// Records one recording's link and, when the tenant wants it, streams it into storage.
+    CaptureRecording = "capture_recording": CaptureArtifactInput => CapturedArtifact;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,4 +174,71 @@ pub struct MailReceipt {
     pub message_id: String,
     /// True when an earlier attempt had already delivered this key (nothing was sent now).
     pub already_sent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateMeetingInput {
+    pub tenant_id: TenantId,
+    pub event_id: String,
+    pub schedule: Schedule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteMeetingInput {
+    pub tenant_id: TenantId,
+    pub event_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListArtifactsInput {
+    pub tenant_id: TenantId,
+    pub online_meeting_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactKind {
+    Recording,
+    Transcript,
+}
+
+impl ArtifactKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactKind::Recording => "recording",
+            ArtifactKind::Transcript => "transcript",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactRef {
+    pub kind: ArtifactKind,
+    pub id: String,
+    pub created: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactList {
+    pub artifacts: Vec<ArtifactRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureArtifactInput {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
+    pub online_meeting_id: String,
+    pub artifact: ArtifactRef,
+    /// Transcript visible in the client portal (tenant's `expose_in_portal`).
+    pub client_visible: bool,
+    /// Copy the recording into object storage (tenant's `download_recordings`).
+    pub download: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapturedArtifact {
+    pub kind: ArtifactKind,
+    pub id: String,
+    /// Object storage location of a copied recording.
+    pub location: Option<String>,
 }

@@ -2,7 +2,7 @@
 
 use meetflow_proto::v1::ErrorInfo;
 use temporalio_common::error::IncomingError;
-use temporalio_sdk::{ActivityExecutionError, ApplicationFailure, WorkflowTermination};
+use temporalio_sdk::{ActivityExecutionError, ApplicationFailure, RetryState, WorkflowTermination};
 
 /// `code` is the activity's failure type (`graph_unauthorized`, `smtp_rejected`, …) or a code
 /// for how the activity ended (`timeout`, `cancelled`); `message` says what to fix.
@@ -48,4 +48,10 @@ pub fn fail(code: &str, message: impl Into<String>) -> WorkflowTermination {
         .non_retryable(true)
         .build()
         .into()
+}
+
+/// The activity failed with an error it marked non-retryable (as opposed to running out of
+/// attempts or time on a transient one).
+pub fn is_permanent(err: &ActivityExecutionError) -> bool {
+    matches!(err, ActivityExecutionError::Failed(f) if f.retry_state() == RetryState::NonRetryableFailure)
 }

@@ -6,10 +6,13 @@
 //! replay saved histories of every path against this code.
 
 pub mod activity_api;
+pub mod capture;
+pub mod clock;
 mod failure;
 pub mod lifecycle;
 mod options;
 mod payload;
 pub mod search;
 
+pub use capture::RecordingCapture;
 pub use lifecycle::AppointmentLifecycle;

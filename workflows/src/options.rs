@@ -64,3 +64,37 @@ pub fn mail() -> ActivityOptions {
         policy(Duration::from_secs(2), Duration::from_secs(600)),
     )
 }
+
+/// One capture poll's listing: few quick attempts, then the poll counts as failed and the capture
+/// schedule (not this policy) decides when to try again.
+pub fn capture_poll() -> ActivityOptions {
+    let retry = RetryPolicy::builder()
+        .initial_interval(Duration::from_secs(1))
+        .backoff_coefficient(2.0)
+        .maximum_interval(Duration::from_secs(10))
+        .maximum_attempts(3)
+        .non_retryable_error_types(PERMANENT)
+        .build();
+    options(Duration::from_secs(60), Duration::from_secs(300), retry)
+}
+
+/// Fetching and storing one transcript.
+pub fn capture_transcript() -> ActivityOptions {
+    options(
+        Duration::from_secs(120),
+        Duration::from_secs(1800),
+        policy(Duration::from_secs(2), Duration::from_secs(120)),
+    )
+}
+
+/// Copying one recording: long-running and heartbeating, so a lost worker is noticed within the
+/// heartbeat timeout and the copy resumes elsewhere.
+pub fn capture_recording() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: Duration::from_secs(6 * 3600),
+        start_to_close: Duration::from_secs(2 * 3600),
+    })
+    .heartbeat_timeout(Duration::from_secs(60))
+    .retry_policy(policy(Duration::from_secs(5), Duration::from_secs(300)))
+    .build()
+}

@@ -15,8 +15,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::artifacts::artifact_json;
 use crate::identity::Caller;
-use crate::meetings::{artifact_json, organizer, query_param};
+use crate::meetings::{organizer, query_param};
 use crate::reply::{GraphFailure, GraphResult};
 use crate::world::{Artifact, ArtifactKind, Meeting};
 

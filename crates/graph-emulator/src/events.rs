@@ -150,6 +150,7 @@ pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
     Path((user, id)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> GraphResult {
     let fields = EventFields::parse(&body)?;
@@ -160,6 +161,17 @@ pub async fn patch(
     }
     let mut world = state.world();
     let (organizer, event) = find(&mut world, &caller, &user, &id)?;
+    let if_match = headers.get("if-match").and_then(|v| v.to_str().ok());
+    if let Some(expected) = if_match
+        && expected != "*"
+        && expected != format!("W/\"{}\"", event.change_key)
+    {
+        return Err(GraphFailure::new(
+            StatusCode::PRECONDITION_FAILED,
+            "ErrorIrresolvableConflict",
+            "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
+        ));
+    }
     let start = fields.start.unwrap_or(event.start);
     let end = fields.end.unwrap_or(event.end);
     if end < start {

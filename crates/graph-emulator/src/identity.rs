@@ -114,6 +114,8 @@ pub async fn token(
         "exp": expires_at.timestamp(),
         "uti": new_guid(),
     }));
+    // Forget expired tokens so a long-running emulator does not accumulate them.
+    world.tokens.retain(|_, t| t.expires_at > now);
     world.tokens.insert(
         access_token.clone(),
         IssuedToken {

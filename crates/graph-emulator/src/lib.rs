@@ -3,15 +3,20 @@
 //! for tests and demos. See `docs/graph.md`.
 
 mod all_artifacts;
+mod artifacts;
 mod control;
 mod events;
 mod faults;
 mod identity;
 mod meetings;
+mod recording_stream;
 mod reply;
 mod request_log;
 mod seed;
 mod subscriptions;
+mod throttle;
+mod transcript_metadata;
+mod users;
 mod world;
 
 use std::net::SocketAddr;
@@ -24,7 +29,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::Fault;
-pub use meetings::synthetic_byte;
+pub use recording_stream::synthetic_byte;
 pub use seed::{Seed, SeedApp, SeedTenant, SeedUser};
 pub use world::Settings;
 
@@ -58,7 +63,7 @@ pub fn router(seed: Seed) -> Router {
     };
     let graph = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
-        .route("/v1.0/users/{user}", get(get_user))
+        .route("/v1.0/users/{user}", get(users::get))
         .route(
             "/v1.0/users/{user}/events",
             post(events::create).get(events::list),
@@ -86,27 +91,31 @@ pub fn router(seed: Seed) -> Router {
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings",
-            get(meetings::list_recordings),
+            get(artifacts::list_recordings),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings/{rid}",
-            get(meetings::get_recording),
+            get(artifacts::get_recording),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings/{rid}/content",
-            get(meetings::recording_content),
+            get(recording_stream::recording_content),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts",
-            get(meetings::list_transcripts),
+            get(artifacts::list_transcripts),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}",
-            get(meetings::get_transcript),
+            get(artifacts::get_transcript),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/content",
-            get(meetings::transcript_content),
+            get(artifacts::transcript_content),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/metadataContent",
+            get(artifacts::transcript_metadata),
         )
         // Injected latency counts as time in flight for the mailbox gate.
         .layer(axum::middleware::from_fn_with_state(
@@ -115,7 +124,7 @@ pub fn router(seed: Seed) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            request_log::mailbox_gate,
+            throttle::mailbox_gate,
         ));
     let control = Router::new()
         .route("/_emulator/requests", get(control::requests))
@@ -152,34 +161,6 @@ pub fn router(seed: Seed) -> Router {
         ))
         .with_state(state)
 }
-
-/// `GET /users/{id | userPrincipalName}`.
-async fn get_user(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    caller: identity::Caller,
-    axum::extract::Path(user): axum::extract::Path<String>,
-) -> reply::GraphResult {
-    let world = state.world();
-    let found = world
-        .user(&caller.tenant_id, &user)
-        .ok_or_else(|| {
-            reply::GraphFailure::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "Request_ResourceNotFound",
-                format!("Resource '{user}' does not exist or one of its queried reference-property objects are not present."),
-            )
-        })?;
-    Ok(axum::Json(serde_json::json!({
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
-        "id": found.id,
-        "userPrincipalName": found.user_principal_name,
-        "displayName": found.display_name,
-        "mail": found.mail,
-    }))
-    .into_response())
-}
-
-use axum::response::IntoResponse;
 
 /// Serves the emulator on `listener` until the process ends (for `meetflow graph-emulator`).
 pub async fn serve_forever(listener: TcpListener, seed: Seed) -> std::io::Result<()> {

@@ -1,4 +1,4 @@
-//! Request log (for tests and demos), request ids, and the per-mailbox concurrency gate.
+//! Request log (for tests and demos) and request ids.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::reply::{GraphFailure, REQUEST_IDS, RequestIds};
+use crate::reply::{REQUEST_IDS, RequestIds};
 
 /// One entry of `GET /_emulator/requests`.
 #[derive(Clone, Debug, Serialize)]
@@ -143,57 +143,4 @@ fn logged_body(headers: &HeaderMap, bytes: &[u8]) -> Value {
     } else {
         Value::Null
     }
-}
-
-/// Outlook allows a few concurrent requests per mailbox; more get 429 `ApplicationThrottled`.
-pub async fn mailbox_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(mailbox) = mailbox_of(request.uri().path()) else {
-        return next.run(request).await;
-    };
-    {
-        let mut world = state.world();
-        let limit = world.settings.mailbox_concurrency;
-        let in_flight = world.mailbox_in_flight.entry(mailbox.clone()).or_insert(0);
-        if *in_flight >= limit {
-            return GraphFailure::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "ApplicationThrottled",
-                "Application is over its MailboxConcurrency limit.",
-            )
-            .with_retry_after(Some("1".to_owned()))
-            .into_response();
-        }
-        *in_flight += 1;
-    }
-    let _release = Release {
-        state: &state,
-        mailbox,
-    };
-    next.run(request).await
-}
-
-/// Decrements the mailbox's in-flight count even if the request future is dropped.
-struct Release<'a> {
-    state: &'a AppState,
-    mailbox: String,
-}
-
-impl Drop for Release<'_> {
-    fn drop(&mut self) {
-        let mut world = self.state.world();
-        if let Some(n) = world.mailbox_in_flight.get_mut(&self.mailbox) {
-            *n = n.saturating_sub(1);
-        }
-    }
-}
-
-/// `/v1.0/users/{u}/events…` → the mailbox (lower-cased, decoded) the call works on.
-fn mailbox_of(path: &str) -> Option<String> {
-    let rest = path.strip_prefix("/v1.0/users/")?;
-    let (user, tail) = rest.split_once('/')?;
-    tail.starts_with("events").then(|| {
-        percent_encoding::percent_decode_str(user)
-            .decode_utf8_lossy()
-            .to_lowercase()
-    })
 }

@@ -25,6 +25,10 @@ pub struct Settings {
     pub duplicate_transaction_status: u16,
     /// In-flight requests per mailbox before 429 `ApplicationThrottled` (Outlook allows 4).
     pub mailbox_concurrency: usize,
+    /// Requests per mailbox per window before 429 (Outlook: 10,000 per 10 minutes); off when
+    /// absent.
+    pub mailbox_requests_per_window: Option<u32>,
+    pub mailbox_window_secs: u64,
 }
 
 impl Default for Settings {
@@ -34,6 +38,8 @@ impl Default for Settings {
             page_size: 10,
             duplicate_transaction_status: 400,
             mailbox_concurrency: 4,
+            mailbox_requests_per_window: None,
+            mailbox_window_secs: 600,
         }
     }
 }
@@ -49,6 +55,8 @@ pub struct World {
     pub faults: Vec<Fault>,
     pub log: Vec<LoggedRequest>,
     pub mailbox_in_flight: HashMap<String, usize>,
+    /// Per mailbox: (window start, requests in it).
+    pub mailbox_windows: HashMap<String, (DateTime<Utc>, u32)>,
     pub subscriptions: Vec<SubscriptionRecord>,
     pub deliveries: Vec<Delivery>,
     next_seq: u64,
@@ -147,6 +155,7 @@ impl World {
             faults: Vec::new(),
             log: Vec::new(),
             mailbox_in_flight: HashMap::new(),
+            mailbox_windows: HashMap::new(),
             subscriptions: Vec::new(),
             deliveries: Vec::new(),
             next_seq: 0,

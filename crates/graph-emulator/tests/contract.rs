@@ -667,3 +667,51 @@ fn shape_check_catches_a_missing_field() {
 fn shape_check_catches_a_wrong_type() {
     assert_shape(&json!({"a": [{"b": 1}]}), &json!({"a": [{"b": "1"}]}), "x");
 }
+
+#[tokio::test]
+async fn if_match_and_mailbox_request_budget() {
+    let g = Graph::start().await;
+    let created = g.create_online_event().await;
+    let id = encode(created["id"].as_str().unwrap());
+    let patch = |etag: String| {
+        let g = &g;
+        let id = id.clone();
+        async move {
+            g.http
+                .patch(g.url(&format!("users/{ORGANIZER}/events/{id}")))
+                .bearer_auth(&g.token)
+                .header("if-match", etag)
+                .json(&json!({"subject": "Moved"}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let stale = patch("W/\"stale\"".into()).await;
+    assert_eq!(stale.status(), 412);
+    let body: Value = stale.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ErrorIrresolvableConflict");
+    let current = patch(created["@odata.etag"].as_str().unwrap().to_owned()).await;
+    assert_eq!(current.status(), 200);
+
+    g.control(
+        "settings",
+        json!({"mailboxRequestsPerWindow": 2, "mailboxWindowSecs": 60}),
+    )
+    .await;
+    let events = format!("users/{ORGANIZER}/events");
+    assert_eq!(g.call(reqwest::Method::GET, &events, None).await.0, 200);
+    assert_eq!(g.call(reqwest::Method::GET, &events, None).await.0, 200);
+    let (status, headers, body) = g.call(reqwest::Method::GET, &events, None).await;
+    assert_eq!(status, 429);
+    assert_eq!(body["error"]["code"], "ApplicationThrottled");
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=61).contains(&wait), "{wait}");
+    // Calls outside the mailbox's calendar do not count against its budget.
+    assert_eq!(
+        g.call(reqwest::Method::GET, &format!("users/{ORGANIZER}"), None)
+            .await
+            .0,
+        200
+    );
+}

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{GraphClient, GraphRequest, read_json};
+use crate::client::{GraphClient, GraphRequest, header_str, read_json};
 use crate::credentials::AppCredentials;
 use crate::error::GraphError;
 
@@ -137,19 +137,40 @@ impl GraphClient {
             "content",
         ]);
         url.set_query(Some("$format=text/vtt"));
+        self.fetch_text(app, url).await
+    }
+
+    /// A `text/vtt` body as a string.
+    async fn fetch_text(&self, app: &AppCredentials, url: url::Url) -> Result<String, GraphError> {
         let mut request = GraphRequest::new(Method::GET, url);
         request.accept = "text/vtt";
         let response = self.execute(app, &request).await?;
-        let client_request_id = response
-            .headers()
-            .get("client-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let client_request_id = header_str(&response, "client-request-id");
         response
             .text()
             .await
             .map_err(|e| GraphError::transport(&e, &client_request_id))
+    }
+
+    /// A transcript's `metadataContent`: WebVTT whose cue payloads are JSON objects
+    /// (`speakerName`, `spokenText`, `spokenLanguage`, `startDateTime`, `endDateTime`).
+    pub async fn transcript_metadata_content(
+        &self,
+        app: &AppCredentials,
+        organizer_object_id: &str,
+        meeting_id: &str,
+        transcript_id: &str,
+    ) -> Result<String, GraphError> {
+        let url = self.url(&[
+            "users",
+            organizer_object_id,
+            "onlineMeetings",
+            meeting_id,
+            "transcripts",
+            transcript_id,
+            "metadataContent",
+        ]);
+        self.fetch_text(app, url).await
     }
 
     /// A recording's MP4 bytes as a stream (`…/recordings/{id}/content`); memory stays bounded
@@ -162,26 +183,13 @@ impl GraphClient {
         recording_id: &str,
         range: Option<ByteRange>,
     ) -> Result<RecordingContent, GraphError> {
-        let url = self.url(&[
-            "users",
-            organizer_object_id,
-            "onlineMeetings",
-            meeting_id,
-            "recordings",
-            recording_id,
-            "content",
-        ]);
+        let url = self.recording_content_url(organizer_object_id, meeting_id, recording_id);
         let mut request = GraphRequest::new(Method::GET, url);
         request.accept = "video/mp4, application/octet-stream";
         request.streaming = true;
         request.range = range.map(ByteRange::header);
         let response = self.execute(app, &request).await?;
-        let client_request_id = response
-            .headers()
-            .get("client-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let client_request_id = header_str(&response, "client-request-id");
         Ok(RecordingContent {
             content_length: response.content_length(),
             partial: response.status() == reqwest::StatusCode::PARTIAL_CONTENT,
@@ -195,6 +203,25 @@ impl GraphClient {
                 .map_err(move |e| GraphError::transport(&e, &client_request_id))
                 .boxed(),
         })
+    }
+
+    /// The app-only content URL of a recording, each id percent-encoded as one path segment
+    /// (for reference in records; Graph's own `recordingContentUrl` is not usable app-only).
+    pub fn recording_content_url(
+        &self,
+        organizer_object_id: &str,
+        meeting_id: &str,
+        recording_id: &str,
+    ) -> url::Url {
+        self.url(&[
+            "users",
+            organizer_object_id,
+            "onlineMeetings",
+            meeting_id,
+            "recordings",
+            recording_id,
+            "content",
+        ])
     }
 
     /// Follows `@odata.nextLink` verbatim until it is absent; pages may be empty.

@@ -68,6 +68,7 @@ pub(crate) struct GraphRequest {
     /// Content streams must not be cut off by the whole-request timeout.
     pub(crate) streaming: bool,
     pub(crate) range: Option<String>,
+    pub(crate) if_match: Option<String>,
 }
 
 impl GraphRequest {
@@ -79,6 +80,7 @@ impl GraphRequest {
             accept: "application/json",
             streaming: false,
             range: None,
+            if_match: None,
         }
     }
 
@@ -247,6 +249,9 @@ impl GraphClient {
         if let Some(range) = &request.range {
             builder = builder.header(reqwest::header::RANGE, range);
         }
+        if let Some(etag) = &request.if_match {
+            builder = builder.header(reqwest::header::IF_MATCH, etag);
+        }
         if let Some(body) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, "application/json")
@@ -291,7 +296,7 @@ async fn error_from(response: Response, client_request_id: &str) -> GraphError {
         .with_client_request_id(client_request_id)
 }
 
-fn header_str(response: &Response, name: &str) -> String {
+pub(crate) fn header_str(response: &Response, name: &str) -> String {
     response
         .headers()
         .get(name)

@@ -88,12 +88,41 @@ impl GraphClient {
         event_id: &str,
         patch: &EventPatch,
     ) -> Result<GraphEvent, GraphError> {
+        self.patch_event(app, organizer, event_id, patch, None)
+            .await
+    }
+
+    /// Like [`GraphClient::update_event`], but only if the event is still at `change_key`
+    /// (`If-Match`): a change made meanwhile (e.g. by the organizer in Outlook) gives 412
+    /// `ErrorIrresolvableConflict` instead of being overwritten.
+    pub async fn update_event_if_unchanged(
+        &self,
+        app: &AppCredentials,
+        organizer: &str,
+        event_id: &str,
+        change_key: &str,
+        patch: &EventPatch,
+    ) -> Result<GraphEvent, GraphError> {
+        let etag = format!("W/\"{change_key}\"");
+        self.patch_event(app, organizer, event_id, patch, Some(etag))
+            .await
+    }
+
+    async fn patch_event(
+        &self,
+        app: &AppCredentials,
+        organizer: &str,
+        event_id: &str,
+        patch: &EventPatch,
+        if_match: Option<String>,
+    ) -> Result<GraphEvent, GraphError> {
         let _slot = self.mailbox_permit(app, organizer).await;
-        let request = GraphRequest::new(
+        let mut request = GraphRequest::new(
             Method::PATCH,
             self.url(&["users", organizer, "events", event_id]),
         )
         .json_body(&PatchBody::from(patch));
+        request.if_match = if_match;
         let wire: WireEvent = self.fetch_json(app, &request, "update event").await?;
         wire.into_event()
     }

@@ -137,6 +137,11 @@ impl Harness {
     }
 }
 
+/// An id as one path segment of the control API.
+fn encoded(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 fn endpoints(emulator: &EmulatorHandle) -> GraphEndpoints {
     GraphEndpoints {
         authority: emulator.authority_url(),
@@ -429,6 +434,49 @@ mod events {
     }
 
     #[tokio::test]
+    async fn conditional_update_refuses_to_overwrite_a_newer_version() {
+        let h = Harness::start().await;
+        let created = h.create("appt-if-match").await;
+        let first_key = created.change_key.clone().unwrap();
+        let patch = |subject: &str| EventPatch {
+            subject: Some(subject.into()),
+            ..Default::default()
+        };
+        let updated = h
+            .client
+            .update_event_if_unchanged(
+                &h.app(),
+                ORGANIZER_UPN,
+                &created.id,
+                &first_key,
+                &patch("One"),
+            )
+            .await
+            .unwrap();
+        let err = h
+            .client
+            .update_event_if_unchanged(
+                &h.app(),
+                ORGANIZER_UPN,
+                &created.id,
+                &first_key,
+                &patch("Two"),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(412));
+        assert_eq!(err.code(), Some("ErrorIrresolvableConflict"));
+        assert!(!err.is_retryable());
+        let current = h
+            .client
+            .get_event(&h.app(), ORGANIZER_UPN, &created.id)
+            .await
+            .unwrap();
+        assert_eq!(current.subject.as_deref(), Some("One"));
+        assert_eq!(current.change_key, updated.change_key);
+    }
+
+    #[tokio::test]
     async fn delete_and_cancel_are_idempotent() {
         let h = Harness::start().await;
         let a = h.create("appt-6").await;
@@ -516,7 +564,7 @@ mod events {
             ..Default::default()
         })
         .await;
-        h.fault(json!({"method": "POST", "path": "/v1.0/users/*/events", "latencyMs": 200}))
+        h.fault(json!({"method": "POST", "path": "/v1.0/users/*/events", "latencyMs": 500}))
             .await;
         let creates = (0..12).map(|i| {
             let h = &h;
@@ -715,10 +763,6 @@ mod artifacts {
             .id
     }
 
-    fn encoded(id: &str) -> String {
-        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
-    }
-
     #[tokio::test]
     async fn transcripts_are_listed_across_pages_once_available() {
         let h = Harness::start().await;
@@ -776,6 +820,19 @@ mod artifacts {
             .unwrap();
         assert!(vtt.starts_with("WEBVTT"));
         assert!(vtt.contains("line 3"));
+
+        let metadata = h
+            .client
+            .transcript_metadata_content(&h.app(), ORGANIZER_ID, &id, &transcripts[3].id)
+            .await
+            .unwrap();
+        let cue: Value = serde_json::from_str(metadata.lines().last().unwrap()).unwrap();
+        assert_eq!(cue["speakerName"], "A");
+        assert_eq!(cue["spokenText"], "line 3");
+        assert_eq!(
+            cue["startDateTime"], "2026-02-01T09:00:00.000000Z",
+            "offset from the meeting start"
+        );
     }
 
     #[tokio::test]
@@ -795,6 +852,30 @@ mod artifacts {
             .unwrap();
         assert_eq!(recordings.len(), 1);
         let rid = &recordings[0].id;
+        let url = h.client.recording_content_url(ORGANIZER_ID, &id, rid);
+        let segments: Vec<String> = url
+            .path_segments()
+            .unwrap()
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .unwrap()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(
+            segments,
+            [
+                "v1.0",
+                "users",
+                ORGANIZER_ID,
+                "onlineMeetings",
+                id.as_str(),
+                "recordings",
+                rid.as_str(),
+                "content"
+            ]
+        );
 
         let mut content = h
             .client
@@ -865,7 +946,9 @@ mod artifacts {
             add(meetings[1].clone(), 0.0).await,
             add(meetings[1].clone(), 0.0).await,
         ];
-        let late = add(meetings[0].clone(), 0.5).await;
+        // Available in 3 s: after the first two rounds even on a slow machine.
+        let late = add(meetings[0].clone(), 3.0).await;
+        let late_available = Instant::now() + Duration::from_millis(3100);
         // A transcript must not show up among recordings.
         h.post(
             &format!("meetings/{}/artifacts", encoded(&meetings[0])),
@@ -898,7 +981,7 @@ mod artifacts {
             .unwrap();
         assert!(second.items.is_empty(), "nothing new yet");
 
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        tokio::time::sleep_until(late_available.into()).await;
         let third = h
             .client
             .recordings_delta(
@@ -946,5 +1029,199 @@ mod artifacts {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), GraphErrorKind::Forbidden);
+    }
+}
+
+mod notifications {
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::{RawQuery, State};
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    use meetflow_graph::{
+        ArtifactResource, ChangeNotification, ClientState, NewSubscription, parse_notifications,
+        validation_token,
+    };
+
+    use super::*;
+
+    #[derive(Clone)]
+    struct Receiver {
+        expected: ClientState,
+        received: Arc<Mutex<Vec<ChangeNotification>>>,
+    }
+
+    /// A notification endpoint built on the crate's helpers, as the worker's would be.
+    async fn notify(
+        State(receiver): State<Receiver>,
+        RawQuery(query): RawQuery,
+        body: bytes::Bytes,
+    ) -> axum::response::Response {
+        if let Some(token) = validation_token(query.as_deref().unwrap_or("")) {
+            return ([(header::CONTENT_TYPE, "text/plain")], token).into_response();
+        }
+        match parse_notifications(&body, &receiver.expected) {
+            Ok(items) => {
+                receiver.received.lock().unwrap().extend(items);
+                StatusCode::ACCEPTED.into_response()
+            }
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+
+    async fn start_receiver(expected: ClientState) -> (url::Url, Receiver) {
+        let receiver = Receiver {
+            expected,
+            received: Arc::default(),
+        };
+        let app = axum::Router::new()
+            .route("/notify", axum::routing::post(notify))
+            .with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (
+            url::Url::parse(&format!("http://{addr}/notify")).unwrap(),
+            receiver,
+        )
+    }
+
+    fn subscription(url: url::Url, state: ClientState, minutes: i64) -> NewSubscription {
+        NewSubscription {
+            resource: ArtifactResource::OrganizerRecordings {
+                organizer_object_id: ORGANIZER_ID.into(),
+            },
+            notification_url: url,
+            lifecycle_notification_url: None,
+            expiration: Utc::now() + chrono::Duration::minutes(minutes),
+            client_state: state,
+        }
+    }
+
+    #[tokio::test]
+    async fn subscription_lifecycle_and_delivery() {
+        let h = Harness::start().await;
+        let state = ClientState::random();
+        let (url, receiver) = start_receiver(state.clone()).await;
+        let created = h
+            .client
+            .create_subscription(&h.app(), &subscription(url.clone(), state, 30))
+            .await
+            .unwrap();
+        assert_eq!(
+            created.resource,
+            format!("users/{ORGANIZER_ID}/onlineMeetings/getAllRecordings")
+        );
+
+        let event = h.create("notified").await;
+        let added = h
+            .post(
+                &format!("meetings/{}/artifacts", encoded(&event.id)),
+                json!({"kind": "recording", "sizeBytes": 10}),
+            )
+            .await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while receiver.received.lock().unwrap().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let received = receiver.received.lock().unwrap().clone();
+        assert_eq!(received.len(), 1);
+        assert_eq!(received[0].subscription_id, created.id);
+        assert_eq!(
+            received[0].resource_data.as_ref().unwrap().id.as_deref(),
+            added["id"].as_str()
+        );
+
+        let renewed = h
+            .client
+            .renew_subscription(
+                &h.app(),
+                &created.id,
+                Utc::now() + chrono::Duration::minutes(50),
+            )
+            .await
+            .unwrap();
+        assert!(renewed.expiration_date_time > created.expiration_date_time);
+        let err = h
+            .client
+            .renew_subscription(
+                &h.app(),
+                &created.id,
+                Utc::now() + chrono::Duration::hours(2),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.message().contains("lifecycleNotificationUrl"), "{err}");
+
+        assert_eq!(
+            h.client
+                .delete_subscription(&h.app(), &created.id)
+                .await
+                .unwrap(),
+            Deleted::Deleted
+        );
+        assert_eq!(
+            h.client
+                .delete_subscription(&h.app(), &created.id)
+                .await
+                .unwrap(),
+            Deleted::AlreadyGone
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_subscriptions() {
+        let h = Harness::start().await;
+        let state = ClientState::random();
+        let (url, _) = start_receiver(state.clone()).await;
+
+        let err = h
+            .client
+            .create_subscription(&h.app(), &subscription(url.clone(), state.clone(), 120))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), GraphErrorKind::BadRequest);
+        assert!(
+            err.message()
+                .contains("lifecycleNotificationUrl is required"),
+            "{err}"
+        );
+
+        // An endpoint that does not answer the validation request.
+        let wrong = url.join("/elsewhere").unwrap();
+        let err = h
+            .client
+            .create_subscription(&h.app(), &subscription(wrong, state, 30))
+            .await
+            .unwrap_err();
+        assert!(err.message().contains("validation request failed"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn notifications_with_a_foreign_client_state_are_refused() {
+        let h = Harness::start().await;
+        let (url, receiver) = start_receiver(ClientState::random()).await;
+        // Subscribed with a different clientState than the receiver expects.
+        h.client
+            .create_subscription(&h.app(), &subscription(url, ClientState::random(), 30))
+            .await
+            .unwrap();
+        let event = h.create("foreign").await;
+        h.post(
+            &format!("meetings/{}/artifacts", encoded(&event.id)),
+            json!({"kind": "recording", "sizeBytes": 10}),
+        )
+        .await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut deliveries = Value::Null;
+        while Instant::now() < deadline {
+            deliveries = h.get("notifications").await;
+            if !deliveries.as_array().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(deliveries[0]["status"], 400);
+        assert!(receiver.received.lock().unwrap().is_empty());
     }
 }

@@ -380,6 +380,10 @@ mod smtp {
 
     use super::{fixtures, inspect, sink::SmtpSink};
 
+    pub fn composed_for_tests(to_email: &str) -> (ComposedMail, String) {
+        composed(to_email)
+    }
+
     fn composed(to_email: &str) -> (ComposedMail, String) {
         let step = Step::Rescheduled;
         let ics = fixtures::ics(&step, Some(fixtures::JOIN_URL));
@@ -498,6 +502,28 @@ mod smtp {
         );
     }
 
+    /// A relay that accepts the connection and then says nothing must not hang the activity.
+    #[tokio::test]
+    async fn a_silent_server_times_out_as_temporary() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut settings = plain(port);
+        settings.timeout = Duration::from_secs(1);
+        let smtp = SmtpTransport::new(settings).unwrap();
+        let started = std::time::Instant::now();
+        let err = smtp
+            .send(&composed("jane@client.example").0)
+            .await
+            .unwrap_err();
+        assert!(err.is_retryable(), "{err:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        drop(listener);
+    }
+
     /// The window SMTP cannot close: the server has taken the message but the reply is lost
     /// (a crash, a dropped connection, or a kill between "accepted" and "recorded"). The
     /// activity sees a retryable failure, retries, and the server gets the mail twice — with the
@@ -530,5 +556,98 @@ mod smtp {
         );
         let parsed = inspect::eml_files(&stored);
         assert_eq!(parsed[0]["message_id"], parsed[1]["message_id"]);
+    }
+}
+
+mod smtp_tls {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use meetflow_mail::{SmtpCredentials, SmtpSecurity, SmtpSettings, SmtpTransport, Transport};
+
+    use super::{inspect, sink::SmtpSink};
+
+    /// A throw-away certificate for `localhost`, written where the sink can read it.
+    struct TestCertificate {
+        dir: tempfile::TempDir,
+        pem: String,
+    }
+
+    impl TestCertificate {
+        fn new() -> Self {
+            let certified =
+                rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+            let dir = tempfile::tempdir().unwrap();
+            let pem = certified.cert.pem();
+            std::fs::write(dir.path().join("cert.pem"), &pem).unwrap();
+            std::fs::write(
+                dir.path().join("key.pem"),
+                certified.signing_key.serialize_pem(),
+            )
+            .unwrap();
+            Self { dir, pem }
+        }
+
+        fn path(&self, name: &str) -> String {
+            self.dir.path().join(name).display().to_string()
+        }
+    }
+
+    fn start_sink(cert: &TestCertificate, mode: &str) -> SmtpSink {
+        SmtpSink::start(&[
+            "--tls-mode",
+            mode,
+            "--tls-cert",
+            &cert.path("cert.pem"),
+            "--tls-key",
+            &cert.path("key.pem"),
+            "--auth",
+            "meetflow:s3cret",
+        ])
+    }
+
+    fn settings(cert: &TestCertificate, port: u16, security: SmtpSecurity) -> SmtpSettings {
+        let mut settings = SmtpSettings::new("localhost", port, security);
+        settings.timeout = Duration::from_secs(10);
+        settings.credentials = Some(SmtpCredentials::new("meetflow", "s3cret"));
+        settings.extra_root_certificates_pem = vec![cert.pem.clone().into_bytes()];
+        settings
+    }
+
+    async fn deliver_over(mode: &str, security: SmtpSecurity) {
+        let cert = TestCertificate::new();
+        let sink = start_sink(&cert, mode);
+        let smtp = SmtpTransport::new(settings(&cert, sink.port, security)).unwrap();
+        let (mail, ics) = super::smtp::composed_for_tests("jane@client.example");
+        smtp.send(&mail)
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let stored = sink.messages();
+        assert_eq!(stored.len(), 1);
+        let parsed = &inspect::eml_files(&stored)[0];
+        assert_eq!(parsed["calendar"][0]["payload"], ics.as_str());
+    }
+
+    #[tokio::test]
+    async fn starttls_with_auth() {
+        deliver_over("starttls", SmtpSecurity::StartTls).await;
+    }
+
+    #[tokio::test]
+    async fn implicit_tls_with_auth() {
+        deliver_over("implicit", SmtpSecurity::ImplicitTls).await;
+    }
+
+    #[tokio::test]
+    async fn an_untrusted_certificate_is_not_accepted() {
+        let cert = TestCertificate::new();
+        let sink = start_sink(&cert, "implicit");
+        let mut untrusted = settings(&cert, sink.port, SmtpSecurity::ImplicitTls);
+        untrusted.extra_root_certificates_pem.clear();
+        let smtp = SmtpTransport::new(untrusted).unwrap();
+        let (mail, _) = super::smtp::composed_for_tests("jane@client.example");
+        assert!(smtp.send(&mail).await.is_err());
+        assert!(sink.messages().is_empty());
+        let _ = Path::new(&cert.path("cert.pem"));
     }
 }

@@ -7,7 +7,7 @@ use std::{future::Future, sync::Arc};
 use anyhow::Context;
 use meetflow_activities::{Deps, MeetflowActivities};
 use meetflow_config::Config;
-use meetflow_workflows::AppointmentLifecycle;
+use meetflow_workflows::{AppointmentLifecycle, RecordingCapture, clock};
 use temporalio_sdk::{
     Worker, WorkerOptions,
     runtime::{
@@ -27,6 +27,8 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
     let mut opts = WorkerOptions::new(config.temporal.task_queue.clone())
         .register_activities(MeetflowActivities::new(deps))
         .register_workflow::<AppointmentLifecycle>()?
+        .register_workflow::<RecordingCapture>()?
+        .register_workflow_interceptors(clock::interceptors())
         .build();
     opts.graceful_shutdown_period = Some(config.worker.graceful_shutdown());
     opts.tuner = TunerHolder::builder()

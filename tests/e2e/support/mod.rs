@@ -2,10 +2,14 @@
 
 mod emulator;
 mod mail;
+mod postgres;
+mod smtp;
 mod stack;
 
 pub use emulator::EmulatorView;
-pub use mail::read_outbox;
+pub use mail::{Eml, read_outbox};
+pub use postgres::PgSchema;
+pub use smtp::SmtpSink;
 pub use stack::Stack;
 
 use std::{future::Future, time::Duration};

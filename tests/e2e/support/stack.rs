@@ -25,13 +25,10 @@ impl Stack {
     }
 
     /// `overrides` are `MEETFLOW_*` variables applied to the generated configuration.
-    pub async fn start_with(overrides: Vec<(&str, &str)>) -> Self {
+    pub async fn start_with(overrides: Vec<(String, String)>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut opts = DevOptions::for_tests(dir.path()).expect("dev options");
-        opts.overrides = overrides
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        opts.overrides = overrides;
         let dev = DevStack::start(opts).await.expect("dev stack starts");
         let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
             .await
@@ -65,6 +62,10 @@ impl Stack {
 
     pub fn outbox(&self) -> std::path::PathBuf {
         self.config().mail.outbox_dir.clone()
+    }
+
+    pub fn emulator_url(&self) -> url::Url {
+        self.dev.as_ref().expect("running").emulator_url()
     }
 
     pub fn temporal_address(&self) -> String {

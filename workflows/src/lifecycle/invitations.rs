@@ -77,3 +77,16 @@ pub fn delivery_key(approval: &Approval, step: MailStep, sequence: u32, recipien
         step.as_str()
     )
 }
+
+/// Every participant, as an attendee of the meeting and of the ICS.
+pub fn attendees(approval: &Approval) -> Vec<Attendee> {
+    approval
+        .participants
+        .all()
+        .iter()
+        .map(|p| Attendee {
+            email: p.email.clone(),
+            name: p.display_name.clone(),
+        })
+        .collect()
+}

@@ -1,11 +1,13 @@
 //! What the lifecycle workflow knows, and its projection onto the contract's query result.
 
+use std::collections::VecDeque;
+
 use chrono::{DateTime, Utc};
-use meetflow_proto::model::Approval;
+use meetflow_proto::model::{Approval, RescheduleRequest};
 use meetflow_proto::v1;
 use serde::{Deserialize, Serialize};
 
-use crate::activity_api::{CreatedMeeting, MailStep};
+use crate::activity_api::{CapturedArtifact, CreatedMeeting, MailStep};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
@@ -92,6 +94,29 @@ pub struct State {
     pub last_error: Option<ErrorInfo>,
     /// Set by the `meetingEnded` signal.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Accepted changes not yet applied, in acceptance order.
+    pub pending: VecDeque<Change>,
+    /// The SEQUENCE the last accepted change was given (≥ `sequence`).
+    pub assigned_sequence: u32,
+    /// A cancel was accepted: no further change is.
+    pub cancel_requested: bool,
+    /// `artifactsAvailable` signals received (forwarded to the capture child).
+    pub refresh_requests: u32,
+    pub artifacts: Vec<CapturedArtifact>,
+    pub capture_status: Option<String>,
+}
+
+/// A validated change waiting for the main loop, with the SEQUENCE its mails will carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    Reschedule {
+        request: RescheduleRequest,
+        sequence: u32,
+    },
+    Cancel {
+        reason: String,
+        sequence: u32,
+    },
 }
 
 impl Default for State {
@@ -105,6 +130,12 @@ impl Default for State {
             mails: Vec::new(),
             last_error: None,
             ended_at: None,
+            pending: VecDeque::new(),
+            assigned_sequence: 0,
+            cancel_requested: false,
+            refresh_requests: 0,
+            artifacts: Vec::new(),
+            capture_status: None,
         }
     }
 }
@@ -124,6 +155,27 @@ fn wire_error(e: &ErrorInfo) -> v1::ErrorInfo {
 }
 
 impl State {
+    /// The status column of the store's meeting row.
+    pub fn store_status(&self) -> String {
+        if let Meeting::Failed(_) = &self.meeting {
+            return "failed".into();
+        }
+        let has_meeting = matches!(self.meeting, Meeting::Created { .. });
+        match self.phase {
+            Phase::Cancelled => "cancelled".into(),
+            Phase::Failed => "failed".into(),
+            _ if !has_meeting => "no_meeting".into(),
+            Phase::Approving | Phase::Scheduled if self.sequence > 0 => "rescheduled".into(),
+            Phase::Approving | Phase::Scheduled => "scheduled".into(),
+            Phase::Ended => "ended".into(),
+            Phase::Capturing => "capturing".into(),
+            Phase::Done => self
+                .capture_status
+                .clone()
+                .unwrap_or_else(|| "ended".into()),
+        }
+    }
+
     pub fn join_url(&self) -> Option<String> {
         match &self.meeting {
             Meeting::Created { event, .. } => event.join_url.clone(),
@@ -171,6 +223,16 @@ impl State {
                 })
                 .collect(),
             last_error: self.last_error.as_ref().map(wire_error),
+            artifacts: self
+                .artifacts
+                .iter()
+                .map(|a| v1::ArtifactInfo {
+                    kind: a.kind.as_str().into(),
+                    provider_id: a.id.clone(),
+                    location: a.location.clone().unwrap_or_default(),
+                })
+                .collect(),
+            capture_status: self.capture_status.clone().unwrap_or_default(),
         }
     }
 }

@@ -1,0 +1,214 @@
+//! Post-meeting artifacts: list them, capture each transcript once (VTT + cues + plain text) and
+//! each recording once (its link, and a streamed copy in object storage when the tenant wants
+//! one). Every capture is keyed by (tenant, appointment, kind, provider id), so a retry or a later
+//! poll finds the work done and does nothing.
+
+use meetflow_store::{
+    ArtifactContent, ArtifactKind as StoredKind, ArtifactRecord, Recording, Transcript,
+    TranscriptCue,
+};
+use meetflow_workflows::activity_api::{
+    ArtifactKind, ArtifactList, ArtifactRef, CaptureArtifactInput, CapturedArtifact,
+    ListArtifactsInput,
+};
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use crate::deps::Deps;
+use crate::failure;
+use crate::meeting::graph_identity;
+
+pub(crate) async fn list(
+    deps: &Deps,
+    input: &ListArtifactsInput,
+) -> Result<ArtifactList, ActivityError> {
+    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let recordings = deps
+        .graph
+        .list_recordings(app, organizer, &input.online_meeting_id)
+        .await
+        .map_err(failure::graph)?;
+    let transcripts = deps
+        .graph
+        .list_transcripts(app, organizer, &input.online_meeting_id)
+        .await
+        .map_err(failure::graph)?;
+    let artifacts = recordings
+        .into_iter()
+        .map(|r| ArtifactRef {
+            kind: ArtifactKind::Recording,
+            id: r.id,
+            created: r.created_date_time,
+        })
+        .chain(transcripts.into_iter().map(|t| ArtifactRef {
+            kind: ArtifactKind::Transcript,
+            id: t.id,
+            created: t.created_date_time,
+        }))
+        .collect();
+    Ok(ArtifactList { artifacts })
+}
+
+fn captured(input: &CaptureArtifactInput, location: Option<String>) -> CapturedArtifact {
+    CapturedArtifact {
+        kind: input.artifact.kind,
+        id: input.artifact.id.clone(),
+        location,
+    }
+}
+
+async fn stored(
+    deps: &Deps,
+    input: &CaptureArtifactInput,
+    kind: StoredKind,
+) -> Result<Option<ArtifactRecord>, ActivityError> {
+    deps.store
+        .artifact(
+            input.tenant_id.as_str(),
+            input.appointment_id.as_str(),
+            kind,
+            &input.artifact.id,
+        )
+        .await
+        .map_err(failure::store)
+}
+
+pub(crate) async fn capture_transcript(
+    deps: &Deps,
+    input: &CaptureArtifactInput,
+) -> Result<CapturedArtifact, ActivityError> {
+    if stored(deps, input, StoredKind::Transcript).await?.is_some() {
+        return Ok(captured(input, None));
+    }
+    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let vtt = deps
+        .graph
+        .transcript_content(app, organizer, &input.online_meeting_id, &input.artifact.id)
+        .await
+        .map_err(failure::graph)?;
+    let parsed = meetflow_transcript::parse_vtt(&vtt).map_err(|e| {
+        failure::permanent(
+            "invalid_transcript",
+            format!("transcript {}: {e}", input.artifact.id),
+        )
+    })?;
+    let record = ArtifactRecord {
+        tenant_id: input.tenant_id.to_string(),
+        appointment_id: input.appointment_id.to_string(),
+        provider_artifact_id: input.artifact.id.clone(),
+        created_date_time: input.artifact.created,
+        client_visible: input.client_visible,
+        content: ArtifactContent::Transcript(Transcript {
+            plain_text: parsed.plain_text,
+            cues: parsed
+                .cues
+                .into_iter()
+                .map(|c| TranscriptCue {
+                    speaker: c.speaker,
+                    start_ms: c.start_ms,
+                    end_ms: c.end_ms,
+                    text: c.text,
+                })
+                .collect(),
+            vtt,
+        }),
+    };
+    deps.store
+        .upsert_artifact(&record)
+        .await
+        .map_err(failure::store)?;
+    Ok(captured(input, None))
+}
+
+pub(crate) async fn capture_recording(
+    deps: &Deps,
+    ctx: &ActivityContext,
+    input: &CaptureArtifactInput,
+) -> Result<CapturedArtifact, ActivityError> {
+    if let Some(done) = stored(deps, input, StoredKind::Recording).await? {
+        let location = match done.content {
+            ArtifactContent::Recording(r) => r.storage_location,
+            ArtifactContent::Transcript(_) => None,
+        };
+        if location.is_some() || !input.download {
+            return Ok(captured(input, location));
+        }
+    }
+    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    // The app-only content endpoint: Graph's `recordingContentUrl` rejects app tokens.
+    let content_url = format!(
+        "{}/users/{organizer}/onlineMeetings/{}/recordings/{}/content",
+        deps.graph.endpoints().graph.as_str().trim_end_matches('/'),
+        input.online_meeting_id,
+        input.artifact.id
+    );
+    let copy = if input.download {
+        Some(copy_recording(deps, ctx, input, app, organizer).await?)
+    } else {
+        None
+    };
+    let record = ArtifactRecord {
+        tenant_id: input.tenant_id.to_string(),
+        appointment_id: input.appointment_id.to_string(),
+        provider_artifact_id: input.artifact.id.clone(),
+        created_date_time: input.artifact.created,
+        client_visible: input.client_visible,
+        content: ArtifactContent::Recording(Recording {
+            content_url,
+            storage_location: copy.as_ref().map(|c| c.location.clone()),
+            size_bytes: copy.as_ref().map(|c| c.size),
+        }),
+    };
+    deps.store
+        .upsert_artifact(&record)
+        .await
+        .map_err(failure::store)?;
+    Ok(captured(input, copy.map(|c| c.location)))
+}
+
+/// Streams the recording from Graph into object storage in bounded memory, heartbeating the
+/// bytes copied so far; a cancelled activity stops the copy (the partial upload is discarded).
+async fn copy_recording(
+    deps: &Deps,
+    ctx: &ActivityContext,
+    input: &CaptureArtifactInput,
+    app: &meetflow_graph::AppCredentials,
+    organizer: &str,
+) -> Result<meetflow_storage::StoredObject, ActivityError> {
+    let content = deps
+        .graph
+        .recording_content(
+            app,
+            organizer,
+            &input.online_meeting_id,
+            &input.artifact.id,
+            None,
+        )
+        .await
+        .map_err(failure::graph)?;
+    let key = meetflow_storage::recording_key(
+        input.tenant_id.as_str(),
+        input.appointment_id.as_str(),
+        &input.artifact.id,
+    );
+    let (progress, mut copied) = tokio::sync::watch::channel(0u64);
+    let upload = deps.storage.put_stream(&key, content.stream, move |n| {
+        let _ = progress.send(n);
+    });
+    tokio::pin!(upload);
+    loop {
+        tokio::select! {
+            r = &mut upload => {
+                return r.map_err(|e| if e.is_retryable() {
+                    failure::transient("storage_unavailable", e.to_string())
+                } else {
+                    failure::permanent("storage_error", e.to_string())
+                });
+            }
+            () = ctx.cancelled() => return Err(ActivityError::cancelled()),
+            Ok(()) = copied.changed() => {
+                let n = *copied.borrow_and_update();
+                let _ = ctx.record_heartbeat(n).await;
+            }
+        }
+    }
+}

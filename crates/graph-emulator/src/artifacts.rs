@@ -1,0 +1,216 @@
+//! Recordings and transcripts of one meeting: lists (paged), metadata, transcript content.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::identity::Caller;
+use crate::meetings::{meeting, organizer, query_param};
+use crate::reply::{GraphFailure, GraphResult, graph_instant};
+use crate::world::{Artifact, ArtifactContent, ArtifactKind, Meeting, World};
+
+pub async fn list_recordings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    RawQuery(query): RawQuery,
+) -> GraphResult {
+    let link_base = crate::all_artifacts::link_base(&headers, uri.path());
+    list(
+        &state,
+        &caller,
+        path,
+        &link_base,
+        query,
+        ArtifactKind::Recording,
+    )
+}
+
+pub async fn list_transcripts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    RawQuery(query): RawQuery,
+) -> GraphResult {
+    let link_base = crate::all_artifacts::link_base(&headers, uri.path());
+    list(
+        &state,
+        &caller,
+        path,
+        &link_base,
+        query,
+        ArtifactKind::Transcript,
+    )
+}
+
+/// A page of available artifacts; `@odata.nextLink` carries the emulator's own skip token.
+fn list(
+    state: &AppState,
+    caller: &Caller,
+    (user, id): (String, String),
+    link_base: &str,
+    query: Option<String>,
+    kind: ArtifactKind,
+) -> GraphResult {
+    let world = state.world();
+    let organizer = organizer(&world, caller, &user)?;
+    let m = meeting(&world, caller, &organizer, &id)?;
+    let skip: usize = query_param(query.as_deref().unwrap_or(""), "$skiptoken")
+        .map(|t| {
+            t.parse()
+                .map_err(|_| GraphFailure::bad_request("Invalid skip token."))
+        })
+        .transpose()?
+        .unwrap_or(0);
+    let now = Utc::now();
+    let available: Vec<&Artifact> = m
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == kind && a.is_available(now))
+        .collect();
+    let page_size = world.settings.page_size.max(1);
+    let page: Vec<Value> = available
+        .iter()
+        .skip(skip)
+        .take(page_size)
+        .map(|a| artifact_json(m, a))
+        .collect();
+    let segment = match kind {
+        ArtifactKind::Recording => "recordings",
+        ArtifactKind::Transcript => "transcripts",
+    };
+    let mut body = json!({
+        "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{user}')/onlineMeetings('{id}')/{segment}"),
+        "value": page,
+    });
+    if skip + page_size < available.len() {
+        // Absolute and pointing back at the host the client called, as Graph's links do.
+        body["@odata.nextLink"] = json!(format!("{link_base}?$skiptoken={}", skip + page_size));
+    }
+    Ok(Json(body).into_response())
+}
+
+pub fn artifact_json(m: &Meeting, a: &Artifact) -> Value {
+    let segment = match a.kind {
+        ArtifactKind::Recording => "recordings",
+        ArtifactKind::Transcript => "transcripts",
+    };
+    let content_url = format!(
+        "https://graph.microsoft.com/v1.0/users/{}/onlineMeetings/{}/{segment}/{}/content",
+        m.organizer_id, m.id, a.id
+    );
+    let mut json = json!({
+        "id": a.id,
+        "meetingId": m.id,
+        "callId": a.call_id,
+        "contentCorrelationId": a.content_correlation_id,
+        "createdDateTime": graph_instant(a.created),
+        "endDateTime": graph_instant(a.end),
+        "meetingOrganizer": {
+            "application": null,
+            "device": null,
+            "user": {
+                "@odata.type": "#microsoft.graph.teamworkUserIdentity",
+                "id": m.organizer_id,
+                "displayName": null,
+                "userIdentityType": "aadUser",
+                "tenantId": m.tenant_id,
+            }
+        },
+    });
+    let key = match a.kind {
+        ArtifactKind::Recording => "recordingContentUrl",
+        ArtifactKind::Transcript => "transcriptContentUrl",
+    };
+    json[key] = json!(content_url);
+    json
+}
+
+pub(crate) fn artifact<'w>(
+    world: &'w World,
+    caller: &Caller,
+    user: &str,
+    meeting_id: &str,
+    kind: ArtifactKind,
+    artifact_id: &str,
+) -> Result<(&'w Meeting, &'w Artifact), GraphFailure> {
+    let organizer = organizer(world, caller, user)?;
+    let m = meeting(world, caller, &organizer, meeting_id)?;
+    let now = Utc::now();
+    let a = m
+        .artifacts
+        .iter()
+        .find(|a| a.kind == kind && a.id == artifact_id && a.is_available(now))
+        .ok_or_else(GraphFailure::not_found)?;
+    Ok((m, a))
+}
+
+pub async fn get_recording(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, id, rid)): Path<(String, String, String)>,
+) -> GraphResult {
+    let world = state.world();
+    let (m, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Recording, &rid)?;
+    Ok(Json(artifact_json(m, a)).into_response())
+}
+
+pub async fn get_transcript(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, id, tid)): Path<(String, String, String)>,
+) -> GraphResult {
+    let world = state.world();
+    let (m, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Transcript, &tid)?;
+    Ok(Json(artifact_json(m, a)).into_response())
+}
+
+/// `…/transcripts/{id}/content`: WebVTT (the default and the only format still offered).
+pub async fn transcript_content(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, id, tid)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+) -> GraphResult {
+    if let Some(format) = query_param(query.as_deref().unwrap_or(""), "$format")
+        && format != "text/vtt"
+    {
+        return Err(GraphFailure::bad_request(format!(
+            "Unsupported $format '{format}'; use text/vtt."
+        )));
+    }
+    let world = state.world();
+    let (_, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Transcript, &tid)?;
+    let ArtifactContent::Vtt(text) = &a.content else {
+        return Err(GraphFailure::not_found());
+    };
+    Ok(([(header::CONTENT_TYPE, "text/vtt")], text.clone()).into_response())
+}
+
+/// `…/transcripts/{id}/metadataContent`: cues with JSON payloads (speaker, text, times).
+pub async fn transcript_metadata(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, id, tid)): Path<(String, String, String)>,
+) -> GraphResult {
+    let world = state.world();
+    let (m, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Transcript, &tid)?;
+    let ArtifactContent::Vtt(text) = &a.content else {
+        return Err(GraphFailure::not_found());
+    };
+    let start = world
+        .events
+        .iter()
+        .find(|e| e.id == m.event_id)
+        .map_or(a.created, |e| e.start);
+    let body = crate::transcript_metadata::metadata_vtt(text, start);
+    Ok(([(header::CONTENT_TYPE, "text/vtt")], body).into_response())
+}

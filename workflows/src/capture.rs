@@ -1,0 +1,248 @@
+//! `RecordingCapture`: after a meeting, poll Graph for its recordings and transcripts on a timer
+//! schedule, capture each new one exactly once, and stop when both kinds are in or the window
+//! closes.
+//!
+//! Schedule (all per tenant, relative to the meeting's end): first poll after `first_poll`, then
+//! intervals `first_poll · 2ⁿ` capped at `backoff_cap`, until `window`. A failed poll advances the
+//! schedule like an empty one, so an outage never turns into a hammering of Graph. An
+//! `artifactsAvailable` signal polls at once without moving the schedule.
+
+use std::{collections::BTreeSet, time::UNIX_EPOCH};
+
+use chrono::{DateTime, Duration, Utc};
+use meetflow_config::CaptureSchedule;
+use meetflow_proto::model::{AppointmentId, TenantId};
+use serde::{Deserialize, Serialize};
+use temporalio_common::data_converters::RawValue;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult, workflows::select,
+};
+
+use crate::activity_api::{
+    ArtifactKind, CaptureArtifactInput, CaptureRecording, CaptureTranscript, CapturedArtifact,
+    ListArtifacts, ListArtifactsInput,
+};
+use crate::lifecycle::ErrorInfo;
+use crate::{failure, options};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureInput {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
+    pub online_meeting_id: String,
+    pub ended_at: DateTime<Utc>,
+    pub schedule: CaptureSchedule,
+    pub download_recordings: bool,
+    pub client_visible: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureStatus {
+    /// At least one recording and one transcript.
+    RecordingReady,
+    /// Only one of the two kinds when the window closed.
+    Partial,
+    NoRecording,
+}
+
+impl CaptureStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaptureStatus::RecordingReady => "recording_ready",
+            CaptureStatus::Partial => "partial",
+            CaptureStatus::NoRecording => "no_recording",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureOutcome {
+    pub status: CaptureStatus,
+    pub artifacts: Vec<CapturedArtifact>,
+    pub polls: u32,
+    pub last_error: Option<ErrorInfo>,
+}
+
+#[workflow]
+pub struct RecordingCapture {
+    input: CaptureInput,
+    captured: Vec<CapturedArtifact>,
+    /// Provider ids that failed for good: not retried on every poll.
+    given_up: BTreeSet<String>,
+    refresh_requests: u32,
+    polls: u32,
+    last_error: Option<ErrorInfo>,
+}
+
+/// When poll number `n` (0-based) is due, relative to the meeting's end.
+pub fn poll_offset(schedule: &CaptureSchedule, n: u32) -> Duration {
+    let first = schedule.first_poll_secs as i64;
+    let cap = schedule.backoff_cap_secs as i64;
+    // offset(0) = first; offset(n) = offset(n-1) + min(first · 2ⁿ, cap)
+    let mut offset = first;
+    for i in 1..=n {
+        let step = first
+            .saturating_mul(1_i64.checked_shl(i).unwrap_or(i64::MAX))
+            .min(cap);
+        offset = offset.saturating_add(step);
+    }
+    Duration::seconds(offset)
+}
+
+impl RecordingCapture {
+    fn status(&self) -> CaptureStatus {
+        let has = |k: ArtifactKind| self.captured.iter().any(|a| a.kind == k);
+        match (has(ArtifactKind::Recording), has(ArtifactKind::Transcript)) {
+            (true, true) => CaptureStatus::RecordingReady,
+            (false, false) => CaptureStatus::NoRecording,
+            _ => CaptureStatus::Partial,
+        }
+    }
+
+    fn outcome(&self) -> CaptureOutcome {
+        CaptureOutcome {
+            status: self.status(),
+            artifacts: self.captured.clone(),
+            polls: self.polls,
+            last_error: self.last_error.clone(),
+        }
+    }
+}
+
+fn now(ctx: &WorkflowContext<RecordingCapture>) -> DateTime<Utc> {
+    DateTime::<Utc>::from(ctx.workflow_time().unwrap_or(UNIX_EPOCH))
+}
+
+#[workflow_methods]
+impl RecordingCapture {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: CaptureInput) -> Self {
+        Self {
+            input,
+            captured: Vec::new(),
+            given_up: BTreeSet::new(),
+            refresh_requests: 0,
+            polls: 0,
+            last_error: None,
+        }
+    }
+
+    #[run(name = "RecordingCapture")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<CaptureOutcome> {
+        let input = ctx.state(|s| s.input.clone());
+        let window_end = input.ended_at + Duration::seconds(input.schedule.window_secs as i64);
+        let mut scheduled = 0u32;
+        loop {
+            let due = (input.ended_at + poll_offset(&input.schedule, scheduled)).min(window_end);
+            let seen = ctx.state(|s| s.refresh_requests);
+            if let Ok(wait) = (due - now(ctx)).to_std()
+                && !wait.is_zero()
+            {
+                select! {
+                    _ = ctx.timer(wait) => {}
+                    _ = ctx.wait_condition(move |s: &Self| s.refresh_requests != seen) => {}
+                }
+            }
+            let signalled = ctx.state(|s| s.refresh_requests != seen);
+            poll(ctx, &input).await;
+            if ctx.state(|s| s.status()) == CaptureStatus::RecordingReady || now(ctx) >= window_end
+            {
+                break;
+            }
+            if !signalled {
+                scheduled += 1;
+            }
+        }
+        Ok(ctx.state(|s| s.outcome()))
+    }
+
+    #[signal(name = "artifactsAvailable")]
+    pub fn artifacts_available(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _input: RawValue) {
+        self.refresh_requests += 1;
+    }
+
+    #[query(name = "state")]
+    pub fn state(&self, _ctx: &WorkflowContextView) -> CaptureOutcome {
+        self.outcome()
+    }
+}
+
+/// One poll: list, then capture every artifact not captured yet. Errors are kept, not raised.
+async fn poll(ctx: &mut WorkflowContext<RecordingCapture>, input: &CaptureInput) {
+    ctx.state_mut(|s| s.polls += 1);
+    let list = ListArtifactsInput {
+        tenant_id: input.tenant_id.clone(),
+        online_meeting_id: input.online_meeting_id.clone(),
+    };
+    let listed = match ctx
+        .execute_activity(ListArtifacts, list, options::capture_poll())
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => {
+            let info: ErrorInfo = failure::error_info(&e).into();
+            ctx.state_mut(|s| s.last_error = Some(info));
+            return;
+        }
+    };
+    for artifact in listed.artifacts {
+        let known = ctx.state(|s| {
+            s.captured.iter().any(|a| a.id == artifact.id) || s.given_up.contains(&artifact.id)
+        });
+        if known {
+            continue;
+        }
+        let kind = artifact.kind;
+        let id = artifact.id.clone();
+        let capture = CaptureArtifactInput {
+            tenant_id: input.tenant_id.clone(),
+            appointment_id: input.appointment_id.clone(),
+            online_meeting_id: input.online_meeting_id.clone(),
+            artifact,
+            client_visible: input.client_visible,
+            download: input.download_recordings,
+        };
+        let result = match kind {
+            ArtifactKind::Transcript => {
+                ctx.execute_activity(CaptureTranscript, capture, options::capture_transcript())
+                    .await
+            }
+            ArtifactKind::Recording => {
+                ctx.execute_activity(CaptureRecording, capture, options::capture_recording())
+                    .await
+            }
+        };
+        ctx.state_mut(|s| match result {
+            Ok(captured) => s.captured.push(captured),
+            Err(e) => {
+                let info: ErrorInfo = failure::error_info(&e).into();
+                // A permanent failure (e.g. unparseable content) is not retried each poll.
+                if failure::is_permanent(&e) {
+                    s.given_up.insert(id);
+                }
+                s.last_error = Some(info);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_doubles_to_the_cap() {
+        let s = CaptureSchedule {
+            grace_after_end_secs: 0,
+            first_poll_secs: 300,
+            backoff_cap_secs: 6 * 3600,
+            window_secs: 48 * 3600,
+        };
+        let minutes: Vec<i64> = (0..6).map(|n| poll_offset(&s, n).num_minutes()).collect();
+        assert_eq!(minutes, [5, 15, 35, 75, 155, 315]);
+        // Deep into the schedule the interval stays at the cap.
+        assert_eq!((poll_offset(&s, 40) - poll_offset(&s, 39)).num_hours(), 6);
+    }
+}
