@@ -6,7 +6,13 @@ use std::time::Duration;
 use meetflow::{approve, inspect};
 use meetflow_proto::v1::{AppointmentPhase, meeting_outcome::Outcome};
 
-use crate::support::{Stack, approval, eventually, read_outbox};
+use temporalio_client::{UntypedSignal, WorkflowSignalOptions};
+use temporalio_common::{
+    UntypedWorkflow,
+    data_converters::{PayloadConverter, RawValue},
+};
+
+use crate::support::{Stack, approval, eventually, read_outbox, save_history};
 
 const ORGANIZER_OBJECT_ID: &str = "33333333-3333-4333-8333-333333333333";
 
@@ -161,6 +167,7 @@ async fn approval_creates_one_meeting_and_mails_both_participants() {
     assert!(err.contains("already approved"), "{err}");
     assert_eq!(stack.emulator.events().await.unwrap().len(), 1);
 
+    save_history(&stack, "appointment/demo/apt-100", "approve-only").await;
     stack.stop().await;
 }
 
@@ -190,5 +197,45 @@ async fn approval_for_an_unconfigured_tenant_still_sends_invitations() {
             "no join link without a meeting"
         );
     }
+    // Cancelled by signal (fire and forget): no Graph call, CANCEL mails with SEQUENCE 1.
+    let handle = stack
+        .client
+        .get_workflow_handle::<UntypedWorkflow>(&started.workflow_id);
+    let reason = RawValue::from_value(
+        &serde_json::json!({"reason": "not needed"}),
+        &PayloadConverter::default(),
+    );
+    handle
+        .signal(
+            UntypedSignal::new("cancel"),
+            reason,
+            WorkflowSignalOptions::default(),
+        )
+        .await
+        .unwrap();
+    let state = eventually(Duration::from_secs(60), "cancelled", || async {
+        let s = inspect::state(&stack.client, &started.workflow_id).await;
+        Ok(s.ok()
+            .filter(|s| s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 4))
+    })
+    .await;
+    assert_eq!(state.sequence, 1);
+    let mails = read_outbox(&stack.outbox()).unwrap();
+    assert_eq!(mails.len(), 4);
+    let cancels = mails
+        .iter()
+        .filter(|m| {
+            m.parts_of("text/calendar")[0]
+                .0
+                .to_ascii_lowercase()
+                .contains("method=cancel")
+        })
+        .count();
+    assert_eq!(cancels, 2);
+    assert!(
+        stack.emulator.requests().await.unwrap().is_empty(),
+        "no Graph traffic for a tenant without Teams"
+    );
+    save_history(&stack, &started.workflow_id, "cancel-by-signal").await;
     stack.stop().await;
 }

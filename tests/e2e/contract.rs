@@ -9,7 +9,7 @@ use serde_json::json;
 use temporalio_client::{WorkflowGetResultOptions, errors::WorkflowGetResultError};
 use temporalio_common::{UntypedWorkflow, error::IncomingError};
 
-use crate::support::{Stack, approval, eventually, read_outbox};
+use crate::support::{Stack, approval, eventually, read_outbox, save_history};
 
 fn temporal_cli() -> PathBuf {
     meetflow::process::temporal_cli().expect("Temporal CLI installed by scripts/setup.sh")
@@ -220,5 +220,6 @@ async fn signal_with_start_from_the_cli_joins_and_ends_the_meeting_early() {
         2,
         "one invitation per participant"
     );
+    save_history(&stack, id, "ended-early").await;
     stack.stop().await;
 }

@@ -15,7 +15,9 @@ use temporalio_common::{
     data_converters::{PayloadConverter, RawValue},
 };
 
-use crate::support::{Eml, PgSchema, SmtpSink, Stack, approval, eventually, read_outbox};
+use crate::support::{
+    Eml, PgSchema, SmtpSink, Stack, approval, eventually, read_outbox, save_history,
+};
 
 fn at(offset: chrono::Duration) -> String {
     (chrono::Utc::now() + offset).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -208,6 +210,7 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     assert_eq!(store.count_deliveries("demo", "life-1").await.unwrap(), 8);
     store.close().await;
 
+    save_history(&stack, id, "reschedule-reschedule-cancel").await;
     stack.stop().await;
     pg.drop_schema().await;
 }
@@ -337,6 +340,7 @@ async fn a_reschedule_moves_the_end_timer() {
     })
     .await;
     assert_eq!(s.capture_status, "no_recording");
+    save_history(&stack, id, "end-timer-moved").await;
     stack.stop().await;
 }
 
@@ -437,6 +441,8 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
         .unwrap()
         .unwrap();
     assert_eq!(row.status.as_str(), "recording_ready");
+    save_history(&stack, id, "capture-parent").await;
+    save_history(&stack, "capture/demo/cap-1", "capture-child").await;
     stack.stop().await;
 }
 

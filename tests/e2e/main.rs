@@ -7,3 +7,4 @@ mod support;
 mod approve;
 mod contract;
 mod lifecycle;
+mod replay;

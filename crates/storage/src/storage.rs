@@ -1,13 +1,13 @@
 //! Streaming recordings into the configured object store.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, WriteMultipart};
@@ -70,32 +70,16 @@ impl RecordingStorage {
         let working_dir = std::env::current_dir().map_err(|e| StorageError::Config {
             reason: format!("cannot resolve a relative file:// URL: {e}"),
         })?;
-        let location = StorageLocation::parse(url, &working_dir)?;
-        let store: Arc<dyn ObjectStore> =
-            match &location {
-                StorageLocation::Local { root } => Arc::new(open_local(root)?),
-                StorageLocation::S3 { bucket, .. } => {
-                    let builder = env
-                        .into_iter()
-                        .filter(|(name, _)| name.starts_with("AWS_"))
-                        .filter_map(|(name, value)| {
-                            let key = name
-                                .to_ascii_lowercase()
-                                .parse::<AmazonS3ConfigKey>()
-                                .ok()?;
-                            Some((key, value))
-                        })
-                        .fold(AmazonS3Builder::new(), |builder, (key, value)| {
-                            builder.with_config(key, value)
-                        });
-                    let s3 = builder.with_bucket_name(bucket).build().map_err(|e| {
-                        StorageError::Config {
-                            reason: format!("S3 client: {e}"),
-                        }
-                    })?;
-                    Arc::new(s3)
-                }
-            };
+        let mut location = StorageLocation::parse(url, &working_dir)?;
+        let store: Arc<dyn ObjectStore> = match &mut location {
+            StorageLocation::Local { root } => {
+                let (store, canonical) = open_local(root)?;
+                // Reported locations then name the folder without `..` or symlinks.
+                *root = canonical;
+                Arc::new(store)
+            }
+            StorageLocation::S3 { bucket, .. } => Arc::new(open_s3(bucket, env)?),
+        };
         Ok(Self {
             store,
             location: Arc::new(location),
@@ -124,15 +108,12 @@ impl RecordingStorage {
     {
         let key = ObjectKey::parse(key)?;
         let path = self.object_path(&key)?;
-        let backend = |operation| {
-            let key = key.as_str().to_owned();
-            move |e| StorageError::backend(operation, &key, e)
-        };
+        let failed = |operation, e| StorageError::backend(operation, key.as_str(), e);
         let upload = self
             .store
             .put_multipart(&path)
             .await
-            .map_err(backend(Operation::StartUpload))?;
+            .map_err(|e| failed(Operation::StartUpload, e))?;
         let mut writer = AbortOnDrop::new(WriteMultipart::new_with_chunk_size(upload, PART_SIZE));
         let mut throttle = ProgressThrottle::new(Instant::now());
         let mut size = 0u64;
@@ -150,7 +131,7 @@ impl RecordingStorage {
             // Back-pressure on the source: no more parts in memory than the store accepts.
             if let Err(e) = writer.get().wait_for_capacity(PARTS_IN_FLIGHT).await {
                 writer.abort().await;
-                return Err(backend(Operation::UploadPart)(e));
+                return Err(failed(Operation::UploadPart, e));
             }
             size += chunk.len() as u64;
             writer.get().put(chunk);
@@ -161,7 +142,7 @@ impl RecordingStorage {
         writer
             .finish()
             .await
-            .map_err(backend(Operation::CompleteUpload))?;
+            .map_err(|e| failed(Operation::CompleteUpload, e))?;
         if throttle.needs_final_report(size) {
             progress(size);
         }
@@ -199,12 +180,40 @@ impl RecordingStorage {
     }
 }
 
-fn open_local(root: &Path) -> Result<LocalFileSystem, StorageError> {
+/// Configured like `AmazonS3Builder::from_env`, but from `env` rather than the process.
+fn open_s3<I>(bucket: &str, env: I) -> Result<AmazonS3, StorageError>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    env.into_iter()
+        .filter(|(name, _)| name.starts_with("AWS_"))
+        .filter_map(|(name, value)| {
+            let key = name
+                .to_ascii_lowercase()
+                .parse::<AmazonS3ConfigKey>()
+                .ok()?;
+            Some((key, value))
+        })
+        .fold(AmazonS3Builder::new(), |builder, (key, value)| {
+            builder.with_config(key, value)
+        })
+        .with_bucket_name(bucket)
+        .build()
+        .map_err(|e| StorageError::Config {
+            reason: format!("S3 client: {e}"),
+        })
+}
+
+/// Creates the folder if needed; returns the store and the folder's canonical path.
+fn open_local(root: &Path) -> Result<(LocalFileSystem, PathBuf), StorageError> {
     let config = |what: &str, e: &dyn fmt::Display| StorageError::Config {
         reason: format!("{what} local storage folder {}: {e}", root.display()),
     };
     std::fs::create_dir_all(root).map_err(|e| config("cannot create", &e))?;
-    LocalFileSystem::new_with_prefix(root).map_err(|e| config("cannot open", &e))
+    let canonical = std::fs::canonicalize(root).map_err(|e| config("cannot resolve", &e))?;
+    let store =
+        LocalFileSystem::new_with_prefix(&canonical).map_err(|e| config("cannot open", &e))?;
+    Ok((store, canonical))
 }
 
 /// Aborts an unfinished multipart upload when the copy is abandoned (error or cancellation),
@@ -250,5 +259,24 @@ impl Drop for AbortOnDrop {
             })),
             Err(_) => drop(writer),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Activities run on a multi-threaded runtime: the copy must be `Send` whenever its
+    /// progress callback is.
+    #[test]
+    fn put_stream_future_is_send() {
+        fn assert_send<T: Send>(_: T) {}
+        let dir = tempfile::tempdir().unwrap();
+        let storage = RecordingStorage::from_url(&format!("file://{}", dir.path().display()))
+            .expect("local storage");
+        let chunks = futures::stream::iter(Vec::<Result<Bytes, std::io::Error>>::new());
+        let mut reported = 0;
+        assert_send(storage.put_stream("k", chunks, |n| reported = n));
+        assert_send(storage.head("k"));
     }
 }

@@ -270,13 +270,17 @@ mod local {
 
     #[test]
     fn relative_file_urls_resolve_against_the_working_directory() {
-        // Creating the folder proves where it went; the name is unique to this run.
-        let name = format!("target/storage-test-{}", std::process::id());
-        let storage = RecordingStorage::from_url(&format!("file://{name}")).unwrap();
-        let created = std::env::current_dir().unwrap().join(&name);
-        assert!(created.is_dir(), "{created:?}");
-        assert!(format!("{storage:?}").contains(&name));
-        std::fs::remove_dir(&created).unwrap();
+        // A relative path from the working directory into a temporary folder: creating the
+        // folder proves where the URL was resolved, and nothing lands in the source tree.
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        let up = "../".repeat(cwd.components().count() - 1);
+        let target = dir.path().join("recordings");
+        let relative = format!("{up}{}", target.strip_prefix("/").unwrap().display());
+        let storage = RecordingStorage::from_url(&format!("file://{relative}")).unwrap();
+        assert!(target.is_dir(), "{target:?} not created");
+        let canonical = target.canonicalize().unwrap();
+        assert!(format!("{storage:?}").contains(canonical.to_str().unwrap()));
     }
 
     #[test]
@@ -401,5 +405,212 @@ mod local {
         pub fn peak() -> u64 {
             status_kib("VmHWM:") * 1024
         }
+    }
+}
+
+mod s3 {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use futures::StreamExt;
+    use meetflow_storage::{RecordingStorage, StorageError, recording_key};
+    use object_store::ObjectStore;
+    use object_store::aws::AmazonS3Builder;
+
+    use crate::peers;
+    use crate::recording::{self, CHUNK, MIB};
+
+    const SECRET: &str = "not-a-real-secret-but-must-not-leak";
+
+    /// moto's S3 server on a free loopback port; stopped when dropped.
+    struct MotoServer {
+        child: Child,
+        port: u16,
+    }
+
+    impl MotoServer {
+        fn start() -> Self {
+            let binary = peers::workspace_root().join(".venv/bin/moto_server");
+            assert!(
+                binary.is_file(),
+                "{} is missing: run scripts/setup.sh (it installs moto[server] from \
+                 requirements-test.txt into .venv)",
+                binary.display()
+            );
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            let child = Command::new(&binary)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+            let mut server = Self { child, port };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if let Some(status) = server.child.try_wait().expect("moto_server status") {
+                    panic!("moto_server exited early ({status}); run scripts/setup.sh");
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "moto_server did not listen in 30 s"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            server
+        }
+
+        fn endpoint(&self) -> String {
+            format!("http://127.0.0.1:{}", self.port)
+        }
+
+        /// The standard AWS variables a deployment would set, pointing at this server.
+        fn env(&self) -> Vec<(String, String)> {
+            [
+                ("AWS_ENDPOINT_URL", self.endpoint().as_str()),
+                ("AWS_ALLOW_HTTP", "true"),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "AKIDMEETFLOWTEST"),
+                ("AWS_SECRET_ACCESS_KEY", SECRET),
+                ("HOME", "/ignored/not-aws"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+        }
+
+        /// A plain HTTP/1.1 exchange (moto accepts unsigned requests): (status, body).
+        fn request(&self, method: &str, target: &str) -> (u16, String) {
+            let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+            write!(
+                stream,
+                "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n",
+                self.port
+            )
+            .expect("send");
+            let mut response = String::new();
+            stream.read_to_string(&mut response).expect("receive");
+            let status = response
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+            let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+            (status, body.to_owned())
+        }
+
+        fn create_bucket(&self, bucket: &str) {
+            let (status, body) = self.request("PUT", &format!("/{bucket}"));
+            assert_eq!(status, 200, "create bucket: {body}");
+        }
+    }
+
+    impl Drop for MotoServer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// A client independent of RecordingStorage's configuration, to inspect what it stored.
+    fn inspector(server: &MotoServer, bucket: &str) -> impl ObjectStore {
+        AmazonS3Builder::new()
+            .with_endpoint(server.endpoint())
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_access_key_id("AKIDMEETFLOWTEST")
+            .with_secret_access_key(SECRET)
+            .with_bucket_name(bucket)
+            .build()
+            .expect("inspector client")
+    }
+
+    #[tokio::test]
+    async fn multipart_copy_to_a_real_s3_server() {
+        let server = MotoServer::start();
+        server.create_bucket("meetflow-recordings");
+        let storage =
+            RecordingStorage::from_url_with_env("s3://meetflow-recordings/eu/prod", server.env())
+                .expect("s3 storage");
+        assert!(!format!("{storage:?}").contains(SECRET));
+
+        let key = recording_key("tenant-1", "appt-9", "VjIjI0MTkx+/Zz==");
+        assert_eq!(storage.head(&key).await.unwrap(), None);
+
+        // Three full 5 MiB parts and a short last one.
+        let size = 15 * MIB + 4321;
+        let mut reports = Vec::new();
+        let stored = storage
+            .put_stream(&key, recording::chunks(size, CHUNK), |n| reports.push(n))
+            .await
+            .expect("multipart put");
+        assert_eq!(stored.size, size);
+        assert_eq!(
+            stored.location,
+            format!("s3://meetflow-recordings/eu/prod/{key}")
+        );
+        assert_eq!(reports.last(), Some(&size));
+        assert_eq!(storage.head(&key).await.unwrap(), Some(size));
+
+        let inspector = inspector(&server, "meetflow-recordings");
+        let path = object_store::path::Path::parse(format!("eu/prod/{key}")).unwrap();
+        let meta = inspector.head(&path).await.expect("object exists");
+        let etag = meta.e_tag.expect("etag");
+        assert!(
+            etag.trim_matches('"').ends_with("-4"),
+            "a 4-part multipart upload has an ETag ending in -4, got {etag}"
+        );
+        let mut body = inspector.get(&path).await.expect("get").into_stream();
+        let mut offset = 0u64;
+        while let Some(bytes) = body.next().await {
+            let bytes = bytes.expect("body chunk");
+            recording::assert_matches(offset, &bytes);
+            offset += bytes.len() as u64;
+        }
+        assert_eq!(offset, size);
+    }
+
+    #[tokio::test]
+    async fn failed_copy_is_invisible_and_its_upload_aborted() {
+        let server = MotoServer::start();
+        server.create_bucket("meetflow-recordings");
+        let storage =
+            RecordingStorage::from_url_with_env("s3://meetflow-recordings", server.env()).unwrap();
+        let key = recording_key("t", "a", "broken");
+        let error = storage
+            .put_stream(&key, recording::broken_after(11 * MIB), |_| {})
+            .await
+            .expect_err("source failed");
+        assert!(matches!(error, StorageError::Source { .. }), "{error}");
+        assert_eq!(storage.head(&key).await.unwrap(), None);
+        let (status, uploads) = server.request("GET", "/meetflow-recordings?uploads");
+        assert_eq!(status, 200, "{uploads}");
+        assert!(uploads.contains("ListMultipartUploadsResult"), "{uploads}");
+        assert!(
+            !uploads.contains("<UploadId>"),
+            "upload left open: {uploads}"
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_bucket_is_a_final_error_without_credentials() {
+        let server = MotoServer::start();
+        let storage =
+            RecordingStorage::from_url_with_env("s3://no-such-bucket/p", server.env()).unwrap();
+        let error = storage
+            .put_stream("k.mp4", recording::chunks(10, CHUNK), |_| {})
+            .await
+            .expect_err("no bucket");
+        assert!(matches!(error, StorageError::Backend { .. }), "{error}");
+        assert!(!error.is_retryable(), "{error}");
+        assert!(!format!("{error} {error:?}").contains(SECRET));
     }
 }

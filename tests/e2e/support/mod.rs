@@ -1,12 +1,14 @@
 //! The stack a test runs against, and small helpers to observe it.
 
 mod emulator;
+mod history;
 mod mail;
 mod postgres;
 mod smtp;
 mod stack;
 
 pub use emulator::EmulatorView;
+pub use history::{histories_dir, save_history};
 pub use mail::{Eml, read_outbox};
 pub use postgres::PgSchema;
 pub use smtp::SmtpSink;
