@@ -6,5 +6,6 @@ mod support;
 
 mod approve;
 mod contract;
+mod crash;
 mod lifecycle;
 mod replay;

@@ -90,9 +90,12 @@ def main():
             # handled=False: let aiosmtpd send the standard 235 / 535 reply itself.
             return AuthResult(success=ok, handled=False)
 
-        options.update(authenticator=authenticator, auth_required=True)
-        if not args.tls_mode:
-            options["auth_require_tls"] = False
+        # aiosmtpd only counts STARTTLS as TLS; on implicit TLS the whole session is encrypted.
+        options.update(
+            authenticator=authenticator,
+            auth_required=True,
+            auth_require_tls=args.tls_mode == "starttls",
+        )
     if args.tls_mode:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)

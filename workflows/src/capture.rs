@@ -7,7 +7,10 @@
 //! schedule like an empty one, so an outage never turns into a hammering of Graph. An
 //! `artifactsAvailable` signal polls at once without moving the schedule.
 
-use std::{collections::BTreeSet, time::UNIX_EPOCH};
+use std::{
+    collections::BTreeSet,
+    time::{Duration as StdDuration, UNIX_EPOCH},
+};
 
 use chrono::{DateTime, Duration, Utc};
 use meetflow_config::CaptureSchedule;
@@ -35,6 +38,12 @@ pub struct CaptureInput {
     pub schedule: CaptureSchedule,
     pub download_recordings: bool,
     pub client_visible: bool,
+    #[serde(default = "default_attempt_timeout")]
+    pub attempt_timeout_secs: u64,
+}
+
+fn default_attempt_timeout() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,7 +186,11 @@ async fn poll(ctx: &mut WorkflowContext<RecordingCapture>, input: &CaptureInput)
         online_meeting_id: input.online_meeting_id.clone(),
     };
     let listed = match ctx
-        .execute_activity(ListArtifacts, list, options::capture_poll())
+        .execute_activity(
+            ListArtifacts,
+            list,
+            options::capture_poll(StdDuration::from_secs(input.attempt_timeout_secs)),
+        )
         .await
     {
         Ok(l) => l,
@@ -206,8 +219,12 @@ async fn poll(ctx: &mut WorkflowContext<RecordingCapture>, input: &CaptureInput)
         };
         let result = match kind {
             ArtifactKind::Transcript => {
-                ctx.execute_activity(CaptureTranscript, capture, options::capture_transcript())
-                    .await
+                ctx.execute_activity(
+                    CaptureTranscript,
+                    capture,
+                    options::capture_transcript(StdDuration::from_secs(input.attempt_timeout_secs)),
+                )
+                .await
             }
             ArtifactKind::Recording => {
                 ctx.execute_activity(CaptureRecording, capture, options::capture_recording())

@@ -1,5 +1,8 @@
 //! Timeouts and retry policies per kind of activity. Permanent failures are marked
 //! non-retryable by the activities themselves; the type lists here are a second line of defence.
+//!
+//! `attempt` (the tenant's `activity_attempt_timeout_secs`) bounds one attempt of a Graph or mail
+//! call; it is also how soon the work of a crashed worker is retried by another.
 
 use std::time::Duration;
 
@@ -37,7 +40,7 @@ fn options(attempt: Duration, overall: Duration, retry: RetryPolicy) -> Activity
     .build()
 }
 
-/// Reads of local configuration and the store.
+/// Reads of local configuration and store writes.
 pub fn local() -> ActivityOptions {
     options(
         Duration::from_secs(15),
@@ -48,18 +51,18 @@ pub fn local() -> ActivityOptions {
 
 /// Microsoft Graph calls: throttling and outages are waited out for up to 30 minutes (honouring
 /// `Retry-After` through the failure's next-retry delay), then become a typed outcome.
-pub fn graph() -> ActivityOptions {
+pub fn graph(attempt: Duration) -> ActivityOptions {
     options(
-        Duration::from_secs(60),
+        attempt,
         Duration::from_secs(1800),
         policy(Duration::from_secs(1), Duration::from_secs(120)),
     )
 }
 
 /// Mail delivery: an SMTP relay outage is retried for a day before the step is given up.
-pub fn mail() -> ActivityOptions {
+pub fn mail(attempt: Duration) -> ActivityOptions {
     options(
-        Duration::from_secs(120),
+        attempt,
         Duration::from_secs(24 * 3600),
         policy(Duration::from_secs(2), Duration::from_secs(600)),
     )
@@ -67,7 +70,7 @@ pub fn mail() -> ActivityOptions {
 
 /// One capture poll's listing: few quick attempts, then the poll counts as failed and the capture
 /// schedule (not this policy) decides when to try again.
-pub fn capture_poll() -> ActivityOptions {
+pub fn capture_poll(attempt: Duration) -> ActivityOptions {
     let retry = RetryPolicy::builder()
         .initial_interval(Duration::from_secs(1))
         .backoff_coefficient(2.0)
@@ -75,13 +78,13 @@ pub fn capture_poll() -> ActivityOptions {
         .maximum_attempts(3)
         .non_retryable_error_types(PERMANENT)
         .build();
-    options(Duration::from_secs(60), Duration::from_secs(300), retry)
+    options(attempt, Duration::from_secs(300), retry)
 }
 
 /// Fetching and storing one transcript.
-pub fn capture_transcript() -> ActivityOptions {
+pub fn capture_transcript(attempt: Duration) -> ActivityOptions {
     options(
-        Duration::from_secs(120),
+        attempt,
         Duration::from_secs(1800),
         policy(Duration::from_secs(2), Duration::from_secs(120)),
     )

@@ -31,10 +31,18 @@ pub struct TenantConfig {
     pub expose_in_portal: bool,
     #[serde(default)]
     pub capture: CaptureSchedule,
+    /// How long one attempt of a Graph or mail activity may run before Temporal retries it
+    /// elsewhere (also how soon work of a crashed worker resumes).
+    #[serde(default = "default_attempt_timeout")]
+    pub activity_attempt_timeout_secs: u64,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn default_attempt_timeout() -> u64 {
+    60
 }
 
 /// When the capture workflow polls Graph, relative to the meeting's end. Seconds, so tests can
@@ -75,6 +83,8 @@ pub struct TenantSettings {
     pub download_recordings: bool,
     pub expose_in_portal: bool,
     pub capture: CaptureSchedule,
+    #[serde(default = "default_attempt_timeout")]
+    pub attempt_timeout_secs: u64,
 }
 
 impl TenantSettings {
@@ -88,6 +98,7 @@ impl TenantSettings {
             download_recordings: false,
             expose_in_portal: false,
             capture: CaptureSchedule::default(),
+            attempt_timeout_secs: default_attempt_timeout(),
         }
     }
 }
@@ -99,6 +110,12 @@ impl TenantConfig {
             return Err(ConfigError::key(
                 format!("{key}.capture"),
                 "need 0 < first_poll_secs <= backoff_cap_secs",
+            ));
+        }
+        if !(1..=3600).contains(&self.activity_attempt_timeout_secs) {
+            return Err(ConfigError::key(
+                format!("{key}.activity_attempt_timeout_secs"),
+                "must be 1..=3600",
             ));
         }
         if c.window_secs < c.first_poll_secs {
@@ -140,6 +157,7 @@ impl TenantConfig {
             download_recordings: self.download_recordings,
             expose_in_portal: self.expose_in_portal,
             capture: self.capture,
+            attempt_timeout_secs: self.activity_attempt_timeout_secs,
         }
     }
 }

@@ -58,7 +58,9 @@ pub struct SmtpSettings {
     pub port: u16,
     pub security: SmtpSecurity,
     pub credentials: Option<SmtpCredentials>,
-    /// Per SMTP command, and for establishing a connection.
+    /// Bound on one whole attempt (connect, TLS, EHLO, AUTH, MAIL, RCPT, DATA). lettre's own
+    /// timeout covers only the TCP connect, so a relay that accepts and then stalls would
+    /// otherwise hold the activity until its heartbeat or start-to-close timeout.
     pub timeout: Duration,
     /// Upper bound of pooled connections.
     pub max_connections: u32,
@@ -87,6 +89,7 @@ impl SmtpSettings {
 pub struct SmtpTransport {
     inner: AsyncSmtpTransport<Tokio1Executor>,
     relay: String,
+    timeout: Duration,
 }
 
 impl fmt::Debug for SmtpTransport {
@@ -132,6 +135,7 @@ impl SmtpTransport {
         Ok(Self {
             inner: builder.build(),
             relay: format!("{}:{}", settings.host, settings.port),
+            timeout: settings.timeout,
         })
     }
 }
@@ -146,11 +150,17 @@ impl Transport for SmtpTransport {
             code: 0,
             text: format!("invalid envelope: {e}"),
         })?;
-        self.inner
-            .send_raw(&envelope, &mail.bytes)
-            .await
-            .map(drop)
-            .map_err(classify)
+        match tokio::time::timeout(self.timeout, self.inner.send_raw(&envelope, &mail.bytes)).await
+        {
+            Ok(result) => result.map(drop).map_err(classify),
+            Err(_) => Err(SendError::Temporary {
+                code: None,
+                text: format!(
+                    "no complete SMTP exchange with {} within {:?}",
+                    self.relay, self.timeout
+                ),
+            }),
+        }
     }
 }
 

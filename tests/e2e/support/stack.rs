@@ -26,16 +26,8 @@ impl Stack {
 
     /// `overrides` are `MEETFLOW_*` variables applied to the generated configuration.
     pub async fn start_with(overrides: Vec<(String, String)>) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut opts = DevOptions::for_tests(dir.path()).expect("dev options");
-        opts.overrides = overrides;
-        let dev = DevStack::start(opts).await.expect("dev stack starts");
-        let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
-            .await
-            .expect("temporal client");
-        let store = Store::connect(&dev.config.store.url).await.expect("store");
-        let emulator = EmulatorView::new(dev.emulator_url());
-        let config = dev.config.clone();
+        let mut stack = Self::without_worker(overrides).await;
+        let config = stack.config().clone();
         let (tx, rx) = oneshot::channel();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -46,14 +38,34 @@ impl Stack {
                 let _ = rx.await;
             }))
         });
+        stack.worker = Some((tx, thread));
+        stack
+    }
+
+    /// The stack without a worker: the test runs workers itself (e.g. as processes it kills).
+    pub async fn without_worker(overrides: Vec<(String, String)>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut opts = DevOptions::for_tests(dir.path()).expect("dev options");
+        opts.overrides = overrides;
+        let dev = DevStack::start(opts).await.expect("dev stack starts");
+        let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
+            .await
+            .expect("temporal client");
+        let store = Store::connect(&dev.config.store.url).await.expect("store");
+        let emulator = EmulatorView::new(dev.emulator_url());
         Self {
             dev: Some(dev),
             client,
             store,
             emulator,
-            worker: Some((tx, thread)),
+            worker: None,
             _dir: dir,
         }
+    }
+
+    /// The generated configuration file (the overrides are not in it: pass them as environment).
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self.dev.as_ref().expect("running").config_path.clone()
     }
 
     pub fn config(&self) -> &meetflow_config::Config {

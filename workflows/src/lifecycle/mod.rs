@@ -61,6 +61,7 @@ impl AppointmentLifecycle {
         let settings = ctx
             .execute_activity(ResolveTenant, approval.tenant_id.clone(), options::local())
             .await?;
+        ctx.state_mut(|s| s.state.attempt_timeout_secs = settings.attempt_timeout_secs);
 
         steps::schedule_meeting(ctx, &approval, &settings).await;
         steps::record(ctx, None).await?;

@@ -104,6 +104,8 @@ pub struct State {
     pub refresh_requests: u32,
     pub artifacts: Vec<CapturedArtifact>,
     pub capture_status: Option<String>,
+    /// The tenant's per-attempt activity timeout (from its settings).
+    pub attempt_timeout_secs: u64,
 }
 
 /// A validated change waiting for the main loop, with the SEQUENCE its mails will carry.
@@ -136,6 +138,7 @@ impl Default for State {
             refresh_requests: 0,
             artifacts: Vec::new(),
             capture_status: None,
+            attempt_timeout_secs: 60,
         }
     }
 }

@@ -29,6 +29,11 @@ fn approval(ctx: &Ctx) -> Approval {
         .expect("set before any step runs")
 }
 
+/// The tenant's per-attempt timeout for Graph and mail activities.
+fn attempt(ctx: &Ctx) -> Duration {
+    Duration::from_secs(ctx.state(|s| s.state.attempt_timeout_secs))
+}
+
 fn keep_error(ctx: &Ctx, e: &temporalio_sdk::ActivityExecutionError) {
     let info: ErrorInfo = failure::error_info(e).into();
     ctx.state_mut(|s| s.state.last_error = Some(info));
@@ -92,7 +97,7 @@ async fn create_meeting(ctx: &mut Ctx, approval: &Approval, settings: &TenantSet
         attendees,
     };
     let event = match ctx
-        .execute_activity(CreateMeeting, input, options::graph())
+        .execute_activity(CreateMeeting, input, options::graph(attempt(ctx)))
         .await
     {
         Ok(event) => event,
@@ -106,7 +111,7 @@ async fn create_meeting(ctx: &mut Ctx, approval: &Approval, settings: &TenantSet
                 join_url: join_url.clone(),
             };
             match ctx
-                .execute_activity(ResolveOnlineMeeting, lookup, options::graph())
+                .execute_activity(ResolveOnlineMeeting, lookup, options::graph(attempt(ctx)))
                 .await
             {
                 Ok(id) => Some(id),
@@ -176,7 +181,7 @@ pub async fn send_invitations(ctx: &mut Ctx, step: MailStep, cancel_reason: Opti
         ctx.state(|s| invitations::for_step(&approval, &s.state, step, stamped_at, cancel_reason));
     let sends = inputs
         .iter()
-        .map(|i| ctx.execute_activity(SendInvitation, i.clone(), options::mail()));
+        .map(|i| ctx.execute_activity(SendInvitation, i.clone(), options::mail(attempt(ctx))));
     let results = join_all(sends).await;
     ctx.state_mut(|s| {
         for (input, result) in inputs.iter().zip(results) {
@@ -254,7 +259,7 @@ async fn apply_reschedule(
             schedule: request.schedule,
         };
         if let Err(e) = ctx
-            .execute_activity(UpdateMeeting, input, options::graph())
+            .execute_activity(UpdateMeeting, input, options::graph(attempt(ctx)))
             .await
         {
             keep_error(ctx, &e);
@@ -276,7 +281,7 @@ async fn apply_cancel(ctx: &mut Ctx, reason: String, sequence: u32) -> WorkflowR
             event_id,
         };
         if let Err(e) = ctx
-            .execute_activity(DeleteMeeting, input, options::graph())
+            .execute_activity(DeleteMeeting, input, options::graph(attempt(ctx)))
             .await
         {
             keep_error(ctx, &e);
@@ -316,6 +321,7 @@ pub async fn capture(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowResult
         ended_at,
         schedule: settings.capture,
         download_recordings: settings.download_recordings,
+        attempt_timeout_secs: settings.attempt_timeout_secs,
         client_visible: settings.expose_in_portal,
     };
     let child_id =

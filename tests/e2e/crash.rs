@@ -1,0 +1,252 @@
+//! Crash safety: the worker *process* is killed with SIGKILL again and again while lifecycles
+//! run (approve → reschedule → cancel, with Graph slowed down to widen every window), restarted
+//! each time, and every lifecycle still completes with exactly one Graph event and one mail per
+//! recipient per step.
+
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
+
+use meetflow::{approve, inspect};
+use meetflow_proto::v1::AppointmentPhase;
+use serde_json::json;
+use temporalio_client::{UntypedUpdate, WorkflowExecuteUpdateOptions};
+use temporalio_common::{
+    UntypedWorkflow,
+    data_converters::{PayloadConverter, RawValue},
+};
+use tokio::process::Child;
+
+use crate::support::{SmtpSink, Stack, approval, eventually, read_outbox};
+
+const WORKER_CONFIG: &str = "MEETFLOW_E2E_WORKER_CONFIG";
+
+/// Not a test of its own: the body of the worker processes the crash test starts (this test
+/// binary re-invoked on this function with a config path), running the production worker code.
+#[test]
+#[ignore = "entry point of the worker processes started by the crash test"]
+fn worker_process() {
+    let Some(path) = std::env::var_os(WORKER_CONFIG) else {
+        return;
+    };
+    let config =
+        meetflow_config::load(Some(&PathBuf::from(path)), std::env::vars()).expect("config");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(meetflow::worker::run(
+        &config,
+        meetflow::worker::termination(),
+    ))
+    .expect("worker");
+}
+
+fn start_worker(stack: &Stack, env: &[(String, String)], n: usize) -> Child {
+    let exe = std::env::current_exe().unwrap();
+    let log = stack.outbox().with_file_name(format!("worker-{n}.log"));
+    let args = [
+        "crash::worker_process",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+    ]
+    .map(String::from);
+    // SAFETY of env: set on the child's Command only.
+    let mut vars: Vec<(String, String)> = env.to_vec();
+    vars.push((
+        WORKER_CONFIG.into(),
+        stack.config_path().display().to_string(),
+    ));
+    for (k, v) in &vars {
+        // meetflow::process::spawn takes no env; the child inherits ours plus these.
+        unsafe { std::env::set_var(k, v) };
+    }
+    meetflow::process::spawn(&exe, &args, &log).expect("worker process")
+}
+
+fn kill9(child: &mut Child) {
+    if let Some(pid) = child.id() {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc_kill(pid as i32) };
+    }
+}
+
+unsafe fn libc_kill(pid: i32) {
+    unsafe extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    unsafe { kill(pid, 9) };
+}
+
+async fn update(stack: &Stack, id: &str, name: &str, update_id: &str, input: serde_json::Value) {
+    let handle = stack.client.get_workflow_handle::<UntypedWorkflow>(id);
+    let raw = RawValue::from_value(&input, &PayloadConverter::default());
+    // The same update id on every try: Temporal applies an update once per id, so a retried
+    // call after a crash cannot queue the change twice.
+    let opts = WorkflowExecuteUpdateOptions::builder()
+        .update_id(update_id.to_string())
+        .build();
+    for _ in 0..30 {
+        match handle
+            .execute_update(UntypedUpdate::new(name), raw.clone(), opts.clone())
+            .await
+        {
+            Ok(_) => return,
+            Err(e) => {
+                eprintln!("update {update_id} retried: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+    panic!("update {update_id} never went through");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = SmtpSink::start(maildir.path());
+    let mut env = smtp.overrides();
+    // Work of a killed worker is retried after this (instead of a minute).
+    env.push((
+        "MEETFLOW_TENANTS__DEMO__ACTIVITY_ATTEMPT_TIMEOUT_SECS".into(),
+        "3".into(),
+    ));
+    let stack = Stack::without_worker(env.clone()).await;
+    // The first two creates lose their response after Graph committed the event (the retry must
+    // find it by transactionId); every other Graph call is slowed down so kills land mid-call.
+    let faults = [
+        json!({"method": "POST", "path": "/v1.0/users/*/events", "dropAfterCommit": true, "count": 2}),
+        json!({"path": "/v1.0/users/*", "latencyMs": 400}),
+    ];
+    for fault in faults {
+        reqwest::Client::new()
+            .post(stack.emulator_url().join("_emulator/faults").unwrap())
+            .json(&fault)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+
+    let ids: Vec<String> = (0..4).map(|i| format!("crash-{i}")).collect();
+    for id in &ids {
+        approve::approve(&stack.client, "meetflow", &approval("demo", id))
+            .await
+            .unwrap();
+    }
+    let mut worker = start_worker(&stack, &env, 0);
+    let at = |h: i64| {
+        (chrono::Utc::now() + chrono::Duration::hours(h))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let changes = {
+        let ids = ids.clone();
+        let (r1, r2) = (
+            json!({"start": at(3), "end": at(4)}),
+            json!({"start": at(5), "end": at(6)}),
+        );
+        let stack = &stack;
+        async move {
+            for id in &ids {
+                let wf = format!("appointment/demo/{id}");
+                update(stack, &wf, "reschedule", &format!("{id}-r1"), r1.clone()).await;
+                update(stack, &wf, "reschedule", &format!("{id}-r2"), r2.clone()).await;
+                update(
+                    stack,
+                    &wf,
+                    "cancelAppointment",
+                    &format!("{id}-c"),
+                    json!({"reason": "crash test"}),
+                )
+                .await;
+            }
+        }
+    };
+    let crashes = async {
+        for (n, after_ms) in [600u64, 1500, 1100, 2300, 1500].into_iter().enumerate() {
+            tokio::time::sleep(Duration::from_millis(after_ms)).await;
+            kill9(&mut worker);
+            let _ = worker.wait().await;
+            worker = start_worker(&stack, &env, n + 1);
+        }
+    };
+    tokio::join!(changes, crashes);
+
+    for id in &ids {
+        let wf = format!("appointment/demo/{id}");
+        eventually(
+            Duration::from_secs(180),
+            &format!("{wf} cancelled with all mails"),
+            || async {
+                let s = inspect::state(&stack.client, &wf).await?;
+                Ok(
+                    (s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 8)
+                        .then_some(()),
+                )
+            },
+        )
+        .await;
+    }
+    kill9(&mut worker);
+
+    // Graph: one event per appointment (however often the create was retried), each deleted.
+    let events = stack.emulator.events().await.unwrap();
+    assert_eq!(events.len(), ids.len(), "{events:#?}");
+    assert!(events.iter().all(|e| e["deleted"] == true));
+    let creates = stack
+        .emulator
+        .requests_to("POST", "/v1.0/users/")
+        .await
+        .unwrap()
+        .len();
+
+    // Mail: per appointment, recipient and SEQUENCE exactly one Message-ID; 4 steps × 2 people.
+    let mails = read_outbox(&smtp.maildir).unwrap();
+    let mut per_key: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for m in &mails {
+        let ics = String::from_utf8(m.parts_of("text/calendar")[0].1.clone())
+            .unwrap()
+            .replace("\r\n ", "");
+        let uid = ics
+            .lines()
+            .find_map(|l| l.strip_prefix("UID:"))
+            .unwrap()
+            .to_string();
+        let seq = ics
+            .lines()
+            .find_map(|l| l.strip_prefix("SEQUENCE:"))
+            .unwrap()
+            .to_string();
+        per_key
+            .entry((format!("{uid}/{seq}"), m.to.clone()))
+            .or_default()
+            .push(m.message_id.clone());
+    }
+    assert_eq!(
+        per_key.len(),
+        ids.len() * 8,
+        "one (appointment, step, recipient) each"
+    );
+    for (key, message_ids) in &per_key {
+        let mut distinct = message_ids.clone();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            1,
+            "{key:?} got different messages: {message_ids:?}"
+        );
+    }
+    let duplicates = mails.len() - per_key.len();
+    eprintln!(
+        "crash test: {} lifecycles, 5 SIGKILLs, {creates} Graph creates for {} events, {} SMTP deliveries for {} mails ({duplicates} resent with the same Message-ID)",
+        ids.len(),
+        events.len(),
+        mails.len(),
+        per_key.len()
+    );
+    for id in &ids {
+        assert_eq!(stack.store.count_deliveries("demo", id).await.unwrap(), 8);
+    }
+    stack.stop().await;
+}
