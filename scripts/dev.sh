@@ -6,4 +6,4 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh" --dev
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meetflow/target}"
 cd "$ROOT"
-exec "$CARGO_TARGET_DIR/debug/meetflow" dev "$@"
+exec "$ROOT/scripts/meetflow" dev "$@"

@@ -51,31 +51,17 @@ fn start_worker(stack: &Stack, env: &[(String, String)], n: usize) -> Child {
         "--nocapture",
     ]
     .map(String::from);
-    // SAFETY of env: set on the child's Command only.
     let mut vars: Vec<(String, String)> = env.to_vec();
     vars.push((
         WORKER_CONFIG.into(),
         stack.config_path().display().to_string(),
     ));
-    for (k, v) in &vars {
-        // meetflow::process::spawn takes no env; the child inherits ours plus these.
-        unsafe { std::env::set_var(k, v) };
-    }
-    meetflow::process::spawn(&exe, &args, &log).expect("worker process")
+    meetflow::process::spawn(&exe, &args, &vars, &log).expect("worker process")
 }
 
 fn kill9(child: &mut Child) {
-    if let Some(pid) = child.id() {
-        // SAFETY: kill(2) on our own child.
-        unsafe { libc_kill(pid as i32) };
-    }
-}
-
-unsafe fn libc_kill(pid: i32) {
-    unsafe extern "C" {
-        fn kill(pid: i32, sig: i32) -> i32;
-    }
-    unsafe { kill(pid, 9) };
+    // SIGKILL: no drain, no cleanup, exactly like a crashed host.
+    let _ = child.start_kill();
 }
 
 async fn update(stack: &Stack, id: &str, name: &str, update_id: &str, input: serde_json::Value) {

@@ -58,17 +58,23 @@ pub fn fold_line(line: &str) -> String {
 }
 
 /// A parameter value (RFC 5545 §3.2): DQUOTE cannot appear even inside a quoted string, so it is
-/// replaced by an apostrophe; line breaks and controls become spaces; the value is quoted when
-/// it contains `:`, `;` or `,`.
-fn param_value(value: &str) -> String {
-    let cleaned: String = value
+/// replaced by an apostrophe; line breaks and controls become spaces; surrounding whitespace is
+/// dropped.
+fn clean_param(value: &str) -> String {
+    value
         .chars()
         .map(|c| match c {
             '"' => '\'',
-            c if c.is_ascii_control() && c != '\t' => ' ',
+            c if is_forbidden_control(c) => ' ',
             c => c,
         })
-        .collect();
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// Quotes a cleaned value when it contains `:`, `;` or `,`.
+fn quote_if_needed(cleaned: String) -> String {
     if cleaned.contains([':', ';', ',']) {
         format!("\"{cleaned}\"")
     } else {
@@ -104,8 +110,19 @@ impl ContentLine {
 
     pub(crate) fn param(mut self, name: &str, value: &str) -> Self {
         // Writing into a String cannot fail.
-        let _ = write!(self.line, ";{name}={}", param_value(value));
+        let _ = write!(self.line, ";{name}={}", quote_if_needed(clean_param(value)));
         self
+    }
+
+    /// Like [`Self::param`], but leaves the parameter out when nothing printable remains
+    /// (an empty `CN=` shows as `""` in some clients).
+    pub(crate) fn param_if_present(self, name: &str, value: &str) -> Self {
+        let cleaned = clean_param(value);
+        if cleaned.is_empty() {
+            self
+        } else {
+            self.param(name, &cleaned)
+        }
     }
 
     /// A TEXT value, escaped.
@@ -227,6 +244,14 @@ mod tests {
             .param("CN", "Two\r\nLines")
             .uri("mailto: x@y.example\r\n");
         assert_eq!(line, "ORGANIZER;CN=Two  Lines:mailto:x@y.example");
+    }
+
+    #[test]
+    fn empty_after_cleaning_means_absent() {
+        let line = ContentLine::new("ATTENDEE")
+            .param_if_present("CN", " \u{0}\r\n ")
+            .uri("mailto:a@b.example");
+        assert_eq!(line, "ATTENDEE:mailto:a@b.example");
     }
 
     proptest! {

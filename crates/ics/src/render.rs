@@ -33,7 +33,7 @@ pub fn render(invite: &CalendarInvite) -> String {
     doc.push(ContentLine::new("DTEND").token(&utc(invite.end)));
     doc.push(ContentLine::new("SUMMARY").text(&invite.summary));
     let description = description(invite);
-    if !description.is_empty() {
+    if !is_blank(&description) {
         doc.push(ContentLine::new("DESCRIPTION").text(&description));
     }
     if let Some(join_url) = &invite.join_url {
@@ -64,7 +64,7 @@ pub fn render(invite: &CalendarInvite) -> String {
 fn description(invite: &CalendarInvite) -> String {
     match &invite.join_url {
         None => invite.description.clone(),
-        Some(url) if invite.description.trim().is_empty() => {
+        Some(url) if is_blank(&invite.description) => {
             format!("Join the Microsoft Teams meeting: {url}")
         }
         Some(url) => format!(
@@ -74,8 +74,15 @@ fn description(invite: &CalendarInvite) -> String {
     }
 }
 
+/// Nothing a reader would see: whitespace and control characters only.
+fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || c.is_control())
+}
+
 fn organizer(address: &CalAddress) -> String {
-    with_cn(ContentLine::new("ORGANIZER"), &address.name).uri(&mailto(&address.email))
+    ContentLine::new("ORGANIZER")
+        .param_if_present("CN", &address.name)
+        .uri(&mailto(&address.email))
 }
 
 fn attendee_line(attendee: &Attendee, method: Method) -> String {
@@ -87,16 +94,8 @@ fn attendee_line(attendee: &Attendee, method: Method) -> String {
         Method::Request => line.param("PARTSTAT", "NEEDS-ACTION").param("RSVP", "TRUE"),
         Method::Cancel => line,
     };
-    with_cn(line, &attendee.address.name).uri(&mailto(&attendee.address.email))
-}
-
-/// An empty CN is legal but shows as `""` in some clients; leave it out instead.
-fn with_cn(line: ContentLine, name: &str) -> ContentLine {
-    if name.trim().is_empty() {
-        line
-    } else {
-        line.param("CN", name.trim())
-    }
+    line.param_if_present("CN", &attendee.address.name)
+        .uri(&mailto(&attendee.address.email))
 }
 
 fn mailto(email: &str) -> String {
@@ -220,6 +219,82 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.ends_with("END:VCALENDAR\r\n"));
         assert!(!a.replace("\r\n", "").contains(['\r', '\n']));
+    }
+
+    /// Arbitrary user text anywhere in the invite: an independent parser (the `icalendar`
+    /// crate's) must still find every property with the intended value.
+    mod arbitrary_text {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn text(s: &str) -> String {
+            s.replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .chars()
+                .filter(|&c| c == '\n' || c == '\t' || !c.is_ascii_control())
+                .collect()
+        }
+
+        fn param(s: &str) -> String {
+            s.chars()
+                .map(|c| match c {
+                    '"' => '\'',
+                    c if c.is_ascii_control() && c != '\t' => ' ',
+                    c => c,
+                })
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn parses_back(
+                summary in any::<String>(),
+                description in any::<String>(),
+                attendee_name in "[^\t]*",
+                cancel in any::<bool>(),
+            ) {
+                let mut input = invite(
+                    if cancel { Method::Cancel } else { Method::Request },
+                    Some("https://t.example/j"),
+                );
+                input.summary = summary.clone();
+                input.description = description.clone();
+                input.attendees[0].address.name = attendee_name.clone();
+                let ics = render(&input);
+
+                let unfolded = icalendar::parser::unfold(&ics);
+                let calendar = icalendar::parser::read_calendar(&unfolded).expect("parses");
+                let event = calendar
+                    .components
+                    .iter()
+                    .find(|c| c.name.as_str() == "VEVENT")
+                    .expect("one VEVENT");
+                let value = |name: &str| event.find_prop(name).map(|p| p.val.as_str().to_owned());
+                prop_assert_eq!(value("SUMMARY"), Some(text(&summary)));
+                let expected_description = if is_blank(&description) {
+                    "Join the Microsoft Teams meeting: https://t.example/j".to_owned()
+                } else {
+                    format!("{}\n\nJoin the Microsoft Teams meeting: https://t.example/j", text(&description))
+                };
+                prop_assert_eq!(value("DESCRIPTION"), Some(expected_description));
+                prop_assert_eq!(value("UID"), Some(input.uid.clone()));
+                prop_assert_eq!(value("STATUS"), Some(status(input.method).to_owned()));
+                let attendee = event.find_prop("ATTENDEE").expect("attendee");
+                prop_assert_eq!(attendee.val.as_str(), "mailto:jane@example.com");
+                let cn = attendee
+                    .params
+                    .iter()
+                    .find(|p| p.key.as_str() == "CN")
+                    .and_then(|p| p.val.as_ref())
+                    .map(|v| v.as_str().trim_matches('"').to_owned());
+                let expected_cn = param(&attendee_name);
+                prop_assert_eq!(cn, (!expected_cn.is_empty()).then_some(expected_cn));
+            }
+        }
     }
 
     #[test]

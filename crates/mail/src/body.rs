@@ -115,9 +115,9 @@ struct Content<'m> {
     lead_template: &'static str,
     title: &'m str,
     when: String,
-    reason: Option<&'m str>,
+    reason: Option<String>,
     join_url: Option<&'m str>,
-    description: &'m str,
+    description: String,
     footer: &'static str,
 }
 
@@ -138,7 +138,9 @@ pub(crate) fn render(mail: &InvitationMail<'_>) -> Body {
             .locale
             .time_range(mail.start, mail.end, mail.to.timezone),
         reason: match &mail.step {
-            Step::Cancelled { reason } => reason.as_deref().filter(|r| !r.trim().is_empty()),
+            Step::Cancelled { reason } => {
+                reason.as_deref().map(paragraph).filter(|r| !r.is_empty())
+            }
             _ => None,
         },
         // A cancelled meeting has nothing left to join.
@@ -146,7 +148,7 @@ pub(crate) fn render(mail: &InvitationMail<'_>) -> Body {
             Step::Cancelled { .. } => None,
             _ => mail.join_url.as_deref().filter(|url| is_web_link(url)),
         },
-        description: mail.description.trim(),
+        description: paragraph(&mail.description),
         footer: phrases.footer(&mail.step),
     };
     let subject = format!(
@@ -172,7 +174,7 @@ fn text(phrases: &Phrases, c: &Content<'_>) -> String {
         phrases.when,
         c.when
     );
-    if let Some(reason) = c.reason {
+    if let Some(reason) = &c.reason {
         out.push_str(&format!("{}: {}\n", phrases.reason, reason));
     }
     if let Some(url) = c.join_url {
@@ -186,17 +188,15 @@ fn text(phrases: &Phrases, c: &Content<'_>) -> String {
 }
 
 fn html(phrases: &Phrases, c: &Content<'_>, locale: Locale) -> String {
-    let mut rows = format!(
-        "<tr><th align=\"left\" style=\"padding-right:12px\">{}</th><td>{}</td></tr>\n",
-        html::escape(phrases.when),
-        html::escape(&c.when)
-    );
-    if let Some(reason) = c.reason {
-        rows.push_str(&format!(
-            "<tr><th align=\"left\" style=\"padding-right:12px\">{}</th><td>{}</td></tr>\n",
-            html::escape(phrases.reason),
-            html::escape_multiline(reason)
-        ));
+    let row = |label: &str, value_html: String| {
+        format!(
+            "<tr><th align=\"left\" style=\"padding-right:12px\">{}</th><td>{value_html}</td></tr>\n",
+            html::escape(label)
+        )
+    };
+    let mut rows = row(phrases.when, html::escape(&c.when));
+    if let Some(reason) = &c.reason {
+        rows.push_str(&row(phrases.reason, html::escape_multiline(reason)));
     }
     let join = c
         .join_url
@@ -214,7 +214,7 @@ fn html(phrases: &Phrases, c: &Content<'_>, locale: Locale) -> String {
         format!(
             "<h3>{}</h3>\n<p>{}</p>\n",
             html::escape(phrases.details),
-            html::escape_multiline(c.description)
+            html::escape_multiline(&c.description)
         )
     };
     format!(
@@ -231,6 +231,18 @@ fn html(phrases: &Phrases, c: &Content<'_>, locale: Locale) -> String {
 fn is_web_link(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// Free text for a paragraph: line breaks in one convention (the mail writer turns LF into
+/// CRLF), no other controls, no surrounding blank space.
+fn paragraph(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Titles and names go into headers and one-line slots: no line breaks or controls.

@@ -16,6 +16,7 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use lettre::address::Envelope;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
@@ -73,19 +74,13 @@ pub struct InvitationMail<'a> {
     pub date: DateTime<Utc>,
 }
 
-/// SMTP envelope: where the bytes go, independent of the headers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailEnvelope {
-    pub from: Address,
-    pub to: Address,
-}
-
 /// A finished message: deterministic bytes plus what a transport needs to route it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComposedMail {
     /// Bracketed form, `<left@right>`, exactly as in the Message-ID header.
     pub message_id: String,
-    pub envelope: MailEnvelope,
+    /// SMTP envelope: the organizer as sender, the one recipient.
+    pub envelope: Envelope,
     pub bytes: Vec<u8>,
 }
 
@@ -145,12 +140,11 @@ pub fn compose(mail: &InvitationMail<'_>) -> Result<ComposedMail, MailError> {
         .multipart(mixed)
         .map_err(|e| MailError::Build(e.to_string()))?;
 
+    let envelope = Envelope::new(Some(from_address), vec![to_address])
+        .map_err(|e| MailError::Build(format!("envelope: {e}")))?;
     Ok(ComposedMail {
         message_id,
-        envelope: MailEnvelope {
-            from: from_address,
-            to: to_address,
-        },
+        envelope,
         bytes: message.formatted(),
     })
 }
@@ -261,6 +255,10 @@ mod tests {
         assert!(text.contains("Message-ID: <abc123@mail.acme.example>\r\n"));
         assert!(text.contains("Date: Sat, 10 Jan 2026 09:00:00 +0000\r\n"));
         assert!(text.contains("method=REQUEST"));
+        assert!(
+            !text.replace("\r\n", "").contains(['\r', '\n']),
+            "RFC 5322: only CRLF line ends"
+        );
     }
 
     #[test]
@@ -292,5 +290,47 @@ mod tests {
         let mut m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
         m.message_id = "no id".into();
         assert!(matches!(compose(&m), Err(MailError::InvalidMessageId(_))));
+    }
+
+    mod arbitrary_input {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever users type, the message stays well-formed RFC 5322: CRLF only, no line
+            /// over 998 octets, and the headers cannot be split by injected line breaks.
+            #[test]
+            fn any_text_yields_a_well_formed_message(
+                title in any::<String>(),
+                description in any::<String>(),
+                name in any::<String>(),
+                reason in any::<String>(),
+            ) {
+                let ics = sample_ics(Method::Cancel);
+                let mut m = mail(&ics, Method::Cancel, Step::Cancelled { reason: Some(reason) }, Audience::Client);
+                m.title = title;
+                m.description = description;
+                m.to.name = name;
+                let bytes = compose(&m).expect("compose").bytes;
+                let text = String::from_utf8(bytes).expect("lettre emits ASCII/UTF-8");
+                let lines: Vec<&str> = text.split("\r\n").collect();
+                for line in &lines {
+                    prop_assert!(!line.contains(['\r', '\n']), "bare CR/LF in {:?}", line);
+                    prop_assert!(line.len() <= 998, "line of {} octets", line.len());
+                }
+                let headers = &lines[..lines.iter().position(|l| l.is_empty()).expect("header end")];
+                let names: Vec<&str> = headers
+                    .iter()
+                    .filter(|l| !l.starts_with([' ', '\t']))
+                    .map(|l| l.split(':').next().unwrap_or_default())
+                    .collect();
+                prop_assert_eq!(
+                    names,
+                    ["From", "To", "Subject", "Date", "Message-ID", "Content-Class", "MIME-Version", "Content-Type"]
+                );
+            }
+        }
     }
 }

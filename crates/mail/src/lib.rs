@@ -16,11 +16,12 @@ mod outbox;
 mod smtp;
 mod transport;
 
-pub use compose::{Audience, ComposedMail, InvitationMail, MailEnvelope, Recipient, Step, compose};
+pub use compose::{Audience, ComposedMail, InvitationMail, Recipient, Step, compose};
 pub use error::{MailError, SendError};
 /// HTML-escapes user text keeping its line breaks (also used for the Graph event body).
 pub use html::escape_multiline as html_escape_multiline;
 pub use lettre::Address;
+pub use lettre::address::Envelope;
 pub use locale::{Locale, UnknownLocale};
 pub use meetflow_ics::{CalAddress, Method};
 pub use message_id::message_id_for;

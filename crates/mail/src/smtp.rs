@@ -5,7 +5,6 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lettre::address::Envelope;
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -142,15 +141,11 @@ impl SmtpTransport {
 
 impl Transport for SmtpTransport {
     async fn send(&self, mail: &ComposedMail) -> Result<(), SendError> {
-        let envelope = Envelope::new(
-            Some(mail.envelope.from.clone()),
-            vec![mail.envelope.to.clone()],
+        match tokio::time::timeout(
+            self.timeout,
+            self.inner.send_raw(&mail.envelope, &mail.bytes),
         )
-        .map_err(|e| SendError::Permanent {
-            code: 0,
-            text: format!("invalid envelope: {e}"),
-        })?;
-        match tokio::time::timeout(self.timeout, self.inner.send_raw(&envelope, &mail.bytes)).await
+        .await
         {
             Ok(result) => result.map(drop).map_err(classify),
             Err(_) => Err(SendError::Temporary {

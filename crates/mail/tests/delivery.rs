@@ -295,6 +295,37 @@ mod mime_structure {
         }
     }
 
+    /// A fold can leave a physical ICS line ending in, or a continuation starting with, extra
+    /// whitespace; the transfer encoding must carry it unchanged. "SUMMARY:" takes 8 of the
+    /// first line's 75 octets, so the 67th value octet is the last one before the fold.
+    #[test]
+    fn calendar_bytes_survive_transfer_encoding_at_any_fold_position() {
+        let cases = [
+            (format!("{} tail", "x".repeat(66)), " \r\n "),
+            (format!("{} tail", "ä".repeat(33)), "ä \r\n "),
+            (format!("{} tail", "x".repeat(67)), "x\r\n  tail"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let mut expected = Vec::new();
+        for (i, (summary, pattern)) in cases.iter().enumerate() {
+            let ics = fixtures::ics(&Step::Approved, None).replace(
+                &format!("SUMMARY:{}", meetflow_ics::escape_text(fixtures::TITLE)),
+                &meetflow_ics::fold_line(&format!("SUMMARY:{summary}")),
+            );
+            assert!(ics.contains(pattern), "case {i}: fold not where intended");
+            let to = fixtures::recipient("jane@client.example", Locale::En);
+            let mail = fixtures::mail(&ics, to, Audience::Client, Step::Approved, None);
+            let path = dir.path().join(format!("{i}.eml"));
+            std::fs::write(&path, compose(&mail).unwrap().bytes).unwrap();
+            expected.push((path, ics));
+        }
+        let files: Vec<_> = expected.iter().map(|e| e.0.clone()).collect();
+        for (parsed, (_, ics)) in inspect::eml_files(&files).iter().zip(&expected) {
+            assert_eq!(parsed["calendar"][0]["payload"], ics.as_str());
+            assert_eq!(parsed["attachments"][0]["payload"], ics.as_str());
+        }
+    }
+
     #[test]
     fn audiences_get_different_copy() {
         let step = Step::Approved;
@@ -318,6 +349,51 @@ mod mime_structure {
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         assert!(text(&client.bytes).contains("Your appointment"));
         assert!(text(&tech.bytes).contains("You are scheduled"));
+    }
+}
+
+mod golden {
+    use std::path::PathBuf;
+
+    use meetflow_mail::{Audience, Locale, Step, compose};
+
+    use super::fixtures;
+
+    /// Snapshots of whole messages (client mails in German, technician mails in English), so a
+    /// change of copy, headers or structure shows up in review.
+    /// `UPDATE_GOLDEN=1 cargo test -p meetflow-mail --test delivery golden` rewrites them.
+    #[test]
+    fn every_mail_matches_its_golden_file() {
+        let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let mut mismatches = Vec::new();
+        for (audience, locale) in [
+            (Audience::Client, Locale::De),
+            (Audience::Technician, Locale::En),
+        ] {
+            for step in fixtures::steps() {
+                let step_name = match step {
+                    Step::Approved => "approved",
+                    Step::Rescheduled => "rescheduled",
+                    Step::Cancelled { .. } => "cancelled",
+                };
+                let name = format!("{audience:?}-{step_name}.{}.eml", locale.tag()).to_lowercase();
+                let ics = fixtures::ics(&step, Some(fixtures::JOIN_URL));
+                let to = fixtures::recipient("jane@client.example", locale);
+                let mail = fixtures::mail(&ics, to, audience, step, Some(fixtures::JOIN_URL));
+                let bytes = compose(&mail).expect("compose").bytes;
+                let path = dir.join(&name);
+                if update {
+                    std::fs::write(&path, &bytes).expect("write golden");
+                } else if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+                    mismatches.push(name);
+                }
+            }
+        }
+        assert!(
+            mismatches.is_empty(),
+            "mails differ from golden files: {mismatches:?}"
+        );
     }
 }
 
@@ -380,11 +456,7 @@ mod smtp {
 
     use super::{fixtures, inspect, sink::SmtpSink};
 
-    pub fn composed_for_tests(to_email: &str) -> (ComposedMail, String) {
-        composed(to_email)
-    }
-
-    fn composed(to_email: &str) -> (ComposedMail, String) {
+    pub(super) fn composed(to_email: &str) -> (ComposedMail, String) {
         let step = Step::Rescheduled;
         let ics = fixtures::ics(&step, Some(fixtures::JOIN_URL));
         let to = fixtures::recipient(to_email, Locale::De);
@@ -410,6 +482,7 @@ mod smtp {
         assert_eq!(stored.len(), 1);
         let envelope = SmtpSink::envelope_of(&stored[0]);
         assert_eq!(envelope["mail_from"], "scheduling@acme.example");
+        assert_eq!(mail.envelope.to()[0].to_string(), "jane@client.example");
         assert_eq!(envelope["rcpt_tos"][0], "jane@client.example");
         let parsed = &inspect::eml_files(&stored)[0];
         assert_eq!(parsed["message_id"], mail.message_id);
@@ -560,7 +633,6 @@ mod smtp {
 }
 
 mod smtp_tls {
-    use std::path::Path;
     use std::time::Duration;
 
     use meetflow_mail::{SmtpCredentials, SmtpSecurity, SmtpSettings, SmtpTransport, Transport};
@@ -618,7 +690,7 @@ mod smtp_tls {
         let cert = TestCertificate::new();
         let sink = start_sink(&cert, mode);
         let smtp = SmtpTransport::new(settings(&cert, sink.port, security)).unwrap();
-        let (mail, ics) = super::smtp::composed_for_tests("jane@client.example");
+        let (mail, ics) = super::smtp::composed("jane@client.example");
         smtp.send(&mail)
             .await
             .unwrap_or_else(|e| panic!("{mode}: {e}"));
@@ -645,9 +717,8 @@ mod smtp_tls {
         let mut untrusted = settings(&cert, sink.port, SmtpSecurity::ImplicitTls);
         untrusted.extra_root_certificates_pem.clear();
         let smtp = SmtpTransport::new(untrusted).unwrap();
-        let (mail, _) = super::smtp::composed_for_tests("jane@client.example");
+        let (mail, _) = super::smtp::composed("jane@client.example");
         assert!(smtp.send(&mail).await.is_err());
         assert!(sink.messages().is_empty());
-        let _ = Path::new(&cert.path("cert.pem"));
     }
 }

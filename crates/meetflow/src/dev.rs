@@ -84,6 +84,7 @@ impl DevStack {
             dev_config(&opts, &dir, &emulator, &secret_path),
         )?;
         let config = meetflow_config::load(Some(&config_path), opts.overrides.iter().cloned())?;
+        wait_until_serving(&config).await?;
         Ok(Self {
             temporal,
             emulator,
@@ -106,6 +107,21 @@ impl DevStack {
     pub async fn stop(mut self) {
         self.emulator.shutdown().await;
         process::stop(&mut self.temporal, Duration::from_secs(10)).await;
+    }
+}
+
+/// The port opens before the frontend answers ("Frontend is not healthy yet"), notably on a busy
+/// machine: wait until a client can actually connect.
+async fn wait_until_serving(config: &Config) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        match crate::connect::client(&config.temporal, "meetflow-dev-probe").await {
+            Ok(_) => return Ok(()),
+            Err(e) if tokio::time::Instant::now() > deadline => {
+                return Err(e.context("the Temporal dev server never became healthy"));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
     }
 }
 
@@ -139,7 +155,7 @@ async fn start_temporal(opts: &DevOptions, dir: &Path) -> anyhow::Result<Child> 
         args.extend(["--search-attribute".into(), format!("{name}={kind}")]);
     }
     let log = dir.join("temporal.log");
-    let mut child = process::spawn(&cli, &args, &log)?;
+    let mut child = process::spawn(&cli, &args, &[], &log)?;
     process::wait_for_port(
         opts.temporal_port,
         Duration::from_secs(60),

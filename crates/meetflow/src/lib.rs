@@ -2,6 +2,7 @@
 //! the binary runs.
 
 pub mod approve;
+pub mod bench;
 pub mod connect;
 pub mod dev;
 pub mod health;

@@ -4,7 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use meetflow::{approve, connect, dev, inspect, sample, telemetry, worker};
+use meetflow::{approve, bench, connect, dev, inspect, sample, telemetry, worker};
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +37,21 @@ enum Command {
         /// Keep nothing between runs (Temporal in memory).
         #[arg(long)]
         ephemeral: bool,
+    },
+    /// Print throughput, latency, Graph calls and worker RSS figures (see docs/performance.md).
+    Bench {
+        #[arg(long, default_value_t = 200)]
+        lifecycles: usize,
+        #[arg(long, default_value_t = 20)]
+        concurrency: usize,
+        /// Added to every Graph call by the emulator.
+        #[arg(long, default_value_t = 50)]
+        graph_latency_ms: u64,
+        /// Report worker RSS at these numbers of open workflows (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+        open_workflows: Vec<usize>,
+        #[arg(long, default_value = ".meetflow/bench")]
+        dir: PathBuf,
     },
     /// Serve the Graph emulator alone (seeded with the demo tenant).
     GraphEmulator {
@@ -117,6 +132,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let result = worker::run(&stack.config, worker::termination()).await;
             stack.stop().await;
             result
+        }
+        Command::Bench {
+            lifecycles,
+            concurrency,
+            graph_latency_ms,
+            open_workflows,
+            dir,
+        } => {
+            let _ = std::fs::remove_dir_all(&dir);
+            bench::run(bench::BenchOptions {
+                lifecycles,
+                concurrency,
+                graph_latency_ms,
+                open_workflows,
+                dir,
+            })
+            .await
         }
         Command::GraphEmulator { listen } => {
             let listener = tokio::net::TcpListener::bind(&listen)

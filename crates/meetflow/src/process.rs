@@ -45,11 +45,17 @@ pub fn free_port() -> anyhow::Result<u16> {
 
 /// Starts `program args…`; the child gets SIGTERM if this process dies, so nothing is left
 /// running after a crashed test or a killed `meetflow dev`.
-pub fn spawn(program: &Path, args: &[String], log: &Path) -> anyhow::Result<Child> {
+pub fn spawn(
+    program: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    log: &Path,
+) -> anyhow::Result<Child> {
     let log_file =
         std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let mut cmd = Command::new(program);
     cmd.args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(log_file.try_clone()?)
         .stderr(log_file)
