@@ -48,6 +48,18 @@ pub(crate) async fn list(
     Ok(ArtifactList { artifacts })
 }
 
+/// The store row for `input`'s artifact with `content`.
+fn record_of(input: &CaptureArtifactInput, content: ArtifactContent) -> ArtifactRecord {
+    ArtifactRecord {
+        tenant_id: input.tenant_id.to_string(),
+        appointment_id: input.appointment_id.to_string(),
+        provider_artifact_id: input.artifact.id.clone(),
+        created_date_time: input.artifact.created,
+        client_visible: input.client_visible,
+        content,
+    }
+}
+
 fn captured(input: &CaptureArtifactInput, location: Option<String>) -> CapturedArtifact {
     CapturedArtifact {
         kind: input.artifact.kind,
@@ -91,13 +103,9 @@ pub(crate) async fn capture_transcript(
             format!("transcript {}: {e}", input.artifact.id),
         )
     })?;
-    let record = ArtifactRecord {
-        tenant_id: input.tenant_id.to_string(),
-        appointment_id: input.appointment_id.to_string(),
-        provider_artifact_id: input.artifact.id.clone(),
-        created_date_time: input.artifact.created,
-        client_visible: input.client_visible,
-        content: ArtifactContent::Transcript(Transcript {
+    let record = record_of(
+        input,
+        ArtifactContent::Transcript(Transcript {
             plain_text: parsed.plain_text,
             cues: parsed
                 .cues
@@ -111,7 +119,7 @@ pub(crate) async fn capture_transcript(
                 .collect(),
             vtt,
         }),
-    };
+    );
     deps.store
         .upsert_artifact(&record)
         .await
@@ -146,18 +154,14 @@ pub(crate) async fn capture_recording(
     } else {
         None
     };
-    let record = ArtifactRecord {
-        tenant_id: input.tenant_id.to_string(),
-        appointment_id: input.appointment_id.to_string(),
-        provider_artifact_id: input.artifact.id.clone(),
-        created_date_time: input.artifact.created,
-        client_visible: input.client_visible,
-        content: ArtifactContent::Recording(Recording {
+    let record = record_of(
+        input,
+        ArtifactContent::Recording(Recording {
             content_url,
             storage_location: copy.as_ref().map(|c| c.location.clone()),
             size_bytes: copy.as_ref().map(|c| c.size),
         }),
-    };
+    );
     deps.store
         .upsert_artifact(&record)
         .await

@@ -15,12 +15,19 @@ fn temporal_cli() -> PathBuf {
     meetflow::process::temporal_cli().expect("Temporal CLI installed by scripts/setup.sh")
 }
 
-/// `temporal workflow start --type AppointmentLifecycle --input '<json>'`.
-fn cli_start(stack: &Stack, workflow_id: &str, input: &serde_json::Value) {
+/// `temporal workflow <command> --address … --task-queue meetflow --type AppointmentLifecycle
+/// --workflow-id <id> --input <json> <extra…>`, which must succeed.
+fn cli_workflow(
+    stack: &Stack,
+    command: &str,
+    workflow_id: &str,
+    input: &serde_json::Value,
+    extra: &[&str],
+) {
     let out = std::process::Command::new(temporal_cli())
         .args([
             "workflow",
-            "start",
+            command,
             "--address",
             &stack.temporal_address(),
             "--task-queue",
@@ -34,13 +41,19 @@ fn cli_start(stack: &Stack, workflow_id: &str, input: &serde_json::Value) {
             "--input",
             &input.to_string(),
         ])
+        .args(extra)
         .output()
         .expect("temporal CLI runs");
     assert!(
         out.status.success(),
-        "temporal workflow start failed: {}",
+        "temporal workflow {command} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `temporal workflow start --type AppointmentLifecycle --input '<json>'`.
+fn cli_start(stack: &Stack, workflow_id: &str, input: &serde_json::Value) {
+    cli_workflow(stack, "start", workflow_id, input, &[]);
 }
 
 /// The workflow's failure: (type, message).
@@ -166,38 +179,15 @@ async fn signal_with_start_from_the_cli_joins_and_ends_the_meeting_early() {
     let input = approval("demo", "sws-1");
     for _ in 0..2 {
         // The second call joins the running workflow instead of starting another.
-        let out = std::process::Command::new(temporal_cli())
-            .args([
-                "workflow",
-                "signal-with-start",
-                "--address",
-                &stack.temporal_address(),
-                "--task-queue",
-                "meetflow",
-            ])
-            .args([
-                "--type",
-                "AppointmentLifecycle",
-                "--workflow-id",
-                id,
-                "--id-conflict-policy",
-                "UseExisting",
-            ])
-            .args([
-                "--input",
-                &input.to_string(),
-                "--signal-name",
-                "meetingEnded",
-                "--signal-input",
-                "{}",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
+        let extra = [
+            "--id-conflict-policy",
+            "UseExisting",
+            "--signal-name",
+            "meetingEnded",
+            "--signal-input",
             "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ];
+        cli_workflow(&stack, "signal-with-start", id, &input, &extra);
     }
     // Ended long before its scheduled end: the capture of recordings has begun.
     let state = eventually(

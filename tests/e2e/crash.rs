@@ -105,14 +105,7 @@ async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
         json!({"path": "/v1.0/users/*", "latencyMs": 400}),
     ];
     for fault in faults {
-        reqwest::Client::new()
-            .post(stack.emulator_url().join("_emulator/faults").unwrap())
-            .json(&fault)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
+        stack.emulator.add_fault(fault).await;
     }
 
     let ids: Vec<String> = (0..4).map(|i| format!("crash-{i}")).collect();

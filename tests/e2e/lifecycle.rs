@@ -36,6 +36,30 @@ async fn state_when(
     .await
 }
 
+fn hours(n: i64) -> chrono::Duration {
+    chrono::Duration::hours(n)
+}
+
+fn secs(n: i64) -> chrono::Duration {
+    chrono::Duration::seconds(n)
+}
+
+/// The `reschedule` update to now + `start` … now + `end`.
+async fn reschedule(
+    stack: &Stack,
+    id: &str,
+    start: chrono::Duration,
+    end: chrono::Duration,
+) -> Result<Value, String> {
+    update(
+        stack,
+        id,
+        "reschedule",
+        json!({"start": at(start), "end": at(end)}),
+    )
+    .await
+}
+
 async fn update(stack: &Stack, id: &str, name: &str, input: Value) -> Result<Value, String> {
     let handle = stack.client.get_workflow_handle::<UntypedWorkflow>(id);
     let raw = RawValue::from_value(&input, &PayloadConverter::default());
@@ -98,15 +122,15 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     })
     .await;
 
-    let first = update(&stack, id, "reschedule", json!({"start": at(chrono::Duration::hours(3)), "end": at(chrono::Duration::hours(4)), "reason": "clash"})).await;
-    assert_eq!(first, Ok(json!({"sequence": 1})));
-    let second = update(
+    let first = update(
         &stack,
         id,
         "reschedule",
-        json!({"start": at(chrono::Duration::hours(5)), "end": at(chrono::Duration::hours(6))}),
+        json!({"start": at(hours(3)), "end": at(hours(4)), "reason": "clash"}),
     )
     .await;
+    assert_eq!(first, Ok(json!({"sequence": 1})));
+    let second = reschedule(&stack, id, hours(5), hours(6)).await;
     assert_eq!(second, Ok(json!({"sequence": 2})));
     let cancel = update(
         &stack,
@@ -122,13 +146,7 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     .await;
     assert_eq!(state.sequence, 3);
     // After the cancel the workflow is closed: nothing more is accepted.
-    let late = update(
-        &stack,
-        id,
-        "reschedule",
-        json!({"start": at(chrono::Duration::hours(7)), "end": at(chrono::Duration::hours(8))}),
-    )
-    .await;
+    let late = reschedule(&stack, id, hours(7), hours(8)).await;
     assert!(
         late.as_ref().unwrap_err().contains("already completed"),
         "{late:?}"
@@ -229,24 +247,12 @@ async fn a_rejected_reschedule_leaves_history_and_store_untouched() {
     let before = history_len(&stack, id).await;
     let row_before = stack.store.get_meeting("demo", "rej-1").await.unwrap();
 
-    let past = update(
-        &stack,
-        id,
-        "reschedule",
-        json!({"start": at(-chrono::Duration::hours(2)), "end": at(-chrono::Duration::hours(1))}),
-    )
-    .await;
+    let past = reschedule(&stack, id, hours(-2), hours(-1)).await;
     assert!(
         past.as_ref().unwrap_err().contains("is in the past"),
         "{past:?}"
     );
-    let backwards = update(
-        &stack,
-        id,
-        "reschedule",
-        json!({"start": at(chrono::Duration::hours(3)), "end": at(chrono::Duration::hours(2))}),
-    )
-    .await;
+    let backwards = reschedule(&stack, id, hours(3), hours(2)).await;
     assert!(
         backwards.as_ref().unwrap_err().contains("end: end ("),
         "{backwards:?}"
@@ -318,13 +324,7 @@ async fn a_reschedule_moves_the_end_timer() {
         s.phase == AppointmentPhase::Scheduled as i32
     })
     .await;
-    let moved = update(
-        &stack,
-        id,
-        "reschedule",
-        json!({"start": at(chrono::Duration::seconds(2)), "end": at(chrono::Duration::seconds(8))}),
-    )
-    .await;
+    let moved = reschedule(&stack, id, secs(2), secs(8)).await;
     assert_eq!(moved, Ok(json!({"sequence": 1})));
     // The old end (+3 s, +1 s grace) passes without ending the meeting…
     tokio::time::sleep(Duration::from_secs(6)).await;
@@ -368,28 +368,16 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
         panic!("no meeting")
     };
 
-    let http = reqwest::Client::new();
-    let add = |body: Value| {
-        let url = stack
-            .emulator_url()
-            .join(&format!(
-                "_emulator/meetings/{}/artifacts",
-                urlencode(&meeting.event_id)
-            ))
-            .unwrap();
-        let http = http.clone();
-        async move {
-            http.post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .error_for_status()
-                .unwrap()
-        }
-    };
-    add(json!({"kind": "transcript", "availableAfterSecs": 4})).await;
-    add(json!({"kind": "recording", "availableAfterSecs": 9, "sizeBytes": 3_000_000})).await;
+    let artifacts = [
+        json!({"kind": "transcript", "availableAfterSecs": 4}),
+        json!({"kind": "recording", "availableAfterSecs": 9, "sizeBytes": 3_000_000}),
+    ];
+    for artifact in artifacts {
+        stack
+            .emulator
+            .add_artifact(&meeting.event_id, artifact)
+            .await;
+    }
 
     let s = state_when(&stack, id, "done", |s| {
         s.phase == AppointmentPhase::Done as i32
@@ -446,23 +434,12 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
     stack.stop().await;
 }
 
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graph_403_becomes_graph_unauthorized_without_a_retry_storm() {
     let stack = Stack::start().await;
     let fault = json!({"method": "POST", "path": "/v1.0/users/*/events", "status": 403, "code": "ErrorAccessDenied",
                        "message": "Access is denied. Check credentials and try again."});
-    reqwest::Client::new()
-        .post(stack.emulator_url().join("_emulator/faults").unwrap())
-        .json(&fault)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap();
+    stack.emulator.add_fault(fault).await;
     let id = "appointment/demo/deny-1";
     approve::approve(&stack.client, "meetflow", &approval("demo", "deny-1"))
         .await

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::artifacts::artifact_json;
 use crate::identity::Caller;
-use crate::meetings::{organizer, query_param};
+use crate::meetings::{organizer, query_param, quoted};
 use crate::reply::{GraphFailure, GraphResult};
 use crate::world::{Artifact, ArtifactKind, Meeting};
 
@@ -62,14 +62,7 @@ impl GetAll {
             };
             match name {
                 "meetingOrganizerUserId" => {
-                    let id = value
-                        .strip_prefix('\'')
-                        .and_then(|v| v.strip_suffix('\''))
-                        .ok_or_else(|| {
-                            GraphFailure::bad_request(
-                                "meetingOrganizerUserId must be a quoted string.",
-                            )
-                        })?;
+                    let id = quoted(value, "meetingOrganizerUserId must be a quoted string.")?;
                     organizer_id = Some(id.to_owned());
                 }
                 "startDateTime" => start = Some(instant()?),

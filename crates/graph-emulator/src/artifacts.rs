@@ -13,26 +13,28 @@ use crate::meetings::{meeting, organizer, query_param};
 use crate::reply::{GraphFailure, GraphResult, graph_instant};
 use crate::world::{Artifact, ArtifactContent, ArtifactKind, Meeting, World};
 
-pub async fn list_recordings(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(path): Path<(String, String)>,
-    headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    RawQuery(query): RawQuery,
-) -> GraphResult {
-    let link_base = crate::all_artifacts::link_base(&headers, uri.path());
-    list(
-        &state,
-        &caller,
-        path,
-        &link_base,
-        query,
-        ArtifactKind::Recording,
-    )
+/// Which of a meeting's artifact collections a route serves; the handlers below are generic
+/// over it, so one function serves `…/recordings` and `…/transcripts` alike.
+pub trait Collection {
+    const KIND: ArtifactKind;
 }
 
-pub async fn list_transcripts(
+/// `…/onlineMeetings/{id}/recordings`.
+pub struct Recordings;
+
+/// `…/onlineMeetings/{id}/transcripts`.
+pub struct Transcripts;
+
+impl Collection for Recordings {
+    const KIND: ArtifactKind = ArtifactKind::Recording;
+}
+
+impl Collection for Transcripts {
+    const KIND: ArtifactKind = ArtifactKind::Transcript;
+}
+
+/// `GET …/recordings` or `…/transcripts`.
+pub async fn list<C: Collection>(
     State(state): State<AppState>,
     caller: Caller,
     Path(path): Path<(String, String)>,
@@ -41,18 +43,11 @@ pub async fn list_transcripts(
     RawQuery(query): RawQuery,
 ) -> GraphResult {
     let link_base = crate::all_artifacts::link_base(&headers, uri.path());
-    list(
-        &state,
-        &caller,
-        path,
-        &link_base,
-        query,
-        ArtifactKind::Transcript,
-    )
+    page(&state, &caller, path, &link_base, query, C::KIND)
 }
 
 /// A page of available artifacts; `@odata.nextLink` carries the emulator's own skip token.
-fn list(
+fn page(
     state: &AppState,
     caller: &Caller,
     (user, id): (String, String),
@@ -83,10 +78,7 @@ fn list(
         .take(page_size)
         .map(|a| artifact_json(m, a))
         .collect();
-    let segment = match kind {
-        ArtifactKind::Recording => "recordings",
-        ArtifactKind::Transcript => "transcripts",
-    };
+    let segment = kind.segment();
     let mut body = json!({
         "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{user}')/onlineMeetings('{id}')/{segment}"),
         "value": page,
@@ -99,10 +91,7 @@ fn list(
 }
 
 pub fn artifact_json(m: &Meeting, a: &Artifact) -> Value {
-    let segment = match a.kind {
-        ArtifactKind::Recording => "recordings",
-        ArtifactKind::Transcript => "transcripts",
-    };
+    let segment = a.kind.segment();
     let content_url = format!(
         "https://graph.microsoft.com/v1.0/users/{}/onlineMeetings/{}/{segment}/{}/content",
         m.organizer_id, m.id, a.id
@@ -153,24 +142,37 @@ pub(crate) fn artifact<'w>(
     Ok((m, a))
 }
 
-pub async fn get_recording(
+/// `GET …/recordings/{id}` or `…/transcripts/{id}`.
+pub async fn get<C: Collection>(
     State(state): State<AppState>,
     caller: Caller,
-    Path((user, id, rid)): Path<(String, String, String)>,
+    Path((user, id, artifact_id)): Path<(String, String, String)>,
 ) -> GraphResult {
     let world = state.world();
-    let (m, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Recording, &rid)?;
+    let (m, a) = artifact(&world, &caller, &user, &id, C::KIND, &artifact_id)?;
     Ok(Json(artifact_json(m, a)).into_response())
 }
 
-pub async fn get_transcript(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((user, id, tid)): Path<(String, String, String)>,
-) -> GraphResult {
-    let world = state.world();
-    let (m, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Transcript, &tid)?;
-    Ok(Json(artifact_json(m, a)).into_response())
+/// A transcript and its WebVTT text; 404 when it is not there or has no text.
+fn transcript_vtt<'w>(
+    world: &'w World,
+    caller: &Caller,
+    user: &str,
+    meeting_id: &str,
+    transcript_id: &str,
+) -> Result<(&'w Meeting, &'w Artifact, &'w str), GraphFailure> {
+    let (m, a) = artifact(
+        world,
+        caller,
+        user,
+        meeting_id,
+        ArtifactKind::Transcript,
+        transcript_id,
+    )?;
+    let ArtifactContent::Vtt(text) = &a.content else {
+        return Err(GraphFailure::not_found());
+    };
+    Ok((m, a, text))
 }
 
 /// `…/transcripts/{id}/content`: WebVTT (the default and the only format still offered).
@@ -188,11 +190,8 @@ pub async fn transcript_content(
         )));
     }
     let world = state.world();
-    let (_, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Transcript, &tid)?;
-    let ArtifactContent::Vtt(text) = &a.content else {
-        return Err(GraphFailure::not_found());
-    };
-    Ok(([(header::CONTENT_TYPE, "text/vtt")], text.clone()).into_response())
+    let (_, _, text) = transcript_vtt(&world, &caller, &user, &id, &tid)?;
+    Ok(([(header::CONTENT_TYPE, "text/vtt")], text.to_owned()).into_response())
 }
 
 /// `…/transcripts/{id}/metadataContent`: cues with JSON payloads (speaker, text, times).
@@ -202,10 +201,7 @@ pub async fn transcript_metadata(
     Path((user, id, tid)): Path<(String, String, String)>,
 ) -> GraphResult {
     let world = state.world();
-    let (m, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Transcript, &tid)?;
-    let ArtifactContent::Vtt(text) = &a.content else {
-        return Err(GraphFailure::not_found());
-    };
+    let (m, a, text) = transcript_vtt(&world, &caller, &user, &id, &tid)?;
     let start = world
         .events
         .iter()

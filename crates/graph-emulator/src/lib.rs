@@ -91,11 +91,11 @@ pub fn router(seed: Seed) -> Router {
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings",
-            get(artifacts::list_recordings),
+            get(artifacts::list::<artifacts::Recordings>),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings/{rid}",
-            get(artifacts::get_recording),
+            get(artifacts::get::<artifacts::Recordings>),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings/{rid}/content",
@@ -103,11 +103,11 @@ pub fn router(seed: Seed) -> Router {
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts",
-            get(artifacts::list_transcripts),
+            get(artifacts::list::<artifacts::Transcripts>),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}",
-            get(artifacts::get_transcript),
+            get(artifacts::get::<artifacts::Transcripts>),
         )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/content",
@@ -207,6 +207,40 @@ impl EmulatorHandle {
     /// The identity authority: the token endpoint is `{authority}/{tenant}/oauth2/v2.0/token`.
     pub fn authority_url(&self) -> url::Url {
         self.base.clone()
+    }
+
+    /// The token endpoint of `tenant`: `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub fn token_url(&self, tenant: &str) -> url::Url {
+        url::Url::parse(&format!(
+            "{}{tenant}/oauth2/v2.0/token",
+            self.authority_url()
+        ))
+        .expect("tenant forms a URL")
+    }
+
+    /// Test and benchmark support: a client-credentials token request, the secret in the form,
+    /// as a raw HTTP client would send it. Returns the status and the JSON body, whatever the
+    /// status; panics when the emulator does not answer with JSON.
+    pub async fn request_token(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        client_secret: &str,
+        scope: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(self.token_url(tenant))
+            .form(&[
+                ("client_id", client_id),
+                ("client_secret", client_secret),
+                ("scope", scope),
+                ("grant_type", "client_credentials"),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("token response"))
     }
 
     /// `{base}/v1.0`

@@ -91,6 +91,15 @@ pub(crate) fn query_param(raw: &str, name: &str) -> Option<String> {
     })
 }
 
+/// What stands between the single quotes of an OData string literal, as written (doubled
+/// quotes and all); a 400 with `message` when `value` is not quoted.
+pub(crate) fn quoted<'v>(value: &'v str, message: &str) -> Result<&'v str, GraphFailure> {
+    value
+        .strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+        .ok_or_else(|| GraphFailure::bad_request(message))
+}
+
 /// `JoinWebUrl eq '<literal>'` → the literal, with OData's doubled quotes undone.
 fn join_web_url_literal(filter: &str) -> Result<String, GraphFailure> {
     let rest = filter.trim();
@@ -109,14 +118,10 @@ fn join_web_url_literal(filter: &str) -> Result<String, GraphFailure> {
         .ok_or_else(|| {
             GraphFailure::bad_request("Invalid filter clause: only 'eq' is supported.")
         })?;
-    let inner = value
-        .strip_prefix('\'')
-        .and_then(|v| v.strip_suffix('\''))
-        .ok_or_else(|| {
-            GraphFailure::bad_request(
-                "Syntax error: the JoinWebUrl value must be a string literal in single quotes.",
-            )
-        })?;
+    let inner = quoted(
+        value,
+        "Syntax error: the JoinWebUrl value must be a string literal in single quotes.",
+    )?;
     // A lone quote inside would have ended the literal: the client forgot to double it.
     if inner.replace("''", "").contains('\'') {
         return Err(GraphFailure::bad_request(

@@ -116,6 +116,16 @@ pub enum ArtifactKind {
     Transcript,
 }
 
+impl ArtifactKind {
+    /// The meeting's collection in Graph URLs: `recordings` or `transcripts`.
+    pub fn segment(&self) -> &'static str {
+        match self {
+            ArtifactKind::Recording => "recordings",
+            ArtifactKind::Transcript => "transcripts",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Artifact {
     pub kind: ArtifactKind,

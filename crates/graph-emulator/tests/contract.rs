@@ -69,25 +69,18 @@ impl Graph {
         let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), seed())
             .await
             .unwrap();
-        let http = reqwest::Client::new();
-        let token: Value = http
-            .post(token_url(&emulator, TENANT))
-            .form(&[
-                ("client_id", CLIENT_ID),
-                ("client_secret", SECRET),
-                ("scope", "https://graph.microsoft.com/.default"),
-                ("grant_type", "client_credentials"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, token) = emulator
+            .request_token(
+                TENANT,
+                CLIENT_ID,
+                SECRET,
+                "https://graph.microsoft.com/.default",
+            )
+            .await;
         let token = token["access_token"].as_str().unwrap().to_owned();
         Self {
             emulator,
-            http,
+            http: reqwest::Client::new(),
             token,
         }
     }
@@ -159,10 +152,6 @@ impl Graph {
     }
 }
 
-fn token_url(emulator: &EmulatorHandle, tenant: &str) -> String {
-    format!("{}{tenant}/oauth2/v2.0/token", emulator.authority_url())
-}
-
 fn encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -175,7 +164,7 @@ async fn token_response_and_errors_match_the_identity_platform() {
     let (basic_ok, ok): (u16, Value) = {
         let r = g
             .http
-            .post(token_url(&g.emulator, TENANT))
+            .post(g.emulator.token_url(TENANT))
             .basic_auth(CLIENT_ID, Some(SECRET))
             .form(&[
                 ("scope", "https://graph.microsoft.com/.default"),
@@ -240,20 +229,11 @@ async fn token_response_and_errors_match_the_identity_platform() {
         ),
     ];
     for (tenant, client, secret, scope, status, error, code) in cases {
-        let r = g
-            .http
-            .post(token_url(&g.emulator, tenant))
-            .form(&[
-                ("client_id", client),
-                ("client_secret", secret),
-                ("scope", scope),
-                ("grant_type", "client_credentials"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), status, "{error}");
-        let body: Value = r.json().await.unwrap();
+        let (got, body) = g
+            .emulator
+            .request_token(tenant, client, secret, scope)
+            .await;
+        assert_eq!(got, status, "{error}");
         assert_shape(&documented_error, &body, error);
         assert_eq!(body["error"], error);
         assert_eq!(body["error_codes"][0], code);

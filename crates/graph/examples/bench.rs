@@ -99,30 +99,13 @@ async fn main() {
     let app0 = app(0);
     let upn = "organizer@t0.example";
     let bare = reqwest::Client::new();
-    let token: serde_json::Value = bare
-        .post(format!(
-            "{}{}/oauth2/v2.0/token",
-            emulator.authority_url(),
-            tenant_id(0)
-        ))
-        .form(&[
-            ("client_id", "bench-app"),
-            ("client_secret", "bench-secret"),
-            (
-                "scope",
-                &format!(
-                    "{}/.default",
-                    endpoints.graph.origin().ascii_serialization()
-                ),
-            ),
-            ("grant_type", "client_credentials"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let scope = format!(
+        "{}/.default",
+        endpoints.graph.origin().ascii_serialization()
+    );
+    let (_, token) = emulator
+        .request_token(&tenant_id(0), "bench-app", "bench-secret", &scope)
+        .await;
     let bearer = token["access_token"].as_str().unwrap().to_owned();
     let user_url = format!("{}/users/{upn}", emulator.graph_url());
     for _ in 0..100 {

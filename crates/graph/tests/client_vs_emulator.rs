@@ -129,6 +129,12 @@ impl Harness {
         self.get("events").await.as_array().unwrap().clone()
     }
 
+    /// Adds an artifact to the meeting with `meeting_id` through the control API.
+    async fn add_artifact(&self, meeting_id: &str, body: Value) -> Value {
+        self.post(&format!("meetings/{}/artifacts", encoded(meeting_id)), body)
+            .await
+    }
+
     async fn create(&self, appointment: &str) -> meetflow_graph::GraphEvent {
         self.client
             .create_event(&self.app(), ORGANIZER_UPN, &new_event(appointment))
@@ -752,6 +758,8 @@ mod meetings {
 }
 
 mod artifacts {
+    use meetflow_graph::{CallRecording, DeltaRound, DeltaStart, GraphError};
+
     use super::*;
 
     async fn meeting(h: &Harness) -> String {
@@ -779,14 +787,10 @@ mod artifacts {
         h.post(&format!("meetings/{}/end", encoded(&id)), json!({}))
             .await;
         for i in 0..5 {
-            h.post(
-                &format!("meetings/{}/artifacts", encoded(&id)),
-                json!({"kind": "transcript", "vtt": format!("WEBVTT\n\n0:0:0.0 --> 0:0:1.0\n<v A>line {i}</v>\n")}),
-            )
-            .await;
+            h.add_artifact(&id, json!({"kind": "transcript", "vtt": format!("WEBVTT\n\n0:0:0.0 --> 0:0:1.0\n<v A>line {i}</v>\n")})).await;
         }
-        h.post(
-            &format!("meetings/{}/artifacts", encoded(&id)),
+        h.add_artifact(
+            &id,
             json!({"kind": "transcript", "availableAfterSecs": 3600}),
         )
         .await;
@@ -840,11 +844,8 @@ mod artifacts {
         let h = Harness::start().await;
         let id = meeting(&h).await;
         let size: u64 = 3 * 1024 * 1024 + 17;
-        h.post(
-            &format!("meetings/{}/artifacts", encoded(&id)),
-            json!({"kind": "recording", "sizeBytes": size}),
-        )
-        .await;
+        h.add_artifact(&id, json!({"kind": "recording", "sizeBytes": size}))
+            .await;
         let recordings = h
             .client
             .list_recordings(&h.app(), ORGANIZER_ID, &id)
@@ -922,6 +923,14 @@ mod artifacts {
         );
     }
 
+    async fn recordings_delta(
+        h: &Harness,
+        organizer: &str,
+        start: DeltaStart<'_>,
+    ) -> Result<DeltaRound<CallRecording>, GraphError> {
+        h.client.recordings_delta(&h.app(), organizer, start).await
+    }
+
     #[tokio::test]
     async fn organizer_delta_rounds_return_each_artifact_once() {
         let h = Harness::start().await;
@@ -935,10 +944,12 @@ mod artifacts {
         let add = |meeting: String, delay: f64| {
             let h = &h;
             async move {
-                let path = format!("meetings/{}/artifacts", encoded(&meeting));
                 let body =
                     json!({"kind": "recording", "sizeBytes": 10, "availableAfterSecs": delay});
-                h.post(&path, body).await["id"].as_str().unwrap().to_owned()
+                h.add_artifact(&meeting, body).await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
             }
         };
         let mut first_ids = vec![
@@ -950,19 +961,10 @@ mod artifacts {
         let late = add(meetings[0].clone(), 3.0).await;
         let late_available = Instant::now() + Duration::from_millis(3100);
         // A transcript must not show up among recordings.
-        h.post(
-            &format!("meetings/{}/artifacts", encoded(&meetings[0])),
-            json!({"kind": "transcript"}),
-        )
-        .await;
+        h.add_artifact(&meetings[0], json!({"kind": "transcript"}))
+            .await;
 
-        let first = h
-            .client
-            .recordings_delta(
-                &h.app(),
-                ORGANIZER_ID,
-                meetflow_graph::DeltaStart::Since(since),
-            )
+        let first = recordings_delta(&h, ORGANIZER_ID, DeltaStart::Since(since))
             .await
             .unwrap();
         let mut got: Vec<String> = first.items.iter().map(|r| r.id.clone()).collect();
@@ -970,25 +972,13 @@ mod artifacts {
         first_ids.sort();
         assert_eq!(got, first_ids, "three available recordings over two pages");
 
-        let second = h
-            .client
-            .recordings_delta(
-                &h.app(),
-                ORGANIZER_ID,
-                meetflow_graph::DeltaStart::Resume(&first.delta_link),
-            )
+        let second = recordings_delta(&h, ORGANIZER_ID, DeltaStart::Resume(&first.delta_link))
             .await
             .unwrap();
         assert!(second.items.is_empty(), "nothing new yet");
 
         tokio::time::sleep_until(late_available.into()).await;
-        let third = h
-            .client
-            .recordings_delta(
-                &h.app(),
-                ORGANIZER_ID,
-                meetflow_graph::DeltaStart::Resume(&second.delta_link),
-            )
+        let third = recordings_delta(&h, ORGANIZER_ID, DeltaStart::Resume(&second.delta_link))
             .await
             .unwrap();
         assert_eq!(
@@ -998,22 +988,12 @@ mod artifacts {
 
         let transcripts = h
             .client
-            .transcripts_delta(
-                &h.app(),
-                ORGANIZER_ID,
-                meetflow_graph::DeltaStart::Since(since),
-            )
+            .transcripts_delta(&h.app(), ORGANIZER_ID, DeltaStart::Since(since))
             .await
             .unwrap();
         assert_eq!(transcripts.items.len(), 1);
 
-        let err = h
-            .client
-            .recordings_delta(
-                &h.app(),
-                NO_POLICY_ID,
-                meetflow_graph::DeltaStart::Since(since),
-            )
+        let err = recordings_delta(&h, NO_POLICY_ID, DeltaStart::Since(since))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), GraphErrorKind::Forbidden);
@@ -1039,8 +1019,8 @@ mod notifications {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
     use meetflow_graph::{
-        ArtifactResource, ChangeNotification, ClientState, NewSubscription, parse_notifications,
-        validation_token,
+        ArtifactResource, ChangeNotification, ClientState, GraphError, NewSubscription,
+        Subscription, parse_notifications, validation_token,
     };
 
     use super::*;
@@ -1086,8 +1066,14 @@ mod notifications {
         )
     }
 
-    fn subscription(url: url::Url, state: ClientState, minutes: i64) -> NewSubscription {
-        NewSubscription {
+    /// Subscribes to the organizer's recordings for `minutes`, notifying `url`.
+    async fn subscribe(
+        h: &Harness,
+        url: url::Url,
+        state: ClientState,
+        minutes: i64,
+    ) -> Result<Subscription, GraphError> {
+        let subscription = NewSubscription {
             resource: ArtifactResource::OrganizerRecordings {
                 organizer_object_id: ORGANIZER_ID.into(),
             },
@@ -1095,7 +1081,18 @@ mod notifications {
             lifecycle_notification_url: None,
             expiration: Utc::now() + chrono::Duration::minutes(minutes),
             client_state: state,
-        }
+        };
+        h.client.create_subscription(&h.app(), &subscription).await
+    }
+
+    /// Renews subscription `id` to expire `minutes` from now.
+    async fn renew(h: &Harness, id: &str, minutes: i64) -> Result<Subscription, GraphError> {
+        let expiration = Utc::now() + chrono::Duration::minutes(minutes);
+        h.client.renew_subscription(&h.app(), id, expiration).await
+    }
+
+    async fn unsubscribe(h: &Harness, id: &str) -> Deleted {
+        h.client.delete_subscription(&h.app(), id).await.unwrap()
     }
 
     #[tokio::test]
@@ -1103,11 +1100,7 @@ mod notifications {
         let h = Harness::start().await;
         let state = ClientState::random();
         let (url, receiver) = start_receiver(state.clone()).await;
-        let created = h
-            .client
-            .create_subscription(&h.app(), &subscription(url.clone(), state, 30))
-            .await
-            .unwrap();
+        let created = subscribe(&h, url.clone(), state, 30).await.unwrap();
         assert_eq!(
             created.resource,
             format!("users/{ORGANIZER_ID}/onlineMeetings/getAllRecordings")
@@ -1115,10 +1108,7 @@ mod notifications {
 
         let event = h.create("notified").await;
         let added = h
-            .post(
-                &format!("meetings/{}/artifacts", encoded(&event.id)),
-                json!({"kind": "recording", "sizeBytes": 10}),
-            )
+            .add_artifact(&event.id, json!({"kind": "recording", "sizeBytes": 10}))
             .await;
         let deadline = Instant::now() + Duration::from_secs(5);
         while receiver.received.lock().unwrap().is_empty() && Instant::now() < deadline {
@@ -1132,41 +1122,13 @@ mod notifications {
             added["id"].as_str()
         );
 
-        let renewed = h
-            .client
-            .renew_subscription(
-                &h.app(),
-                &created.id,
-                Utc::now() + chrono::Duration::minutes(50),
-            )
-            .await
-            .unwrap();
+        let renewed = renew(&h, &created.id, 50).await.unwrap();
         assert!(renewed.expiration_date_time > created.expiration_date_time);
-        let err = h
-            .client
-            .renew_subscription(
-                &h.app(),
-                &created.id,
-                Utc::now() + chrono::Duration::hours(2),
-            )
-            .await
-            .unwrap_err();
+        let err = renew(&h, &created.id, 120).await.unwrap_err();
         assert!(err.message().contains("lifecycleNotificationUrl"), "{err}");
 
-        assert_eq!(
-            h.client
-                .delete_subscription(&h.app(), &created.id)
-                .await
-                .unwrap(),
-            Deleted::Deleted
-        );
-        assert_eq!(
-            h.client
-                .delete_subscription(&h.app(), &created.id)
-                .await
-                .unwrap(),
-            Deleted::AlreadyGone
-        );
+        assert_eq!(unsubscribe(&h, &created.id).await, Deleted::Deleted);
+        assert_eq!(unsubscribe(&h, &created.id).await, Deleted::AlreadyGone);
     }
 
     #[tokio::test]
@@ -1175,9 +1137,7 @@ mod notifications {
         let state = ClientState::random();
         let (url, _) = start_receiver(state.clone()).await;
 
-        let err = h
-            .client
-            .create_subscription(&h.app(), &subscription(url.clone(), state.clone(), 120))
+        let err = subscribe(&h, url.clone(), state.clone(), 120)
             .await
             .unwrap_err();
         assert_eq!(err.kind(), GraphErrorKind::BadRequest);
@@ -1189,11 +1149,7 @@ mod notifications {
 
         // An endpoint that does not answer the validation request.
         let wrong = url.join("/elsewhere").unwrap();
-        let err = h
-            .client
-            .create_subscription(&h.app(), &subscription(wrong, state, 30))
-            .await
-            .unwrap_err();
+        let err = subscribe(&h, wrong, state, 30).await.unwrap_err();
         assert!(err.message().contains("validation request failed"), "{err}");
     }
 
@@ -1202,16 +1158,10 @@ mod notifications {
         let h = Harness::start().await;
         let (url, receiver) = start_receiver(ClientState::random()).await;
         // Subscribed with a different clientState than the receiver expects.
-        h.client
-            .create_subscription(&h.app(), &subscription(url, ClientState::random(), 30))
-            .await
-            .unwrap();
+        subscribe(&h, url, ClientState::random(), 30).await.unwrap();
         let event = h.create("foreign").await;
-        h.post(
-            &format!("meetings/{}/artifacts", encoded(&event.id)),
-            json!({"kind": "recording", "sizeBytes": 10}),
-        )
-        .await;
+        h.add_artifact(&event.id, json!({"kind": "recording", "sizeBytes": 10}))
+            .await;
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut deliveries = Value::Null;
         while Instant::now() < deadline {

@@ -27,6 +27,32 @@ impl EmulatorView {
             .await?)
     }
 
+    async fn post(&self, path: &str, body: &Value) -> anyhow::Result<()> {
+        let url = self.base.join(path)?;
+        self.http
+            .post(url)
+            .json(body)
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
+    /// Adds a fault rule (`POST /_emulator/faults`).
+    pub async fn add_fault(&self, fault: Value) {
+        self.post("_emulator/faults", &fault)
+            .await
+            .expect("fault accepted");
+    }
+
+    /// Adds a recording or transcript to the meeting of `event_id`.
+    pub async fn add_artifact(&self, event_id: &str, artifact: Value) {
+        let id: String = url::form_urlencoded::byte_serialize(event_id.as_bytes()).collect();
+        self.post(&format!("_emulator/meetings/{id}/artifacts"), &artifact)
+            .await
+            .expect("artifact accepted");
+    }
+
     /// Every request the emulator served, oldest first.
     pub async fn requests(&self) -> anyhow::Result<Vec<Value>> {
         Ok(self

@@ -45,9 +45,7 @@ impl Stack {
     /// The stack without a worker: the test runs workers itself (e.g. as processes it kills).
     pub async fn without_worker(overrides: Vec<(String, String)>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut opts = DevOptions::for_tests(dir.path()).expect("dev options");
-        opts.overrides = overrides;
-        let dev = DevStack::start(opts).await.expect("dev stack starts");
+        let dev = start_dev(dir.path(), overrides).await;
         let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
             .await
             .expect("temporal client");
@@ -76,10 +74,6 @@ impl Stack {
         self.config().mail.outbox_dir.clone()
     }
 
-    pub fn emulator_url(&self) -> url::Url {
-        self.dev.as_ref().expect("running").emulator_url()
-    }
-
     pub fn temporal_address(&self) -> String {
         self.config().temporal.address.clone()
     }
@@ -101,4 +95,23 @@ impl Stack {
                 .expect("stack stops");
         }
     }
+}
+
+/// Free ports are picked before the server binds them, and a dev server binds a few more than
+/// its frontend port: with many stacks starting at once, one can lose a race. Such a start is
+/// retried on fresh ports; any other failure after three tries fails the test with its cause.
+async fn start_dev(dir: &std::path::Path, overrides: Vec<(String, String)>) -> DevStack {
+    let mut last = None;
+    for attempt in 1..=3 {
+        let mut opts = DevOptions::for_tests(dir).expect("dev options");
+        opts.overrides = overrides.clone();
+        match DevStack::start(opts).await {
+            Ok(dev) => return dev,
+            Err(e) => {
+                eprintln!("dev stack start {attempt} failed: {e:#}");
+                last = Some(e);
+            }
+        }
+    }
+    panic!("dev stack does not start: {:#}", last.expect("tried"));
 }

@@ -15,15 +15,7 @@ pub fn for_step(
     stamped_at: DateTime<Utc>,
     cancel_reason: Option<String>,
 ) -> Vec<InvitationInput> {
-    let attendees: Vec<Attendee> = approval
-        .participants
-        .all()
-        .iter()
-        .map(|p| Attendee {
-            email: p.email.clone(),
-            name: p.display_name.clone(),
-        })
-        .collect();
+    let attendees = attendees(approval);
     let organizer = match &state.meeting {
         Meeting::Created { event, .. } => Some(Attendee {
             email: event.organizer_email.clone(),
