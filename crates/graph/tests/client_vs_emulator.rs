@@ -444,32 +444,21 @@ mod events {
         let h = Harness::start().await;
         let created = h.create("appt-if-match").await;
         let first_key = created.change_key.clone().unwrap();
-        let patch = |subject: &str| EventPatch {
-            subject: Some(subject.into()),
-            ..Default::default()
+        // Both updates name the first version.
+        let update_first_version = |subject: &str| {
+            let patch = EventPatch {
+                subject: Some(subject.into()),
+                ..Default::default()
+            };
+            let (h, id, key) = (&h, &created.id, &first_key);
+            async move {
+                h.client
+                    .update_event_if_unchanged(&h.app(), ORGANIZER_UPN, id, key, &patch)
+                    .await
+            }
         };
-        let updated = h
-            .client
-            .update_event_if_unchanged(
-                &h.app(),
-                ORGANIZER_UPN,
-                &created.id,
-                &first_key,
-                &patch("One"),
-            )
-            .await
-            .unwrap();
-        let err = h
-            .client
-            .update_event_if_unchanged(
-                &h.app(),
-                ORGANIZER_UPN,
-                &created.id,
-                &first_key,
-                &patch("Two"),
-            )
-            .await
-            .unwrap_err();
+        let updated = update_first_version("One").await.unwrap();
+        let err = update_first_version("Two").await.unwrap_err();
         assert_eq!(err.status(), Some(412));
         assert_eq!(err.code(), Some("ErrorIrresolvableConflict"));
         assert!(!err.is_retryable());
