@@ -60,6 +60,17 @@ async fn reschedule(
     .await
 }
 
+/// Approves `input` and waits until the appointment is scheduled.
+async fn approve_scheduled(stack: &Stack, id: &str, input: &Value) -> AppointmentState {
+    approve::approve(&stack.client, "meetflow", input)
+        .await
+        .unwrap();
+    state_when(stack, id, "scheduled", |s| {
+        s.phase == AppointmentPhase::Scheduled as i32
+    })
+    .await
+}
+
 async fn update(stack: &Stack, id: &str, name: &str, input: Value) -> Result<Value, String> {
     let handle = stack.client.get_workflow_handle::<UntypedWorkflow>(id);
     let raw = RawValue::from_value(&input, &PayloadConverter::default());
@@ -114,13 +125,7 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     overrides.push(("MEETFLOW_STORE__URL".into(), pg.url.clone()));
     let stack = Stack::start_with(overrides).await;
     let id = "appointment/demo/life-1";
-    approve::approve(&stack.client, "meetflow", &approval("demo", "life-1"))
-        .await
-        .unwrap();
-    state_when(&stack, id, "scheduled", |s| {
-        s.phase == AppointmentPhase::Scheduled as i32
-    })
-    .await;
+    approve_scheduled(&stack, id, &approval("demo", "life-1")).await;
 
     let first = update(
         &stack,
@@ -237,13 +242,7 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
 async fn a_rejected_reschedule_leaves_history_and_store_untouched() {
     let stack = Stack::start().await;
     let id = "appointment/demo/rej-1";
-    approve::approve(&stack.client, "meetflow", &approval("demo", "rej-1"))
-        .await
-        .unwrap();
-    state_when(&stack, id, "scheduled", |s| {
-        s.phase == AppointmentPhase::Scheduled as i32
-    })
-    .await;
+    approve_scheduled(&stack, id, &approval("demo", "rej-1")).await;
     let before = history_len(&stack, id).await;
     let row_before = stack.store.get_meeting("demo", "rej-1").await.unwrap();
 
@@ -317,13 +316,7 @@ fn short_meeting(appointment: &str, ends_in_secs: i64) -> Value {
 async fn a_reschedule_moves_the_end_timer() {
     let stack = Stack::start_with(fast_capture(2)).await;
     let id = "appointment/demo/timer-1";
-    approve::approve(&stack.client, "meetflow", &short_meeting("timer-1", 3))
-        .await
-        .unwrap();
-    state_when(&stack, id, "scheduled", |s| {
-        s.phase == AppointmentPhase::Scheduled as i32
-    })
-    .await;
+    approve_scheduled(&stack, id, &short_meeting("timer-1", 3)).await;
     let moved = reschedule(&stack, id, secs(2), secs(8)).await;
     assert_eq!(moved, Ok(json!({"sequence": 1})));
     // The old end (+3 s, +1 s grace) passes without ending the meeting…
@@ -357,13 +350,7 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
     ));
     let stack = Stack::start_with(overrides).await;
     let id = "appointment/demo/cap-1";
-    approve::approve(&stack.client, "meetflow", &short_meeting("cap-1", 2))
-        .await
-        .unwrap();
-    let s = state_when(&stack, id, "scheduled", |s| {
-        s.phase == AppointmentPhase::Scheduled as i32
-    })
-    .await;
+    let s = approve_scheduled(&stack, id, &short_meeting("cap-1", 2)).await;
     let Some(Outcome::Created(meeting)) = s.meeting.and_then(|m| m.outcome) else {
         panic!("no meeting")
     };
@@ -441,13 +428,7 @@ async fn graph_403_becomes_graph_unauthorized_without_a_retry_storm() {
                        "message": "Access is denied. Check credentials and try again."});
     stack.emulator.add_fault(fault).await;
     let id = "appointment/demo/deny-1";
-    approve::approve(&stack.client, "meetflow", &approval("demo", "deny-1"))
-        .await
-        .unwrap();
-    let s = state_when(&stack, id, "scheduled", |s| {
-        s.phase == AppointmentPhase::Scheduled as i32
-    })
-    .await;
+    let s = approve_scheduled(&stack, id, &approval("demo", "deny-1")).await;
     let Some(Outcome::Failed(e)) = s.meeting.and_then(|m| m.outcome) else {
         panic!("meeting did not fail")
     };

@@ -41,22 +41,18 @@ fn tenant_settings_and_skip_reasons() {
         s.capture.grace_after_end_secs, 300,
         "unset keys keep their defaults"
     );
-    let c = load_str(&TENANT.replace("organizer_object_id = \"obj-1\"", ""), &[]).unwrap();
-    assert_eq!(
-        c.tenant("acme")
+    let unavailable = |toml: &str| {
+        load_str(toml, &[])
+            .unwrap()
+            .tenant("acme")
             .unwrap()
             .settings()
             .meeting_unavailable
-            .as_deref(),
-        Some("no_organizer")
-    );
-    let c = load_str("[tenants.acme]\nteams_enabled = false\n", &[]).unwrap();
+    };
+    let no_object_id = TENANT.replace("organizer_object_id = \"obj-1\"", "");
+    assert_eq!(unavailable(&no_object_id).as_deref(), Some("no_organizer"));
     assert_eq!(
-        c.tenant("acme")
-            .unwrap()
-            .settings()
-            .meeting_unavailable
-            .as_deref(),
+        unavailable("[tenants.acme]\nteams_enabled = false\n").as_deref(),
         Some("disabled")
     );
 }
