@@ -7,5 +7,6 @@ mod support;
 mod approve;
 mod contract;
 mod crash;
+mod health;
 mod lifecycle;
 mod replay;
