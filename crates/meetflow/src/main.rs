@@ -162,7 +162,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Appointment { command } => {
             let config = load_config(cli.config.as_ref())?;
-            let client = connect::client(&config.temporal, &connect::identity("cli")).await?;
+            let identity = connect::identity("cli");
+            let connect = || connect::client(&config.temporal, &identity);
             match command {
                 AppointmentCommand::Approve {
                     file,
@@ -185,8 +186,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             anyhow::bail!("give --file FILE (or - for stdin) or --sample")
                         }
                     };
+                    // Refuse bad input before contacting Temporal at all.
+                    meetflow_proto::parse::approval(&input)
+                        .map_err(|e| approve::Rejected(e.to_string()))?;
                     let started =
-                        approve::approve(&client, &config.temporal.task_queue, &input).await?;
+                        approve::approve(&connect().await?, &config.temporal.task_queue, &input)
+                            .await?;
                     println!(
                         "started {} (run {})",
                         started.workflow_id,
@@ -208,7 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     appointment,
                 } => {
                     let state =
-                        inspect::state(&client, &inspect::workflow_id(&tenant, &appointment)?)
+                        inspect::state(&connect().await?, &inspect::workflow_id(&tenant, &appointment)?)
                             .await?;
                     println!("{}", serde_json::to_string_pretty(&state)?);
                     Ok(())
@@ -218,7 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     appointment,
                 } => {
                     for line in
-                        inspect::history(&client, &inspect::workflow_id(&tenant, &appointment)?)
+                        inspect::history(&connect().await?, &inspect::workflow_id(&tenant, &appointment)?)
                             .await?
                     {
                         println!("{line}");
