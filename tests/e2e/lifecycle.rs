@@ -453,3 +453,96 @@ async fn graph_403_becomes_graph_unauthorized_without_a_retry_storm() {
     );
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_change_notification_makes_capture_poll_at_once() {
+    let secrets = tempfile::tempdir().unwrap();
+    let client_state = secrets.path().join("client-state");
+    std::fs::write(&client_state, "meetflow-e2e-client-state").unwrap();
+    let listen = format!("127.0.0.1:{}", meetflow::process::free_port().unwrap());
+    let mut overrides: Vec<(String, String)> = [
+        ("GRACE_AFTER_END_SECS", 1),
+        // The first scheduled poll comes far too late for this test: only the notification can
+        // make capture finish in time.
+        ("FIRST_POLL_SECS", 60),
+        ("BACKOFF_CAP_SECS", 60),
+        ("WINDOW_SECS", 120),
+    ]
+    .into_iter()
+    .map(|(k, v)| {
+        (
+            format!("MEETFLOW_TENANTS__DEMO__CAPTURE__{k}"),
+            v.to_string(),
+        )
+    })
+    .collect();
+    overrides.push(("MEETFLOW_NOTIFICATIONS__LISTEN".into(), listen.clone()));
+    overrides.push((
+        "MEETFLOW_NOTIFICATIONS__CLIENT_STATE".into(),
+        format!("{{ file = \"{}\" }}", client_state.display()),
+    ));
+    let stack = Stack::start_with(overrides).await;
+    let id = "appointment/demo/notify-1";
+    let s = approve_scheduled(&stack, id, &short_meeting("notify-1", 2)).await;
+    let Some(Outcome::Created(meeting)) = s.meeting.and_then(|m| m.outcome) else {
+        panic!("no meeting")
+    };
+    for kind in ["transcript", "recording"] {
+        stack
+            .emulator
+            .add_artifact(&meeting.event_id, json!({"kind": kind}))
+            .await;
+    }
+    state_when(&stack, id, "capturing", |s| {
+        s.phase == AppointmentPhase::Capturing as i32
+    })
+    .await;
+
+    let http = reqwest::Client::new();
+    let url = format!("http://{listen}/notifications");
+    let handshake = http
+        .post(format!(
+            "{url}?validationToken=Validation%3A+Testing+reachability"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(handshake.status(), 200);
+    assert_eq!(
+        handshake.text().await.unwrap(),
+        "Validation: Testing reachability"
+    );
+    let notification = |client_state: &str| {
+        json!({"value": [{
+            "subscriptionId": "sub-1", "changeType": "created", "clientState": client_state,
+            "resource": format!("communications/onlineMeetings('{}')/recordings('r1')", meeting.online_meeting_id),
+            "tenantId": "11111111-1111-4111-8111-111111111111"
+        }]})
+    };
+    let forged = http
+        .post(&url)
+        .json(&notification("guessed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let genuine = http
+        .post(&url)
+        .json(&notification("meetflow-e2e-client-state"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(genuine.status(), 202);
+
+    let done = eventually(
+        Duration::from_secs(30),
+        "captured long before the first scheduled poll",
+        || async {
+            let s = inspect::state(&stack.client, id).await?;
+            Ok((s.phase == AppointmentPhase::Done as i32).then_some(s))
+        },
+    )
+    .await;
+    assert_eq!(done.capture_status, "recording_ready");
+    stack.stop().await;
+}

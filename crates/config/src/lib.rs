@@ -60,6 +60,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub graph: GraphConfig,
     pub storage: StorageConfig,
+    pub notifications: NotificationsConfig,
     /// Per-tenant settings, keyed by the PSA tenant id.
     pub tenants: BTreeMap<String, TenantConfig>,
 }
@@ -225,6 +226,16 @@ impl Default for GraphConfig {
     }
 }
 
+/// The endpoint Microsoft Graph posts recording/transcript change notifications to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    /// `host:port` serving `POST /notifications`; empty: off.
+    pub listen: String,
+    /// The `clientState` the subscriptions were created with (a secret, by reference).
+    pub client_state: Option<SecretRef>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
@@ -337,6 +348,12 @@ impl Config {
             return Err(ConfigError::key(
                 "storage.url",
                 "expected file://… or s3://…",
+            ));
+        }
+        if !self.notifications.listen.is_empty() && self.notifications.client_state.is_none() {
+            return Err(ConfigError::key(
+                "notifications.client_state",
+                "required when notifications.listen is set",
             ));
         }
         for (id, t) in &self.tenants {

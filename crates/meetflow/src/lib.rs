@@ -7,6 +7,7 @@ pub mod connect;
 pub mod dev;
 pub mod health;
 pub mod inspect;
+pub mod notifications;
 pub mod process;
 pub mod sample;
 pub mod telemetry;

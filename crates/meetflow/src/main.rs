@@ -212,9 +212,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tenant,
                     appointment,
                 } => {
-                    let state =
-                        inspect::state(&connect().await?, &inspect::workflow_id(&tenant, &appointment)?)
-                            .await?;
+                    let state = inspect::state(
+                        &connect().await?,
+                        &inspect::workflow_id(&tenant, &appointment)?,
+                    )
+                    .await?;
                     println!("{}", serde_json::to_string_pretty(&state)?);
                     Ok(())
                 }
@@ -222,9 +224,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tenant,
                     appointment,
                 } => {
-                    for line in
-                        inspect::history(&connect().await?, &inspect::workflow_id(&tenant, &appointment)?)
-                            .await?
+                    for line in inspect::history(
+                        &connect().await?,
+                        &inspect::workflow_id(&tenant, &appointment)?,
+                    )
+                    .await?
                     {
                         println!("{line}");
                     }

@@ -16,13 +16,14 @@ use temporalio_sdk::{
     },
 };
 
-use crate::{connect, health};
+use crate::{connect, health, notifications};
 
 /// Runs until `shutdown` resolves (then drains) or the worker fails.
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let identity = connect::identity("worker");
     let client = connect::client(&config.temporal, &identity).await?;
     let deps = Arc::new(Deps::from_config(config).await?);
+    let store_deps = deps.clone();
 
     let mut opts = WorkerOptions::new(config.temporal.task_queue.clone())
         .register_activities(MeetflowActivities::new(deps))
@@ -61,12 +62,16 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
                 )
             })?;
         let readiness = Arc::new(health::Readiness {
-            client,
+            client: client.clone(),
             task_queue: config.temporal.task_queue.clone(),
             identity: identity.clone(),
         });
         tracing::info!(addr = %listener.local_addr()?, "health endpoints /healthz and /readyz");
         tokio::spawn(health::serve(listener, readiness));
+    }
+
+    if !config.notifications.listen.is_empty() {
+        serve_notifications(config, client.clone(), store_deps.store().clone()).await?;
     }
 
     let stop = worker.shutdown_handle();
@@ -83,6 +88,49 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
     }
     run.await.context("worker drain")?;
     tracing::info!("worker stopped cleanly");
+    Ok(())
+}
+
+/// Starts `POST /notifications` (Graph change notifications → `artifactsAvailable`).
+async fn serve_notifications(
+    config: &Config,
+    client: temporalio_client::Client,
+    store: meetflow_store::Store,
+) -> anyhow::Result<()> {
+    let secret = config
+        .notifications
+        .client_state
+        .as_ref()
+        .context("notifications.client_state is required")?
+        .resolve("notifications.client_state")?;
+    let client_state = meetflow_graph::ClientState::new(secret.expose().to_string())
+        .map_err(|e| anyhow::anyhow!("notifications.client_state: {e}"))?;
+    let mut tenants: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for (id, t) in &config.tenants {
+        if let Some(ms) = &t.microsoft_tenant_id {
+            tenants
+                .entry(ms.to_ascii_lowercase())
+                .or_default()
+                .push(id.clone());
+        }
+    }
+    let receiver = Arc::new(notifications::Receiver {
+        client,
+        store,
+        client_state,
+        tenants,
+    });
+    let listener = tokio::net::TcpListener::bind(&config.notifications.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "notifications.listen: cannot listen on {}",
+                config.notifications.listen
+            )
+        })?;
+    tracing::info!(addr = %listener.local_addr()?, "Graph change notifications on POST /notifications");
+    tokio::spawn(async move { axum::serve(listener, notifications::router(receiver)).await });
     Ok(())
 }
 
