@@ -106,6 +106,9 @@ pub struct WorkerConfig {
     pub graceful_shutdown_secs: u64,
     pub max_concurrent_activities: usize,
     pub max_concurrent_workflow_tasks: usize,
+    /// Workflows kept in memory between tasks (the sticky cache): the main term of worker RSS
+    /// with many open appointments (see docs/performance.md); evicted ones are replayed.
+    pub max_cached_workflows: usize,
 }
 
 impl Default for WorkerConfig {
@@ -115,6 +118,7 @@ impl Default for WorkerConfig {
             graceful_shutdown_secs: 20,
             max_concurrent_activities: 50,
             max_concurrent_workflow_tasks: 50,
+            max_cached_workflows: 1000,
         }
     }
 }

@@ -32,6 +32,7 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
         .register_workflow_interceptors(clock::interceptors())
         .build();
     opts.graceful_shutdown_period = Some(config.worker.graceful_shutdown());
+    opts.max_cached_workflows = config.worker.max_cached_workflows;
     opts.tuner = TunerHolder::builder()
         .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
             config.worker.max_concurrent_workflow_tasks,
