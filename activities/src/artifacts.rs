@@ -143,12 +143,10 @@ pub(crate) async fn capture_recording(
     }
     let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
     // The app-only content endpoint: Graph's `recordingContentUrl` rejects app tokens.
-    let content_url = format!(
-        "{}/users/{organizer}/onlineMeetings/{}/recordings/{}/content",
-        deps.graph.endpoints().graph.as_str().trim_end_matches('/'),
-        input.online_meeting_id,
-        input.artifact.id
-    );
+    let content_url = deps
+        .graph
+        .recording_content_url(organizer, &input.online_meeting_id, &input.artifact.id)
+        .to_string();
     let copy = if input.download {
         Some(copy_recording(deps, ctx, input, app, organizer).await?)
     } else {

@@ -30,13 +30,10 @@ pub fn graph_code(kind: GraphErrorKind) -> &'static str {
         GraphErrorKind::Unauthorized | GraphErrorKind::Forbidden | GraphErrorKind::Identity => {
             "graph_unauthorized"
         }
-        GraphErrorKind::NotFound => "graph_not_found",
-        GraphErrorKind::Throttled => "graph_throttled",
-        GraphErrorKind::ServerError => "graph_server_error",
-        GraphErrorKind::BadRequest => "graph_bad_request",
-        GraphErrorKind::PaymentRequired => "graph_payment_required",
+        // The contract's names for these (docs/contract.md) differ from the client's.
         GraphErrorKind::Transport => "graph_unavailable",
         GraphErrorKind::Other => "graph_error",
+        same => same.as_str(),
     }
 }
 

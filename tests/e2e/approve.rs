@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use meetflow::{approve, inspect};
+use meetflow::approve;
 use meetflow_proto::v1::{AppointmentPhase, meeting_outcome::Outcome};
 
 use temporalio_client::{UntypedSignal, WorkflowSignalOptions};
@@ -12,18 +12,17 @@ use temporalio_common::{
     data_converters::{PayloadConverter, RawValue},
 };
 
-use crate::support::{Stack, approval, eventually, read_outbox, save_history};
+use crate::support::{Stack, approval, read_outbox, save_history, state_when};
 
 const ORGANIZER_OBJECT_ID: &str = "33333333-3333-4333-8333-333333333333";
 
 async fn scheduled(stack: &Stack, workflow_id: &str) -> meetflow_proto::v1::AppointmentState {
-    eventually(
+    state_when(
+        stack,
+        workflow_id,
         Duration::from_secs(60),
         "appointment reaches SCHEDULED",
-        || async {
-            let s = inspect::state(&stack.client, workflow_id).await?;
-            Ok((s.phase == AppointmentPhase::Scheduled as i32).then_some(s))
-        },
+        |s| s.phase == AppointmentPhase::Scheduled as i32,
     )
     .await
 }
@@ -40,16 +39,14 @@ async fn approval_creates_one_meeting_and_mails_both_participants() {
 
     // Graph: a token, one event in the organizer's calendar (by object id, with a
     // transactionId), one online meeting lookup by object id with the JoinWebUrl filter.
-    let token_calls = stack
-        .emulator
-        .requests_to(
-            "POST",
-            "/11111111-1111-4111-8111-111111111111/oauth2/v2.0/token",
-        )
-        .await
-        .unwrap();
     assert_eq!(
-        token_calls.len(),
+        stack
+            .emulator
+            .count(
+                "POST",
+                "/11111111-1111-4111-8111-111111111111/oauth2/v2.0/token"
+            )
+            .await,
         1,
         "one token for the whole approval (cached)"
     );
@@ -213,11 +210,13 @@ async fn approval_for_an_unconfigured_tenant_still_sends_invitations() {
         )
         .await
         .unwrap();
-    let state = eventually(Duration::from_secs(60), "cancelled", || async {
-        let s = inspect::state(&stack.client, &started.workflow_id).await;
-        Ok(s.ok()
-            .filter(|s| s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 4))
-    })
+    let state = state_when(
+        &stack,
+        &started.workflow_id,
+        Duration::from_secs(60),
+        "cancelled",
+        |s| s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 4,
+    )
     .await;
     assert_eq!(state.sequence, 1);
     let mails = read_outbox(&stack.outbox()).unwrap();

@@ -3,13 +3,12 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use meetflow::inspect;
 use meetflow_proto::v1::AppointmentPhase;
 use serde_json::json;
 use temporalio_client::{WorkflowGetResultOptions, errors::WorkflowGetResultError};
 use temporalio_common::{UntypedWorkflow, error::IncomingError};
 
-use crate::support::{Stack, approval, eventually, read_outbox, save_history};
+use crate::support::{Stack, approval, read_outbox, save_history, state_when};
 
 fn temporal_cli() -> PathBuf {
     meetflow::process::temporal_cli().expect("Temporal CLI installed by scripts/setup.sh")
@@ -84,9 +83,8 @@ async fn plain_json_from_the_cli_starts_the_lifecycle() {
     let stack = Stack::start().await;
     let id = "appointment/demo/from-ts-1";
     cli_start(&stack, id, &approval("demo", "from-ts-1"));
-    let state = eventually(Duration::from_secs(60), "scheduled", || async {
-        let s = inspect::state(&stack.client, id).await?;
-        Ok((s.phase == AppointmentPhase::Scheduled as i32).then_some(s))
+    let state = state_when(&stack, id, Duration::from_secs(60), "scheduled", |s| {
+        s.phase == AppointmentPhase::Scheduled as i32
     })
     .await;
     assert_eq!(state.tenant_id, "demo");
@@ -190,13 +188,12 @@ async fn signal_with_start_from_the_cli_joins_and_ends_the_meeting_early() {
         cli_workflow(&stack, "signal-with-start", id, &input, &extra);
     }
     // Ended long before its scheduled end: the capture of recordings has begun.
-    let state = eventually(
+    let state = state_when(
+        &stack,
+        id,
         Duration::from_secs(60),
         "capturing after the early end",
-        || async {
-            let s = inspect::state(&stack.client, id).await?;
-            Ok((s.phase == AppointmentPhase::Capturing as i32).then_some(s))
-        },
+        |s| s.phase == AppointmentPhase::Capturing as i32,
     )
     .await;
     assert_eq!(state.mails.len(), 2);

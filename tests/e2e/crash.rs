@@ -5,7 +5,7 @@
 
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
-use meetflow::{approve, inspect};
+use meetflow::approve;
 use meetflow_proto::v1::AppointmentPhase;
 use serde_json::json;
 use temporalio_client::{UntypedUpdate, WorkflowExecuteUpdateOptions};
@@ -15,7 +15,7 @@ use temporalio_common::{
 };
 use tokio::process::Child;
 
-use crate::support::{SmtpSink, Stack, approval, eventually, read_outbox};
+use crate::support::{SmtpSink, Stack, approval, read_outbox, state_when};
 
 const WORKER_CONFIG: &str = "MEETFLOW_E2E_WORKER_CONFIG";
 
@@ -154,16 +154,12 @@ async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
 
     for id in &ids {
         let wf = format!("appointment/demo/{id}");
-        eventually(
+        state_when(
+            &stack,
+            &wf,
             Duration::from_secs(180),
             &format!("{wf} cancelled with all mails"),
-            || async {
-                let s = inspect::state(&stack.client, &wf).await?;
-                Ok(
-                    (s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 8)
-                        .then_some(()),
-                )
-            },
+            |s| s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 8,
         )
         .await;
     }
@@ -173,12 +169,7 @@ async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
     let events = stack.emulator.events().await.unwrap();
     assert_eq!(events.len(), ids.len(), "{events:#?}");
     assert!(events.iter().all(|e| e["deleted"] == true));
-    let creates = stack
-        .emulator
-        .requests_to("POST", "/v1.0/users/")
-        .await
-        .unwrap()
-        .len();
+    let creates = stack.emulator.count("POST", "/v1.0/users/").await;
 
     // Mail: per appointment, recipient and SEQUENCE exactly one Message-ID; 4 steps × 2 people.
     let mails = read_outbox(&smtp.maildir).unwrap();

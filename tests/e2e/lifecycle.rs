@@ -16,25 +16,14 @@ use temporalio_common::{
 };
 
 use crate::support::{
-    Eml, PgSchema, SmtpSink, Stack, approval, eventually, read_outbox, save_history,
+    Eml, PgSchema, SmtpSink, Stack, approval, read_outbox, save_history, state_when,
 };
 
 fn at(offset: chrono::Duration) -> String {
     (chrono::Utc::now() + offset).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-async fn state_when(
-    stack: &Stack,
-    id: &str,
-    what: &str,
-    done: impl Fn(&AppointmentState) -> bool,
-) -> AppointmentState {
-    eventually(Duration::from_secs(60), what, || async {
-        let s = inspect::state(&stack.client, id).await?;
-        Ok(done(&s).then_some(s))
-    })
-    .await
-}
+const MINUTE: Duration = Duration::from_secs(60);
 
 fn hours(n: i64) -> chrono::Duration {
     chrono::Duration::hours(n)
@@ -65,7 +54,7 @@ async fn approve_scheduled(stack: &Stack, id: &str, input: &Value) -> Appointmen
     approve::approve(&stack.client, "meetflow", input)
         .await
         .unwrap();
-    state_when(stack, id, "scheduled", |s| {
+    state_when(stack, id, MINUTE, "scheduled", |s| {
         s.phase == AppointmentPhase::Scheduled as i32
     })
     .await
@@ -145,7 +134,7 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     )
     .await;
     assert_eq!(cancel, Ok(json!({"sequence": 3})));
-    let state = state_when(&stack, id, "cancelled with 8 mails", |s| {
+    let state = state_when(&stack, id, MINUTE, "cancelled with 8 mails", |s| {
         s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 8
     })
     .await;
@@ -161,36 +150,10 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     let events = stack.emulator.events().await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["deleted"], true, "{}", events[0]);
-    assert_eq!(
-        stack
-            .emulator
-            .requests_to(
-                "POST",
-                "/v1.0/users/33333333-3333-4333-8333-333333333333/events"
-            )
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        stack
-            .emulator
-            .requests_to("PATCH", "/v1.0/users/")
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        stack
-            .emulator
-            .requests_to("DELETE", "/v1.0/users/")
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    let organizer_events = "/v1.0/users/33333333-3333-4333-8333-333333333333/events";
+    assert_eq!(stack.emulator.count("POST", organizer_events).await, 1);
+    assert_eq!(stack.emulator.count("PATCH", "/v1.0/users/").await, 2);
+    assert_eq!(stack.emulator.count("DELETE", "/v1.0/users/").await, 1);
 
     // Mail, as the SMTP server received it: per recipient SEQUENCE 0,1,2,3, one UID throughout,
     // REQUEST ×3 then CANCEL, the cancel without the join link's VALARM and with STATUS:CANCELLED.
@@ -275,15 +238,7 @@ async fn a_rejected_reschedule_leaves_history_and_store_untouched() {
         row_before
     );
     assert_eq!(read_outbox(&stack.outbox()).unwrap().len(), 2);
-    assert_eq!(
-        stack
-            .emulator
-            .requests_to("PATCH", "/v1.0/users/")
-            .await
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(stack.emulator.count("PATCH", "/v1.0/users/").await, 0);
     stack.stop().await;
 }
 
@@ -328,7 +283,7 @@ async fn a_reschedule_moves_the_end_timer() {
         "ended at the old time: {s:?}"
     );
     // …the new one does.
-    let s = state_when(&stack, id, "done after the new end", |s| {
+    let s = state_when(&stack, id, MINUTE, "done after the new end", |s| {
         s.phase == AppointmentPhase::Done as i32
     })
     .await;
@@ -366,7 +321,7 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
             .await;
     }
 
-    let s = state_when(&stack, id, "done", |s| {
+    let s = state_when(&stack, id, MINUTE, "done", |s| {
         s.phase == AppointmentPhase::Done as i32
     })
     .await;
@@ -440,12 +395,11 @@ async fn graph_403_becomes_graph_unauthorized_without_a_retry_storm() {
         "actionable: {}",
         e.message
     );
-    let posts = stack
-        .emulator
-        .requests_to("POST", "/v1.0/users/")
-        .await
-        .unwrap();
-    assert_eq!(posts.len(), 1, "a 403 is not retried");
+    assert_eq!(
+        stack.emulator.count("POST", "/v1.0/users/").await,
+        1,
+        "a 403 is not retried"
+    );
     assert_eq!(
         read_outbox(&stack.outbox()).unwrap().len(),
         2,
@@ -493,7 +447,7 @@ async fn a_graph_change_notification_makes_capture_poll_at_once() {
             .add_artifact(&meeting.event_id, json!({"kind": kind}))
             .await;
     }
-    state_when(&stack, id, "capturing", |s| {
+    state_when(&stack, id, MINUTE, "capturing", |s| {
         s.phase == AppointmentPhase::Capturing as i32
     })
     .await;
@@ -534,13 +488,12 @@ async fn a_graph_change_notification_makes_capture_poll_at_once() {
         .unwrap();
     assert_eq!(genuine.status(), 202);
 
-    let done = eventually(
+    let done = state_when(
+        &stack,
+        id,
         Duration::from_secs(30),
         "captured long before the first scheduled poll",
-        || async {
-            let s = inspect::state(&stack.client, id).await?;
-            Ok((s.phase == AppointmentPhase::Done as i32).then_some(s))
-        },
+        |s| s.phase == AppointmentPhase::Done as i32,
     )
     .await;
     assert_eq!(done.capture_status, "recording_ready");

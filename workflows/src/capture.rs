@@ -7,10 +7,7 @@
 //! schedule like an empty one, so an outage never turns into a hammering of Graph. An
 //! `artifactsAvailable` signal polls at once without moving the schedule.
 
-use std::{
-    collections::BTreeSet,
-    time::{Duration as StdDuration, UNIX_EPOCH},
-};
+use std::{collections::BTreeSet, time::Duration as StdDuration};
 
 use chrono::{DateTime, Duration, Utc};
 use meetflow_config::CaptureSchedule;
@@ -26,6 +23,7 @@ use crate::activity_api::{
     ArtifactKind, CaptureArtifactInput, CaptureRecording, CaptureTranscript, CapturedArtifact,
     ListArtifacts, ListArtifactsInput,
 };
+use crate::clock::now;
 use crate::lifecycle::ErrorInfo;
 use crate::{failure, options};
 
@@ -118,10 +116,6 @@ impl RecordingCapture {
             last_error: self.last_error.clone(),
         }
     }
-}
-
-fn now(ctx: &WorkflowContext<RecordingCapture>) -> DateTime<Utc> {
-    DateTime::<Utc>::from(ctx.workflow_time().unwrap_or(UNIX_EPOCH))
 }
 
 #[workflow_methods]

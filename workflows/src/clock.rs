@@ -4,14 +4,21 @@
 //! judged by workflow time (never the wall clock). This interceptor installs the workflow time of
 //! the validating task as a context value the validators read.
 
+use std::time::UNIX_EPOCH;
+
 use chrono::{DateTime, Utc};
 use temporalio_workflow::{
-    WorkflowContextKey, WorkflowContextView,
+    WorkflowContext, WorkflowContextKey, WorkflowContextView,
     workflow_interceptors::{
         SyncWorkflowInterceptorContext, ValidateUpdateInput, ValidateUpdateResult,
         WorkflowInterceptor, WorkflowInterceptorConstructor, WorkflowNext,
     },
 };
+
+/// The workflow's clock (the current task's timestamp): replay-safe, never the wall clock.
+pub fn now<W>(ctx: &WorkflowContext<W>) -> DateTime<Utc> {
+    DateTime::<Utc>::from(ctx.workflow_time().unwrap_or(UNIX_EPOCH))
+}
 
 /// Context key: the workflow time of the task running a validator.
 pub struct ValidationTime;

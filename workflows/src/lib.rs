@@ -16,3 +16,41 @@ pub mod search;
 
 pub use capture::RecordingCapture;
 pub use lifecycle::AppointmentLifecycle;
+
+#[cfg(test)]
+mod tests {
+    use meetflow_proto::names::*;
+
+    /// The macros need literal names; this holds them to the contract's constants.
+    #[test]
+    fn handler_names_are_the_contract_s() {
+        let expect = |source: &str, file: &str, handlers: &[(&str, &str)]| {
+            for (kind, name) in handlers {
+                let attribute = format!("#[{kind}(name = \"{name}\")]");
+                assert!(source.contains(&attribute), "{file} has no {attribute}");
+            }
+        };
+        expect(
+            include_str!("lifecycle/mod.rs"),
+            "lifecycle/mod.rs",
+            &[
+                ("run", APPOINTMENT_WORKFLOW),
+                ("signal", SIGNAL_CANCEL),
+                ("signal", SIGNAL_MEETING_ENDED),
+                ("signal", SIGNAL_ARTIFACTS_AVAILABLE),
+                ("update", UPDATE_RESCHEDULE),
+                ("update", UPDATE_CANCEL),
+                ("query", QUERY_STATE),
+            ],
+        );
+        expect(
+            include_str!("capture.rs"),
+            "capture.rs",
+            &[
+                ("run", CAPTURE_WORKFLOW),
+                ("signal", SIGNAL_ARTIFACTS_AVAILABLE),
+                ("query", QUERY_STATE),
+            ],
+        );
+    }
+}

@@ -10,15 +10,13 @@ use temporalio_common::RetryPolicy;
 use temporalio_sdk::{ActivityCloseTimeouts, ActivityOptions};
 
 /// Failure types that no retry can fix.
-const PERMANENT: [&str; 9] = [
+const PERMANENT: [&str; 7] = [
     "invalid_input",
     "config_error",
     "graph_unauthorized",
-    "graph_forbidden",
     "graph_bad_request",
     "graph_not_found",
     "graph_payment_required",
-    "graph_identity",
     "smtp_rejected",
 ];
 

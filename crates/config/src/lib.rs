@@ -86,15 +86,11 @@ impl Default for TemporalConfig {
         Self {
             address: "localhost:7233".into(),
             namespace: "default".into(),
-            task_queue: meetflow_task_queue_default().into(),
+            task_queue: meetflow_proto::names::DEFAULT_TASK_QUEUE.into(),
             api_key_env: None,
             tls: false,
         }
     }
-}
-
-fn meetflow_task_queue_default() -> &'static str {
-    "meetflow"
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -368,7 +364,7 @@ impl Config {
         Ok(())
     }
 
-    /// Resolves the settings of one tenant, including its secret, for the activities.
+    /// The `[tenants.<id>]` table of one tenant.
     pub fn tenant(&self, id: &str) -> Option<&TenantConfig> {
         self.tenants.get(id)
     }

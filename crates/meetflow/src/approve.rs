@@ -3,7 +3,7 @@
 //! the input locally so a mistake is reported before anything reaches Temporal.
 
 use anyhow::bail;
-use meetflow_proto::{names, parse};
+use meetflow_proto::{model::Approval, names, parse};
 use temporalio_client::{
     Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowStartOptions,
     errors::WorkflowStartError,
@@ -23,12 +23,28 @@ pub struct Started {
     pub run_id: Option<String>,
 }
 
+/// The input as the workflow will judge it; a refusal names every bad field.
+pub fn check(input: &serde_json::Value) -> Result<Approval, Rejected> {
+    parse::approval(input).map_err(|e| Rejected(e.to_string()))
+}
+
+/// Checks `input`, then starts its workflow.
 pub async fn approve(
     client: &Client,
     task_queue: &str,
     input: &serde_json::Value,
 ) -> anyhow::Result<Started> {
-    let approval = parse::approval(input).map_err(|e| Rejected(e.to_string()))?;
+    let approval = check(input)?;
+    start(client, task_queue, input, &approval).await
+}
+
+/// Starts the workflow of an input already checked into `approval`.
+pub async fn start(
+    client: &Client,
+    task_queue: &str,
+    input: &serde_json::Value,
+    approval: &Approval,
+) -> anyhow::Result<Started> {
     let workflow_id = names::appointment_workflow_id(&approval.tenant_id, &approval.appointment_id);
     let opts = WorkflowStartOptions::new(task_queue, &workflow_id)
         // A running approval is never duplicated; a failed one (e.g. bad input) may be retried.

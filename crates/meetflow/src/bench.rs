@@ -128,9 +128,7 @@ async fn lifecycle(
 }
 
 pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
-    let mut dev_opts = dev::DevOptions::for_tests(&opts.dir)?;
-    dev_opts.overrides = std::env::vars().collect();
-    let stack = dev::DevStack::start(dev_opts).await?;
+    let stack = dev::DevStack::start_ephemeral(&opts.dir, std::env::vars().collect()).await?;
     let result = measure(&opts, &stack).await;
     stack.stop().await;
     result

@@ -34,15 +34,15 @@ pub struct DevOptions {
 }
 
 impl DevOptions {
-    /// Ephemeral ports and no UI: what a test wants.
-    pub fn for_tests(dir: &Path) -> anyhow::Result<Self> {
+    /// Ephemeral ports, no UI, Temporal in memory: what tests and the benchmark want.
+    fn ephemeral(dir: &Path, overrides: Vec<(String, String)>) -> anyhow::Result<Self> {
         Ok(Self {
             dir: dir.to_path_buf(),
             temporal_port: process::free_port()?,
             ui_port: None,
             graph_port: 0,
             persistent: false,
-            overrides: Vec::new(),
+            overrides,
         })
     }
 }
@@ -93,6 +93,28 @@ impl DevStack {
             config_path,
             ui_url: opts.ui_port.map(|p| format!("http://127.0.0.1:{p}")),
         })
+    }
+
+    /// The stack on free ports, without a UI and with Temporal in memory.
+    ///
+    /// A free port is picked before the server binds it, and the dev server binds a few more
+    /// than its frontend port: with several stacks starting at once one can lose that race, so a
+    /// failed start is retried on fresh ports; after three tries the last cause is returned.
+    pub async fn start_ephemeral(
+        dir: &Path,
+        overrides: Vec<(String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut attempt = 1;
+        loop {
+            match Self::start(DevOptions::ephemeral(dir, overrides.clone())?).await {
+                Ok(stack) => return Ok(stack),
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(attempt, error = %format!("{e:#}"), "dev stack did not start; retrying on fresh ports")
+                }
+                Err(e) => return Err(e),
+            }
+            attempt += 1;
+        }
     }
 
     pub fn temporal_address(&self) -> &str {

@@ -187,10 +187,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         }
                     };
                     // Refuse bad input before contacting Temporal at all.
-                    meetflow_proto::parse::approval(&input)
-                        .map_err(|e| approve::Rejected(e.to_string()))?;
+                    let approval = approve::check(&input)?;
+                    let client = connect().await?;
                     let started =
-                        approve::approve(&connect().await?, &config.temporal.task_queue, &input)
+                        approve::start(&client, &config.temporal.task_queue, &input, &approval)
                             .await?;
                     println!(
                         "started {} (run {})",

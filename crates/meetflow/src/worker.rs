@@ -23,7 +23,7 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
     let identity = connect::identity("worker");
     let client = connect::client(&config.temporal, &identity).await?;
     let deps = Arc::new(Deps::from_config(config).await?);
-    let store_deps = deps.clone();
+    let store = deps.store().clone();
 
     let mut opts = WorkerOptions::new(config.temporal.task_queue.clone())
         .register_activities(MeetflowActivities::new(deps))
@@ -72,7 +72,7 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
     }
 
     if !config.notifications.listen.is_empty() {
-        serve_notifications(config, client.clone(), store_deps.store().clone()).await?;
+        serve_notifications(config, client.clone(), store).await?;
     }
 
     let stop = worker.shutdown_handle();

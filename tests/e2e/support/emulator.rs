@@ -63,6 +63,14 @@ impl EmulatorView {
             .unwrap_or_default())
     }
 
+    /// How many requests match `method` and `path_prefix`.
+    pub async fn count(&self, method: &str, path_prefix: &str) -> usize {
+        self.requests_to(method, path_prefix)
+            .await
+            .expect("request log")
+            .len()
+    }
+
     /// Every calendar event in the emulator, across tenants.
     pub async fn events(&self) -> anyhow::Result<Vec<Value>> {
         Ok(self

@@ -16,6 +16,8 @@ pub use stack::Stack;
 
 use std::{future::Future, time::Duration};
 
+use meetflow_proto::v1::AppointmentState;
+
 /// Polls `check` until it returns `Some`, or fails after `within` with the last observation.
 pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
 where
@@ -35,6 +37,21 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The appointment's `state` query, polled until `done` holds.
+pub async fn state_when(
+    stack: &Stack,
+    id: &str,
+    within: Duration,
+    what: &str,
+    done: impl Fn(&AppointmentState) -> bool,
+) -> AppointmentState {
+    eventually(within, what, || async {
+        let s = meetflow::inspect::state(&stack.client, id).await?;
+        Ok(done(&s).then_some(s))
+    })
+    .await
 }
 
 /// A valid approval for `appointment` of `tenant`, starting an hour from now.

@@ -3,7 +3,7 @@
 
 use std::{thread::JoinHandle, time::Duration};
 
-use meetflow::dev::{DevOptions, DevStack};
+use meetflow::dev::DevStack;
 use meetflow_store::Store;
 use temporalio_client::Client;
 use tokio::sync::oneshot;
@@ -45,7 +45,9 @@ impl Stack {
     /// The stack without a worker: the test runs workers itself (e.g. as processes it kills).
     pub async fn without_worker(overrides: Vec<(String, String)>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let dev = start_dev(dir.path(), overrides).await;
+        let dev = DevStack::start_ephemeral(dir.path(), overrides)
+            .await
+            .expect("dev stack starts");
         let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
             .await
             .expect("temporal client");
@@ -95,23 +97,4 @@ impl Stack {
                 .expect("stack stops");
         }
     }
-}
-
-/// Free ports are picked before the server binds them, and a dev server binds a few more than
-/// its frontend port: with many stacks starting at once, one can lose a race. Such a start is
-/// retried on fresh ports; any other failure after three tries fails the test with its cause.
-async fn start_dev(dir: &std::path::Path, overrides: Vec<(String, String)>) -> DevStack {
-    let mut last = None;
-    for attempt in 1..=3 {
-        let mut opts = DevOptions::for_tests(dir).expect("dev options");
-        opts.overrides = overrides.clone();
-        match DevStack::start(opts).await {
-            Ok(dev) => return dev,
-            Err(e) => {
-                eprintln!("dev stack start {attempt} failed: {e:#}");
-                last = Some(e);
-            }
-        }
-    }
-    panic!("dev stack does not start: {:#}", last.expect("tried"));
 }

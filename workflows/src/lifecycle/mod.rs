@@ -31,10 +31,6 @@ pub struct AppointmentLifecycle {
     state: State,
 }
 
-fn now<W>(ctx: &WorkflowContext<W>) -> DateTime<Utc> {
-    DateTime::<Utc>::from(ctx.workflow_time().unwrap_or(UNIX_EPOCH))
-}
-
 /// The contract's `ChangeAccepted`, as the updates' result.
 fn accepted(sequence: u32) -> v1::ChangeAccepted {
     v1::ChangeAccepted { sequence }

@@ -13,13 +13,14 @@ use temporalio_sdk::{
 };
 
 use super::state::{Change, ErrorInfo, MailSent, Meeting, Phase};
-use super::{AppointmentLifecycle, invitations, now};
+use super::{AppointmentLifecycle, invitations};
 use crate::activity_api::{
     CreateMeeting, CreateMeetingInput, DeleteMeeting, DeleteMeetingInput, MailStep,
     MeetingRecordInput, RecordMeeting, ResolveOnlineMeeting, ResolveOnlineMeetingInput,
     SendInvitation, TenantSettings, UpdateMeeting, UpdateMeetingInput,
 };
 use crate::capture::{CaptureInput, RecordingCapture};
+use crate::clock::now;
 use crate::{failure, options, search};
 
 type Ctx = WorkflowContext<AppointmentLifecycle>;
@@ -309,7 +310,7 @@ pub async fn capture(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowResult
     };
     let approval = approval(ctx);
     set_phase(ctx, Phase::Capturing);
-    record(ctx, Some("capturing")).await?;
+    record(ctx, None).await?;
     let ended_at = ctx.state(|s| s.state.ended_at).map_or_else(
         || approval.schedule.end(),
         |at| at.min(approval.schedule.end()),
