@@ -19,6 +19,14 @@ def text(part):
     return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
 
 
+def mailboxes(message, name):
+    """The mailboxes of an address header as [{name, address}], or None when it is absent."""
+    header = message[name]
+    if header is None:
+        return None
+    return [{"name": a.display_name, "address": a.addr_spec} for a in header.addresses]
+
+
 def describe(path):
     with open(path, "rb") as handle:
         message = email.message_from_bytes(handle.read(), policy=email.policy.default)
@@ -27,6 +35,8 @@ def describe(path):
         "subject": str(message["Subject"]),
         "from": str(message["From"]),
         "to": str(message["To"]),
+        "originator": {field: mailboxes(message, field) for field in ("From", "Sender", "Reply-To")},
+        "return_path": message["Return-Path"],
         "date": str(message["Date"]),
         "content_class": message["Content-Class"],
         "tree": tree(message),

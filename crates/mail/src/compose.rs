@@ -27,6 +27,7 @@ use crate::body;
 use crate::error::MailError;
 use crate::locale::Locale;
 use crate::message_id;
+use crate::originator::{MailSender, Role};
 
 /// Who reads the mail. The client is external: their copy never contains PSA-internal details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,8 +55,11 @@ pub struct Recipient {
 
 #[derive(Debug, Clone)]
 pub struct InvitationMail<'a> {
-    /// The organizer mailbox (equal to the ICS ORGANIZER, which helps deliverability).
-    pub from: CalAddress,
+    /// The ICS ORGANIZER (the Graph organizer mailbox when a meeting exists, else the sending
+    /// mailbox); `compose` checks the ICS names it.
+    pub organizer: CalAddress,
+    /// The mailbox the worker submits as, and whether `From:` shows it or the organizer.
+    pub sender: &'a MailSender,
     pub to: Recipient,
     pub audience: Audience,
     pub step: Step,
@@ -79,7 +83,8 @@ pub struct InvitationMail<'a> {
 pub struct ComposedMail {
     /// Bracketed form, `<left@right>`, exactly as in the Message-ID header.
     pub message_id: String,
-    /// SMTP envelope: the organizer as sender, the one recipient.
+    /// SMTP envelope: the sending mailbox as `MAIL FROM` whatever `From:` shows (bounces go
+    /// to the deployment's own mailbox), the one recipient as `RCPT TO`.
     pub envelope: Envelope,
     pub bytes: Vec<u8>,
 }
@@ -87,13 +92,19 @@ pub struct ComposedMail {
 const ICS_FILENAME: &str = "invite.ics";
 
 pub fn compose(mail: &InvitationMail<'_>) -> Result<ComposedMail, MailError> {
-    let from_address = address("from", &mail.from.email)?;
+    let organizer = mailbox("organizer", &mail.organizer)?;
+    let sending = mailbox("sender.mailbox", &mail.sender.mailbox)?;
     let to_address = address("to", &mail.to.email)?;
     let message_id = message_id::normalise(&mail.message_id)
         .ok_or_else(|| MailError::InvalidMessageId(mail.message_id.clone()))?;
     if !carries_method(mail.ics, mail.method) {
         return Err(MailError::MethodMismatch {
             expected: mail.method,
+        });
+    }
+    if !names_organizer(mail.ics, &mail.organizer.email) {
+        return Err(MailError::OrganizerMismatch {
+            organizer: mail.organizer.email.clone(),
         });
     }
 
@@ -120,11 +131,19 @@ pub fn compose(mail: &InvitationMail<'_>) -> Result<ComposedMail, MailError> {
             Attachment::new(ICS_FILENAME.to_owned()).body(mail.ics.to_owned(), attachment_type),
         );
 
-    let message = Message::builder()
-        .from(Mailbox::new(
-            display_name(&mail.from.name),
-            from_address.clone(),
-        ))
+    let fields = mail.sender.fields(&mail.organizer);
+    let mailbox_of = |role| match role {
+        Role::Organizer => organizer.clone(),
+        Role::SendingMailbox => sending.clone(),
+    };
+    let mut message = Message::builder().from(mailbox_of(fields.from));
+    if let Some(role) = fields.sender {
+        message = message.sender(mailbox_of(role));
+    }
+    if let Some(role) = fields.reply_to {
+        message = message.reply_to(mailbox_of(role));
+    }
+    let message = message
         .to(Mailbox::new(
             display_name(&mail.to.name),
             to_address.clone(),
@@ -140,7 +159,7 @@ pub fn compose(mail: &InvitationMail<'_>) -> Result<ComposedMail, MailError> {
         .multipart(mixed)
         .map_err(|e| MailError::Build(e.to_string()))?;
 
-    let envelope = Envelope::new(Some(from_address), vec![to_address])
+    let envelope = Envelope::new(Some(sending.email), vec![to_address])
         .map_err(|e| MailError::Build(format!("envelope: {e}")))?;
     Ok(ComposedMail {
         message_id,
@@ -154,6 +173,13 @@ fn address(field: &'static str, email: &str) -> Result<Address, MailError> {
         field,
         value: email.to_owned(),
     })
+}
+
+fn mailbox(field: &'static str, who: &CalAddress) -> Result<Mailbox, MailError> {
+    Ok(Mailbox::new(
+        display_name(&who.name),
+        address(field, &who.email)?,
+    ))
 }
 
 fn display_name(name: &str) -> Option<String> {
@@ -175,6 +201,21 @@ fn carries_method(ics: &str, method: Method) -> bool {
         .any(|line| line.eq_ignore_ascii_case(&format!("METHOD:{}", method.as_str())))
 }
 
+/// RFC 6047 §2.3: receivers take the organizer from the calendar part, so the addresses in the
+/// header must be the ICS ORGANIZER's, not whatever the caller happened to pass.
+fn names_organizer(ics: &str, email: &str) -> bool {
+    let mailto = format!(":mailto:{}", email.trim()).to_ascii_lowercase();
+    // Unfold (RFC 5545 §3.1) so a long CN cannot split the property across lines.
+    ics.replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .split("\r\n")
+        .map(str::to_ascii_lowercase)
+        .any(|line| {
+            (line.starts_with("organizer:") || line.starts_with("organizer;"))
+                && line.ends_with(&mailto)
+        })
+}
+
 /// Boundaries derive from the Message-ID so the bytes are reproducible. `=_` cannot occur in
 /// quoted-printable or base64 output, so a boundary never collides with a body line.
 fn boundary(message_id: &str, part: &str) -> String {
@@ -185,8 +226,29 @@ fn boundary(message_id: &str, part: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::originator::FromHeader;
     use chrono::TimeZone;
     use meetflow_ics::{Attendee, AttendeeRole, CalendarInvite};
+    use std::sync::LazyLock;
+
+    fn organizer() -> CalAddress {
+        CalAddress {
+            email: "scheduling@acme.example".into(),
+            name: "Acme Scheduling".into(),
+        }
+    }
+
+    fn sending_mailbox(from_header: FromHeader) -> MailSender {
+        MailSender {
+            mailbox: CalAddress {
+                email: "noreply@mail.acme.example".into(),
+                name: "Acme Meetings".into(),
+            },
+            from_header,
+        }
+    }
+
+    static SENDER: LazyLock<MailSender> = LazyLock::new(|| sending_mailbox(FromHeader::Organizer));
 
     pub(crate) fn sample_ics(method: Method) -> String {
         meetflow_ics::render(&CalendarInvite {
@@ -198,10 +260,7 @@ mod tests {
             end: Utc.with_ymd_and_hms(2026, 2, 1, 10, 0, 0).unwrap(),
             summary: "Beratung für Müller & Söhne".into(),
             description: "Bring <notes>".into(),
-            organizer: CalAddress {
-                email: "scheduling@acme.example".into(),
-                name: "Acme Scheduling".into(),
-            },
+            organizer: organizer(),
             attendees: vec![Attendee {
                 address: CalAddress {
                     email: "jane@example.com".into(),
@@ -215,10 +274,8 @@ mod tests {
 
     fn mail(ics: &str, method: Method, step: Step, audience: Audience) -> InvitationMail<'_> {
         InvitationMail {
-            from: CalAddress {
-                email: "scheduling@acme.example".into(),
-                name: "Acme Scheduling".into(),
-            },
+            organizer: organizer(),
+            sender: &SENDER,
             to: Recipient {
                 email: "jane@example.com".into(),
                 name: "Jane <b>Doe</b>".into(),
@@ -290,6 +347,100 @@ mod tests {
         let mut m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
         m.message_id = "no id".into();
         assert!(matches!(compose(&m), Err(MailError::InvalidMessageId(_))));
+        let mut m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
+        m.organizer.email = "scheduling at acme".into();
+        assert!(matches!(
+            compose(&m),
+            Err(MailError::InvalidAddress {
+                field: "organizer",
+                ..
+            })
+        ));
+    }
+
+    /// The header names the calendar's organizer or nobody: a caller that renders one
+    /// ORGANIZER into the ICS and passes another is a bug, not a mail to send.
+    #[test]
+    fn organizer_must_be_the_ics_organizer() {
+        let ics = sample_ics(Method::Request);
+        let mut m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
+        m.organizer.email = "someone-else@acme.example".into();
+        assert_eq!(
+            compose(&m),
+            Err(MailError::OrganizerMismatch {
+                organizer: "someone-else@acme.example".into()
+            })
+        );
+        m.organizer.email = " Scheduling@ACME.example ".into();
+        assert!(compose(&m).is_ok(), "addresses compare case-insensitively");
+    }
+
+    /// A long CN folds the ORGANIZER line; the check must read the unfolded property.
+    #[test]
+    fn a_folded_organizer_line_is_recognised() {
+        let long_name = format!("Acme Scheduling {}", "Department ".repeat(8));
+        let ics =
+            sample_ics(Method::Request).replace("CN=Acme Scheduling", &format!("CN={long_name}"));
+        let ics = ics
+            .split("\r\n")
+            .map(meetflow_ics::fold_line)
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        assert!(
+            !ics.contains(&format!("CN={long_name}")),
+            "the ORGANIZER line is folded"
+        );
+        let m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
+        assert!(compose(&m).is_ok());
+    }
+
+    /// The From, Sender and Reply-To lines (absent ones as `None`) and the envelope sender.
+    fn originator_of(sender: &MailSender) -> ([Option<String>; 3], Option<String>) {
+        let ics = sample_ics(Method::Request);
+        let mut m = mail(&ics, Method::Request, Step::Approved, Audience::Client);
+        m.sender = sender;
+        let composed = compose(&m).unwrap();
+        let text = text_of(&composed);
+        let headers = &text[..text.find("\r\n\r\n").expect("header end")];
+        let field = |name: &str| {
+            headers
+                .split("\r\n")
+                .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+                .map(str::to_owned)
+        };
+        (
+            [field("From"), field("Sender"), field("Reply-To")],
+            composed.envelope.from().map(ToString::to_string),
+        )
+    }
+
+    const ORGANIZER: &str = "\"Acme Scheduling\" <scheduling@acme.example>";
+    const SENDING: &str = "\"Acme Meetings\" <noreply@mail.acme.example>";
+
+    #[test]
+    fn from_is_the_organizer_and_sender_the_sending_mailbox() {
+        let (fields, envelope) = originator_of(&SENDER);
+        assert_eq!(fields, [Some(ORGANIZER.into()), Some(SENDING.into()), None]);
+        assert_eq!(envelope.as_deref(), Some("noreply@mail.acme.example"));
+    }
+
+    #[test]
+    fn a_relay_mode_keeps_from_the_sending_mailbox_and_replies_go_to_the_organizer() {
+        let (fields, envelope) = originator_of(&sending_mailbox(FromHeader::SendingMailbox));
+        assert_eq!(fields, [Some(SENDING.into()), None, Some(ORGANIZER.into())]);
+        assert_eq!(envelope.as_deref(), Some("noreply@mail.acme.example"));
+    }
+
+    #[test]
+    fn the_sending_mailbox_as_organizer_writes_from_alone() {
+        for mode in [FromHeader::Organizer, FromHeader::SendingMailbox] {
+            let (fields, envelope) = originator_of(&MailSender {
+                mailbox: organizer(),
+                from_header: mode,
+            });
+            assert_eq!(fields, [Some(ORGANIZER.into()), None, None], "{mode:?}");
+            assert_eq!(envelope.as_deref(), Some("scheduling@acme.example"));
+        }
     }
 
     mod arbitrary_input {
@@ -328,7 +479,7 @@ mod tests {
                     .collect();
                 prop_assert_eq!(
                     names,
-                    ["From", "To", "Subject", "Date", "Message-ID", "Content-Class", "MIME-Version", "Content-Type"]
+                    ["From", "Sender", "To", "Subject", "Date", "Message-ID", "Content-Class", "MIME-Version", "Content-Type"]
                 );
             }
         }

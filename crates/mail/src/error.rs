@@ -7,6 +7,8 @@ pub enum MailError {
     InvalidMessageId(String),
     #[error("the ICS does not carry METHOD:{expected}; the MIME method parameter must equal it")]
     MethodMismatch { expected: meetflow_ics::Method },
+    #[error("the ICS ORGANIZER is not {organizer:?}; the mail must name the calendar's organizer")]
+    OrganizerMismatch { organizer: String },
     #[error("SMTP settings: {0}")]
     Settings(String),
     #[error("building the MIME message failed: {0}")]

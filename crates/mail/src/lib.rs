@@ -3,8 +3,10 @@
 //! [`compose`] turns one [`InvitationMail`] into deterministic bytes: the same input (Message-ID
 //! and Date from the caller, derived from the delivery key and the workflow clock) always yields
 //! the same message, so a retried activity re-sends an identical mail that receivers dedupe by
-//! Message-ID. Delivery goes through a [`Transport`]: the file [`Outbox`] for the embedded
-//! stack, or [`SmtpTransport`].
+//! Message-ID. [`MailSender`] decides whether `From:` names the ICS ORGANIZER (with the sending
+//! mailbox as `Sender:`) or the sending mailbox (with the organizer as `Reply-To:`); the SMTP
+//! envelope sender is always the sending mailbox. Delivery goes through a [`Transport`]: the
+//! file [`Outbox`] for the embedded stack, or [`SmtpTransport`].
 
 mod body;
 mod compose;
@@ -12,6 +14,7 @@ mod error;
 mod html;
 mod locale;
 mod message_id;
+mod originator;
 mod outbox;
 mod smtp;
 mod transport;
@@ -25,6 +28,7 @@ pub use lettre::address::Envelope;
 pub use locale::{Locale, UnknownLocale};
 pub use meetflow_ics::{CalAddress, Method};
 pub use message_id::message_id_for;
+pub use originator::{FromHeader, MailSender};
 pub use outbox::Outbox;
 pub use smtp::{SmtpCredentials, SmtpSecurity, SmtpSettings, SmtpTransport};
 pub use transport::{MailTransport, Transport};

@@ -12,6 +12,10 @@ use crate::transport::Transport;
 /// The file name is a function of the Message-ID, and the file appears by rename, so a
 /// retried send of the same delivery replaces its own file instead of adding a second mail,
 /// and a reader never sees a half-written one.
+///
+/// Each file is the message as a final delivery agent stores it: a `Return-Path:` line with the
+/// envelope sender (RFC 5321 §4.4), then the composed bytes unchanged. The envelope is thus
+/// visible in the embedded stack, as it would be in a recipient's mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outbox {
     dir: PathBuf,
@@ -37,6 +41,7 @@ impl Outbox {
             .prefix(".sending-")
             .suffix(".tmp")
             .tempfile_in(&self.dir)?;
+        temp.write_all(return_path(mail).as_bytes())?;
         temp.write_all(&mail.bytes)?;
         temp.as_file().sync_all()?;
         temp.persist(self.path_for(&mail.message_id))
@@ -55,6 +60,16 @@ impl Transport for Outbox {
             .map_err(|e| temporary(format!("outbox writer stopped: {e}")))?
             .map_err(|e| temporary(format!("writing to outbox {}: {e}", self.dir.display())))
     }
+}
+
+/// `<>` is the null reverse-path of RFC 5321 §4.5.5; composed mails always have a sender.
+fn return_path(mail: &ComposedMail) -> String {
+    let sender = mail
+        .envelope
+        .from()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!("Return-Path: <{sender}>\r\n")
 }
 
 fn temporary(text: String) -> SendError {
