@@ -146,21 +146,27 @@ impl RecordingStorage {
         if throttle.needs_final_report(size) {
             progress(size);
         }
-        Ok(StoredObject {
-            location: self.location.object_url(&key),
-            size,
-        })
+        Ok(self.stored_object(&key, size))
     }
 
-    /// The size of the object under `key`, or `None` if there is none: lets a retried copy
-    /// skip a recording that an earlier attempt already stored completely.
-    pub async fn head(&self, key: &str) -> Result<Option<u64>, StorageError> {
+    /// What is stored under `key`: its location and size as [`Self::put_stream`] reported them,
+    /// or `None`. An object appears under its key only once complete, so `Some` means an
+    /// earlier copy finished and a retried copy can record it instead of copying again. It does
+    /// not say *which* source was copied: keys are per recording (see [`crate::recording_key`]).
+    pub async fn head(&self, key: &str) -> Result<Option<StoredObject>, StorageError> {
         let key = ObjectKey::parse(key)?;
         let path = self.object_path(&key)?;
         match self.store.head(&path).await {
-            Ok(meta) => Ok(Some(meta.size)),
+            Ok(meta) => Ok(Some(self.stored_object(&key, meta.size))),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(StorageError::backend(Operation::Head, key.as_str(), e)),
+        }
+    }
+
+    fn stored_object(&self, key: &ObjectKey, size: u64) -> StoredObject {
+        StoredObject {
+            location: self.location.object_url(key),
+            size,
         }
     }
 
