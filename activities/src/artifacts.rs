@@ -3,10 +3,7 @@
 //! one). Every capture is keyed by (tenant, appointment, kind, provider id), so a retry or a later
 //! poll finds the work done and does nothing.
 
-use meetflow_store::{
-    ArtifactContent, ArtifactKind as StoredKind, ArtifactRecord, Recording, Transcript,
-    TranscriptCue,
-};
+use meetflow_store::{ArtifactContent, ArtifactRecord, Recording, Transcript, TranscriptCue};
 use meetflow_workflows::activity_api::{
     ArtifactKind, ArtifactList, ArtifactRef, CaptureArtifactInput, CapturedArtifact,
     ListArtifactsInput,
@@ -26,12 +23,12 @@ pub(crate) async fn list(
         .graph
         .list_recordings(app, organizer, &input.online_meeting_id)
         .await
-        .map_err(failure::graph)?;
+        .map_err(failure::classify)?;
     let transcripts = deps
         .graph
         .list_transcripts(app, organizer, &input.online_meeting_id)
         .await
-        .map_err(failure::graph)?;
+        .map_err(failure::classify)?;
     let artifacts = recordings
         .into_iter()
         .map(|r| ArtifactRef {
@@ -71,7 +68,7 @@ fn captured(input: &CaptureArtifactInput, location: Option<String>) -> CapturedA
 async fn stored(
     deps: &Deps,
     input: &CaptureArtifactInput,
-    kind: StoredKind,
+    kind: ArtifactKind,
 ) -> Result<Option<ArtifactRecord>, ActivityError> {
     deps.store
         .artifact(
@@ -81,14 +78,14 @@ async fn stored(
             &input.artifact.id,
         )
         .await
-        .map_err(failure::store)
+        .map_err(failure::classify)
 }
 
 pub(crate) async fn capture_transcript(
     deps: &Deps,
     input: &CaptureArtifactInput,
 ) -> Result<CapturedArtifact, ActivityError> {
-    if stored(deps, input, StoredKind::Transcript).await?.is_some() {
+    if stored(deps, input, ArtifactKind::Transcript).await?.is_some() {
         return Ok(captured(input, None));
     }
     let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
@@ -96,7 +93,7 @@ pub(crate) async fn capture_transcript(
         .graph
         .transcript_content(app, organizer, &input.online_meeting_id, &input.artifact.id)
         .await
-        .map_err(failure::graph)?;
+        .map_err(failure::classify)?;
     let parsed = meetflow_transcript::parse_vtt(&vtt).map_err(|e| {
         failure::permanent(
             "invalid_transcript",
@@ -123,7 +120,7 @@ pub(crate) async fn capture_transcript(
     deps.store
         .upsert_artifact(&record)
         .await
-        .map_err(failure::store)?;
+        .map_err(failure::classify)?;
     Ok(captured(input, None))
 }
 
@@ -132,7 +129,7 @@ pub(crate) async fn capture_recording(
     ctx: &ActivityContext,
     input: &CaptureArtifactInput,
 ) -> Result<CapturedArtifact, ActivityError> {
-    if let Some(done) = stored(deps, input, StoredKind::Recording).await? {
+    if let Some(done) = stored(deps, input, ArtifactKind::Recording).await? {
         let location = match done.content {
             ArtifactContent::Recording(r) => r.storage_location,
             ArtifactContent::Transcript(_) => None,
@@ -163,7 +160,7 @@ pub(crate) async fn capture_recording(
     deps.store
         .upsert_artifact(&record)
         .await
-        .map_err(failure::store)?;
+        .map_err(failure::classify)?;
     Ok(captured(input, copy.map(|c| c.location)))
 }
 
@@ -176,6 +173,16 @@ async fn copy_recording(
     app: &meetflow_graph::AppCredentials,
     organizer: &str,
 ) -> Result<meetflow_storage::StoredObject, ActivityError> {
+    let key = meetflow_storage::recording_key(
+        input.tenant_id.as_str(),
+        input.appointment_id.as_str(),
+        &input.artifact.id,
+    );
+    // A retry after a copy finished but before the store recorded it: objects appear under
+    // their key only when complete, so what is there is the whole recording.
+    if let Some(done) = deps.storage.head(&key).await.map_err(failure::classify)? {
+        return Ok(done);
+    }
     let content = deps
         .graph
         .recording_content(
@@ -186,12 +193,7 @@ async fn copy_recording(
             None,
         )
         .await
-        .map_err(failure::graph)?;
-    let key = meetflow_storage::recording_key(
-        input.tenant_id.as_str(),
-        input.appointment_id.as_str(),
-        &input.artifact.id,
-    );
+        .map_err(failure::classify)?;
     let (progress, mut copied) = tokio::sync::watch::channel(0u64);
     let upload = deps.storage.put_stream(&key, content.stream, move |n| {
         let _ = progress.send(n);
@@ -200,11 +202,7 @@ async fn copy_recording(
     loop {
         tokio::select! {
             r = &mut upload => {
-                return r.map_err(|e| if e.is_retryable() {
-                    failure::transient("storage_unavailable", e.to_string())
-                } else {
-                    failure::permanent("storage_error", e.to_string())
-                });
+                return r.map_err(failure::classify);
             }
             () = ctx.cancelled() => return Err(ActivityError::cancelled()),
             Ok(()) = copied.changed() => {

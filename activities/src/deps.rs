@@ -2,17 +2,22 @@
 
 use std::collections::HashMap;
 
-use meetflow_config::{Config, MailTransportKind, SmtpSecurity as CfgSecurity, TenantSettings};
+use meetflow_config::{
+    Config, MailTransportKind, Organizer, SmtpSecurity as CfgSecurity, TenantSettings,
+};
 use meetflow_graph::{AppCredentials, ClientSecret, GraphClient, GraphEndpoints};
 use meetflow_mail::{
-    MailTransport, Outbox, SmtpCredentials, SmtpSecurity, SmtpSettings, SmtpTransport,
+    FromHeader, MailSender, MailTransport, Outbox, SmtpCredentials, SmtpSecurity, SmtpSettings,
+    SmtpTransport,
 };
 use meetflow_store::Store;
 
-/// A configured tenant: what workflows may see, and the credentials only activities use.
+/// A configured tenant: what workflows may see, and what only activities use (the app's
+/// credentials, the organizer mailbox).
 pub(crate) struct Tenant {
     pub settings: TenantSettings,
     pub app: Option<AppCredentials>,
+    pub organizer: Option<Organizer>,
 }
 
 pub struct Deps {
@@ -20,7 +25,7 @@ pub struct Deps {
     pub(crate) graph: GraphClient,
     pub(crate) store: Store,
     pub(crate) mail: MailTransport,
-    pub(crate) mail_from: meetflow_ics::CalAddress,
+    pub(crate) mail_sender: MailSender,
     pub(crate) storage: meetflow_storage::RecordingStorage,
     /// Right-hand side of our Message-IDs.
     pub(crate) message_id_domain: String,
@@ -62,6 +67,7 @@ impl Deps {
                 Tenant {
                     settings: t.settings(),
                     app,
+                    organizer: t.organizer(),
                 },
             );
         }
@@ -70,9 +76,9 @@ impl Deps {
             graph: config.graph.graph_url.clone(),
         })
         .map_err(DepsError::Graph)?;
-        let store = Store::connect(&config.store.url)
+        let store = Store::connect(config.store.url.expose())
             .await
-            .map_err(|e| DepsError::Store(redact_url(&config.store.url), e))?;
+            .map_err(|e| DepsError::Store(config.store.url.to_string(), e))?;
         let mail = match config.mail.transport {
             MailTransportKind::Outbox => {
                 MailTransport::Outbox(Outbox::new(config.mail.outbox_dir.clone()))
@@ -97,22 +103,24 @@ impl Deps {
                 MailTransport::Smtp(SmtpTransport::new(settings).map_err(DepsError::Mail)?)
             }
         };
-        let storage = meetflow_storage::RecordingStorage::from_url(&config.storage.url)
+        let storage = meetflow_storage::RecordingStorage::from_url(config.storage.url.as_str())
             .map_err(DepsError::Storage)?;
-        let message_id_domain = config
-            .mail
-            .from
-            .rsplit_once('@')
-            .map(|(_, d)| d.to_string())
-            .unwrap_or_default();
+        let message_id_domain = config.mail.from.domain().to_string();
         Ok(Self {
             tenants,
             graph,
             store,
             mail,
-            mail_from: meetflow_ics::CalAddress {
-                email: config.mail.from.clone(),
-                name: config.mail.from_name.clone(),
+            mail_sender: MailSender {
+                mailbox: meetflow_ics::CalAddress {
+                    email: config.mail.from.to_string(),
+                    name: config.mail.from_name.clone(),
+                },
+                from_header: if config.mail.from_organizer {
+                    FromHeader::Organizer
+                } else {
+                    FromHeader::SendingMailbox
+                },
             },
             storage,
             message_id_domain,
@@ -122,16 +130,5 @@ impl Deps {
     /// The store, for the binary's status commands and the tests.
     pub fn store(&self) -> &Store {
         &self.store
-    }
-}
-
-/// `postgres://user:password@host/db` → `postgres://user:***@host/db`, for error messages.
-fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
     }
 }

@@ -1,26 +1,49 @@
 //! Typed activity failures. The `type_name` is the stable code the workflow records
 //! (`graph_unauthorized`, …); `non_retryable` stops Temporal's retries where no retry can help;
 //! a throttled call carries the server's `Retry-After` as the next retry delay.
+//!
+//! Each adapter decides which of its errors a retry can fix, where those errors are defined
+//! (`GraphError::is_retryable`, `StoreError::is_retryable`, …). [`Classify`] is the one place
+//! those decisions meet Temporal: one code pair per adapter, one mapping for all.
+
+use std::time::Duration;
 
 use meetflow_graph::{GraphError, GraphErrorKind};
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::ActivityError;
 
-fn failure(code: &str, message: String, retryable: bool) -> ApplicationFailure {
-    ApplicationFailure::builder(message)
-        .type_name(code.to_string())
+/// An adapter error, as Temporal's retry machinery needs to see it.
+pub(crate) trait Classify: std::fmt::Display {
+    /// The stable failure code the workflow records.
+    fn code(&self) -> &'static str;
+    fn is_retryable(&self) -> bool;
+    /// The delay the far side asked for before the next attempt (Graph's `Retry-After`).
+    fn retry_after(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// The failure Temporal sees for an adapter error.
+pub(crate) fn classify(e: impl Classify) -> ActivityError {
+    let retryable = e.is_retryable();
+    let failure = ApplicationFailure::builder(e.to_string())
+        .type_name(e.code().to_string())
         .non_retryable(!retryable)
-        .build()
+        // The server's Retry-After overrides the policy's backoff for the next attempt.
+        .maybe_next_retry_delay(e.retry_after().filter(|_| retryable))
+        .build();
+    ActivityError::application(failure)
 }
 
-/// A permanent failure with a stable code.
+/// A permanent failure with a stable code, for what no adapter reports (missing configuration,
+/// content that will never parse).
 pub fn permanent(code: &str, message: impl Into<String>) -> ActivityError {
-    ActivityError::application(failure(code, message.into(), false))
-}
-
-/// A transient failure with a stable code; Temporal retries it per the activity's policy.
-pub fn transient(code: &str, message: impl Into<String>) -> ActivityError {
-    ActivityError::application(failure(code, message.into(), true))
+    ActivityError::application(
+        ApplicationFailure::builder(message.into())
+            .type_name(code.to_string())
+            .non_retryable(true)
+            .build(),
+    )
 }
 
 /// The Graph code for an error kind. 401/403 and identity errors all mean "an admin must fix
@@ -37,21 +60,36 @@ pub fn graph_code(kind: GraphErrorKind) -> &'static str {
     }
 }
 
-pub fn graph(e: GraphError) -> ActivityError {
-    let retryable = e.is_retryable();
-    let failure = ApplicationFailure::builder(e.to_string())
-        .type_name(graph_code(e.kind()).to_string())
-        .non_retryable(!retryable)
-        // The server's Retry-After overrides the policy's backoff for the next attempt.
-        .maybe_next_retry_delay(e.retry_after().filter(|_| retryable))
-        .build();
-    ActivityError::application(failure)
-}
-
-pub fn store(e: meetflow_store::StoreError) -> ActivityError {
-    if e.is_retryable() {
-        transient("store_unavailable", e.to_string())
-    } else {
-        permanent("store_error", e.to_string())
+impl Classify for GraphError {
+    fn code(&self) -> &'static str {
+        graph_code(self.kind())
+    }
+    fn is_retryable(&self) -> bool {
+        GraphError::is_retryable(self)
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        GraphError::retry_after(self)
     }
 }
+
+/// Adapters whose failures are either "try again later" or "will not work": one code each.
+macro_rules! two_way {
+    ($error:ty, retryable: $retry:literal, permanent: $perm:literal) => {
+        impl Classify for $error {
+            fn code(&self) -> &'static str {
+                if self.is_retryable() { $retry } else { $perm }
+            }
+            fn is_retryable(&self) -> bool {
+                <$error>::is_retryable(self)
+            }
+        }
+    };
+}
+
+two_way!(meetflow_store::StoreError, retryable: "store_unavailable", permanent: "store_error");
+two_way!(meetflow_mail::SendError, retryable: "smtp_unavailable", permanent: "smtp_rejected");
+two_way!(
+    meetflow_storage::StorageError,
+    retryable: "storage_unavailable",
+    permanent: "storage_error"
+);

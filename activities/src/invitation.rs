@@ -26,7 +26,7 @@ fn address(a: &api::Attendee) -> CalAddress {
     }
 }
 
-fn render_ics(deps: &Deps, input: &InvitationInput, method: Method) -> String {
+fn render_ics(input: &InvitationInput, organizer: &CalAddress, method: Method) -> String {
     meetflow_ics::render(&CalendarInvite {
         method,
         uid: input.ics_uid.clone(),
@@ -36,11 +36,7 @@ fn render_ics(deps: &Deps, input: &InvitationInput, method: Method) -> String {
         end: input.schedule.end(),
         summary: input.title.clone(),
         description: input.description.clone(),
-        organizer: input
-            .organizer
-            .as_ref()
-            .map(address)
-            .unwrap_or_else(|| deps.mail_from.clone()),
+        organizer: organizer.clone(),
         attendees: input
             .attendees
             .iter()
@@ -58,7 +54,7 @@ pub(crate) async fn send(
     input: &InvitationInput,
 ) -> Result<MailReceipt, ActivityError> {
     let key = &input.delivery_key;
-    if let Some(done) = deps.store.delivery(key).await.map_err(failure::store)?
+    if let Some(done) = deps.store.delivery(key).await.map_err(failure::classify)?
         && done.state == DeliveryState::Sent
     {
         return Ok(MailReceipt {
@@ -71,7 +67,7 @@ pub(crate) async fn send(
         key: key.clone(),
         tenant_id: input.tenant_id.to_string(),
         appointment_id: input.appointment_id.to_string(),
-        step: format!("{}-{}", input.step.as_str(), input.sequence),
+        step: format!("{}-{}", input.step, input.sequence),
         recipient: input.recipient.email.to_string(),
         message_id: message_id.clone(),
         state: DeliveryState::Pending,
@@ -79,7 +75,7 @@ pub(crate) async fn send(
     deps.store
         .record_delivery(&delivery)
         .await
-        .map_err(failure::store)?;
+        .map_err(failure::classify)?;
 
     let (method, step) = match input.step {
         MailStep::Approved => (Method::Request, Step::Approved),
@@ -91,10 +87,17 @@ pub(crate) async fn send(
             },
         ),
     };
-    let ics = render_ics(deps, input, method);
+    // Without a Teams meeting there is no organizer mailbox: our sending mailbox organizes.
+    let organizer = input
+        .organizer
+        .as_ref()
+        .map(address)
+        .unwrap_or_else(|| deps.mail_sender.mailbox.clone());
+    let ics = render_ics(input, &organizer, method);
     let r = &input.recipient;
     let mail = compose(&InvitationMail {
-        from: deps.mail_from.clone(),
+        organizer,
+        sender: &deps.mail_sender,
         to: Recipient {
             email: r.email.to_string(),
             name: r.name.clone(),
@@ -118,19 +121,13 @@ pub(crate) async fn send(
     })
     .map_err(|e| failure::permanent("invalid_input", e.to_string()))?;
 
-    deps.mail.send(&mail).await.map_err(|e| {
-        if e.is_retryable() {
-            failure::transient("smtp_unavailable", e.to_string())
-        } else {
-            failure::permanent("smtp_rejected", e.to_string())
-        }
-    })?;
+    deps.mail.send(&mail).await.map_err(failure::classify)?;
     delivery.state = DeliveryState::Sent;
     delivery.message_id = mail.message_id.clone();
     deps.store
         .record_delivery(&delivery)
         .await
-        .map_err(failure::store)?;
+        .map_err(failure::classify)?;
     Ok(MailReceipt {
         message_id: mail.message_id,
         already_sent: false,

@@ -3,50 +3,46 @@
 use meetflow_graph::{
     AppCredentials, Deleted, EventAttendee, EventPatch, NewEvent, transaction_id,
 };
-use meetflow_proto::model::{EmailAddress, TenantId};
-use meetflow_store::{MeetingRecord, MeetingStatus};
+use meetflow_config::Organizer;
+use meetflow_proto::model::TenantId;
+use meetflow_store::MeetingRecord;
 use meetflow_workflows::activity_api::{
     CreateMeetingInput, CreatedMeeting, DeleteMeetingInput, MeetingRecordInput,
     ResolveOnlineMeetingInput, UpdateMeetingInput,
 };
 use temporalio_sdk::activities::ActivityError;
 
-use crate::deps::{Deps, Tenant};
+use crate::deps::Deps;
 use crate::failure;
 
-/// The tenant's app and organizer, or the permanent failure that says what is missing.
-fn organizer_of<'a>(
+/// The tenant's app and organizer, or the permanent failure that says what is missing. Both
+/// were parsed when the configuration loaded, so nothing here can turn out malformed after a
+/// Graph call.
+fn graph_tenant<'a>(
     deps: &'a Deps,
     tenant: &TenantId,
-) -> Result<(&'a Tenant, &'a str, &'a str), ActivityError> {
+) -> Result<(&'a AppCredentials, &'a Organizer), ActivityError> {
     let t = deps.tenants.get(tenant.as_str()).ok_or_else(|| {
         failure::permanent(
             "not_configured",
             format!("tenant {tenant} has no [tenants.{tenant}] configuration"),
         )
     })?;
-    let (Some(upn), Some(object_id)) = (&t.settings.organizer_upn, &t.settings.organizer_object_id)
-    else {
-        return Err(failure::permanent(
+    let organizer = t.organizer.as_ref().ok_or_else(|| {
+        failure::permanent(
             "no_organizer",
             format!("tenants.{tenant}: set organizer_upn and organizer_object_id"),
-        ));
-    };
-    Ok((t, upn, object_id))
-}
-
-fn app_of<'a>(
-    t: &'a Tenant,
-    tenant: &TenantId,
-) -> Result<&'a meetflow_graph::AppCredentials, ActivityError> {
-    t.app.as_ref().ok_or_else(|| {
+        )
+    })?;
+    let app = t.app.as_ref().ok_or_else(|| {
         failure::permanent(
             "not_configured",
             format!(
                 "tenants.{tenant}: microsoft_tenant_id, client_id and client_secret are not set"
             ),
         )
-    })
+    })?;
+    Ok((app, organizer))
 }
 
 /// The event body external attendees see: the description only, escaped; never internal links.
@@ -61,8 +57,7 @@ pub(crate) async fn create(
     deps: &Deps,
     input: &CreateMeetingInput,
 ) -> Result<CreatedMeeting, ActivityError> {
-    let (t, upn, object_id) = organizer_of(deps, &input.tenant_id)?;
-    let app = app_of(t, &input.tenant_id)?;
+    let (app, organizer) = graph_tenant(deps, &input.tenant_id)?;
     let event = NewEvent {
         subject: input.subject.clone(),
         body_html: body_html(&input.description),
@@ -82,21 +77,15 @@ pub(crate) async fn create(
     };
     let created = deps
         .graph
-        .create_event(app, object_id, &event)
+        .create_event(app, organizer.object_id.as_str(), &event)
         .await
-        .map_err(failure::graph)?;
-    let organizer_email = EmailAddress::parse(upn).map_err(|p| {
-        failure::permanent(
-            "config_error",
-            format!("tenants.{}.organizer_upn: {p}", input.tenant_id),
-        )
-    })?;
+        .map_err(failure::classify)?;
     Ok(CreatedMeeting {
         event_id: created.id,
         ical_uid: created.ical_uid,
         join_url: created.join_url,
-        organizer_name: upn.to_string(),
-        organizer_email,
+        organizer_name: organizer.upn.to_string(),
+        organizer_email: organizer.upn.clone(),
     })
 }
 
@@ -105,8 +94,8 @@ pub(crate) fn graph_identity<'a>(
     deps: &'a Deps,
     tenant: &TenantId,
 ) -> Result<(&'a AppCredentials, &'a str), ActivityError> {
-    let (t, _, object_id) = organizer_of(deps, tenant)?;
-    Ok((app_of(t, tenant)?, object_id))
+    let (app, organizer) = graph_tenant(deps, tenant)?;
+    Ok((app, organizer.object_id.as_str()))
 }
 
 pub(crate) async fn resolve_online_meeting(
@@ -118,7 +107,7 @@ pub(crate) async fn resolve_online_meeting(
         .graph
         .find_online_meeting(app, organizer, &input.join_url)
         .await
-        .map_err(failure::graph)?;
+        .map_err(failure::classify)?;
     Ok(meeting.id)
 }
 
@@ -133,7 +122,7 @@ pub(crate) async fn update(deps: &Deps, input: &UpdateMeetingInput) -> Result<()
     deps.graph
         .update_event(app, organizer, &input.event_id, &patch)
         .await
-        .map_err(failure::graph)?;
+        .map_err(failure::classify)?;
     Ok(())
 }
 
@@ -144,22 +133,15 @@ pub(crate) async fn delete(deps: &Deps, input: &DeleteMeetingInput) -> Result<bo
         .graph
         .delete_event(app, organizer, &input.event_id)
         .await
-        .map_err(failure::graph)?;
+        .map_err(failure::classify)?;
     Ok(outcome == Deleted::Deleted)
 }
 
 pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<(), ActivityError> {
-    let status: MeetingStatus =
-        input
-            .status
-            .parse()
-            .map_err(|e: meetflow_store::UnknownVariant| {
-                failure::permanent("invalid_input", e.to_string())
-            })?;
-    let settings = deps
+    let organizer = deps
         .tenants
         .get(input.tenant_id.as_str())
-        .map(|t| &t.settings);
+        .and_then(|t| t.organizer.as_ref());
     let record = MeetingRecord {
         tenant_id: input.tenant_id.to_string(),
         appointment_id: input.appointment_id.to_string(),
@@ -167,18 +149,18 @@ pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<()
         ical_uid: input.ical_uid.clone(),
         online_meeting_id: input.online_meeting_id.clone(),
         join_url: input.join_url.clone(),
-        organizer_upn: settings.and_then(|s| s.organizer_upn.clone()),
-        organizer_object_id: settings.and_then(|s| s.organizer_object_id.clone()),
+        organizer_upn: organizer.map(|o| o.upn.to_string()),
+        organizer_object_id: organizer.map(|o| o.object_id.to_string()),
         subject: input.subject.clone(),
         start: input.schedule.start(),
         end: input.schedule.end(),
         ics_uid: input.ics_uid.clone(),
         sequence: input.sequence,
-        status,
+        status: input.status,
         error_code: input.error_code.clone(),
     };
     deps.store
         .upsert_meeting(&record)
         .await
-        .map_err(failure::store)
+        .map_err(failure::classify)
 }

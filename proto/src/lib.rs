@@ -5,10 +5,14 @@
 //! - [`model`]: the validated domain types the workflows work with. A value of these types is
 //!   known-good: the only way to get one from the wire is [`parse`].
 //! - [`names`]: task queue, workflow type, signal/update/query names and workflow id scheme.
+//! - [`status`]: the closed vocabularies (phase, capture and meeting status, artifact kind, mail
+//!   step), one type per concept from workflow state to store column.
 
 pub mod model;
 pub mod names;
 pub mod parse;
+pub mod status;
+mod text_enum;
 
 /// Generated wire types. Field docs are in the `.proto` files.
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
@@ -18,3 +22,4 @@ pub mod v1 {
 }
 
 pub use parse::{InputError, InputErrors};
+pub use text_enum::UnknownVariant;

@@ -116,6 +116,11 @@ impl EmailAddress {
         Ok(Self(s.to_string()))
     }
 
+    /// The part after the `@`.
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+
     /// The key used to decide that two participants are the same person.
     pub fn normalized(&self) -> String {
         self.0.to_ascii_lowercase()

@@ -20,7 +20,8 @@ pub const QUERY_STATE: &str = "state";
 /// Search attributes the workflows upsert; register them on the namespace before use.
 pub const SA_TENANT_ID: &str = "TenantId";
 pub const SA_APPOINTMENT_ID: &str = "AppointmentId";
-pub const SA_MEETING_STATUS: &str = "MeetingStatus";
+/// The lifecycle phase (`approving`, `scheduled`, … see `status::Phase`).
+pub const SA_APPOINTMENT_PHASE: &str = "AppointmentPhase";
 
 /// `appointment/{tenantId}/{appointmentId}`: one workflow per appointment, so a second approval
 /// of the same appointment is rejected (or joins, with signal-with-start) instead of duplicating.

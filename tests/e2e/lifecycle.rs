@@ -287,7 +287,7 @@ async fn a_reschedule_moves_the_end_timer() {
         s.phase == AppointmentPhase::Done as i32
     })
     .await;
-    assert_eq!(s.capture_status, "no_recording");
+    assert_eq!(s.capture_status, "nothing_captured");
     save_history(&stack, id, "end-timer-moved").await;
     stack.stop().await;
 }
@@ -325,7 +325,7 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
         s.phase == AppointmentPhase::Done as i32
     })
     .await;
-    assert_eq!(s.capture_status, "recording_ready", "{s:?}");
+    assert_eq!(s.capture_status, "complete", "{s:?}");
     assert_eq!(s.artifacts.len(), 2, "{:?}", s.artifacts);
     let recording = s.artifacts.iter().find(|a| a.kind == "recording").unwrap();
     assert!(recording.location.starts_with("file://"), "{recording:?}");
@@ -370,7 +370,7 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status.as_str(), "recording_ready");
+    assert_eq!(row.status.as_str(), "complete");
     save_history(&stack, id, "capture-parent").await;
     save_history(&stack, "capture/demo/cap-1", "capture-child").await;
     stack.stop().await;
@@ -496,6 +496,6 @@ async fn a_graph_change_notification_makes_capture_poll_at_once() {
         |s| s.phase == AppointmentPhase::Done as i32,
     )
     .await;
-    assert_eq!(done.capture_status, "recording_ready");
+    assert_eq!(done.capture_status, "complete");
     stack.stop().await;
 }

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use meetflow_proto::model::{AppointmentId, EmailAddress, Locale, Schedule, TenantId, TimeZone};
+pub use meetflow_proto::status::{ArtifactKind, MailStep, MeetingStatus};
 use serde::{Deserialize, Serialize};
 use temporalio_common::ActivityDefinition;
 
@@ -105,27 +106,8 @@ pub struct MeetingRecordInput {
     pub join_url: Option<String>,
     pub ics_uid: String,
     pub sequence: u32,
-    /// Store status name (`scheduled`, `no_meeting`, `failed`, …).
-    pub status: String,
+    pub status: MeetingStatus,
     pub error_code: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MailStep {
-    Approved,
-    Rescheduled,
-    Cancelled,
-}
-
-impl MailStep {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailStep::Approved => "approved",
-            MailStep::Rescheduled => "rescheduled",
-            MailStep::Cancelled => "cancelled",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,22 +175,6 @@ pub struct DeleteMeetingInput {
 pub struct ListArtifactsInput {
     pub tenant_id: TenantId,
     pub online_meeting_id: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ArtifactKind {
-    Recording,
-    Transcript,
-}
-
-impl ArtifactKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ArtifactKind::Recording => "recording",
-            ArtifactKind::Transcript => "transcript",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

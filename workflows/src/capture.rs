@@ -12,6 +12,7 @@ use std::{collections::BTreeSet, time::Duration as StdDuration};
 use chrono::{DateTime, Duration, Utc};
 use meetflow_config::CaptureSchedule;
 use meetflow_proto::model::{AppointmentId, TenantId};
+pub use meetflow_proto::status::CaptureStatus;
 use serde::{Deserialize, Serialize};
 use temporalio_common::data_converters::RawValue;
 use temporalio_macros::{workflow, workflow_methods};
@@ -41,27 +42,7 @@ pub struct CaptureInput {
 }
 
 fn default_attempt_timeout() -> u64 {
-    60
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaptureStatus {
-    /// At least one recording and one transcript.
-    RecordingReady,
-    /// Only one of the two kinds when the window closed.
-    Partial,
-    NoRecording,
-}
-
-impl CaptureStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaptureStatus::RecordingReady => "recording_ready",
-            CaptureStatus::Partial => "partial",
-            CaptureStatus::NoRecording => "no_recording",
-        }
-    }
+    meetflow_config::DEFAULT_ATTEMPT_TIMEOUT_SECS
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,8 +83,8 @@ impl RecordingCapture {
     fn status(&self) -> CaptureStatus {
         let has = |k: ArtifactKind| self.captured.iter().any(|a| a.kind == k);
         match (has(ArtifactKind::Recording), has(ArtifactKind::Transcript)) {
-            (true, true) => CaptureStatus::RecordingReady,
-            (false, false) => CaptureStatus::NoRecording,
+            (true, true) => CaptureStatus::Complete,
+            (false, false) => CaptureStatus::NothingCaptured,
             _ => CaptureStatus::Partial,
         }
     }
@@ -150,7 +131,7 @@ impl RecordingCapture {
             }
             let signalled = ctx.state(|s| s.refresh_requests != seen);
             poll(ctx, &input).await;
-            if ctx.state(|s| s.status()) == CaptureStatus::RecordingReady || now(ctx) >= window_end
+            if ctx.state(|s| s.status()) == CaptureStatus::Complete || now(ctx) >= window_end
             {
                 break;
             }

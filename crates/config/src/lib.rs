@@ -14,6 +14,7 @@
 
 mod secret;
 mod tenant;
+mod urls;
 
 use std::{
     collections::BTreeMap,
@@ -21,11 +22,15 @@ use std::{
     time::Duration,
 };
 
+use meetflow_proto::model::EmailAddress;
 use serde::Deserialize;
 use url::Url;
 
 pub use secret::{Secret, SecretRef};
-pub use tenant::{CaptureSchedule, TenantConfig, TenantSettings};
+pub use tenant::{
+    CaptureSchedule, DEFAULT_ATTEMPT_TIMEOUT_SECS, ObjectId, Organizer, TenantConfig, TenantSettings,
+};
+pub use urls::{StorageUrl, StoreUrl};
 
 /// A configuration error that names the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -129,13 +134,13 @@ impl WorkerConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// `sqlite://path/to/file.db` (embedded default) or `postgres://…` (production).
-    pub url: String,
+    pub url: StoreUrl,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
-            url: "sqlite://.meetflow/meetflow.db".into(),
+            url: StoreUrl::parse("sqlite://.meetflow/meetflow.db").expect("static url"),
         }
     }
 }
@@ -163,9 +168,14 @@ pub enum SmtpSecurity {
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
     pub transport: MailTransportKind,
-    /// Sender address of invitation mails.
-    pub from: String,
+    /// The sending mailbox: SMTP envelope sender, and `Sender:` of invitation mails (or their
+    /// `From:` when `from_organizer` is false, or when there is no Teams meeting).
+    pub from: EmailAddress,
     pub from_name: String,
+    /// `From:` is the ICS ORGANIZER (the tenant's organizer mailbox), as RFC 6047 expects of an
+    /// iMIP request; set false for a relay that refuses a foreign From (the organizer then goes
+    /// to `Reply-To:`). See docs/invitations.md.
+    pub from_organizer: bool,
     pub outbox_dir: PathBuf,
     pub smtp: SmtpConfig,
 }
@@ -174,8 +184,9 @@ impl Default for MailConfig {
     fn default() -> Self {
         Self {
             transport: MailTransportKind::Outbox,
-            from: "meetings@meetflow.localhost".into(),
+            from: EmailAddress::parse("meetings@meetflow.localhost").expect("static address"),
             from_name: "Meetings".into(),
+            from_organizer: true,
             outbox_dir: PathBuf::from(".meetflow/outbox"),
             smtp: SmtpConfig::default(),
         }
@@ -240,13 +251,13 @@ pub struct NotificationsConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
     /// `file:///var/lib/meetflow/recordings` (default: a local folder) or `s3://bucket/prefix`.
-    pub url: String,
+    pub url: StorageUrl,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
-            url: "file://.meetflow/recordings".into(),
+            url: StorageUrl::parse("file://.meetflow/recordings").expect("static url"),
         }
     }
 }
@@ -322,32 +333,10 @@ impl Config {
                 "must not start with the reserved prefix /_sys/",
             ));
         }
-        let store = &self.store.url;
-        if !(store.starts_with("sqlite:")
-            || store.starts_with("postgres://")
-            || store.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::key(
-                "store.url",
-                format!("{store:?}: expected sqlite://… or postgres://…"),
-            ));
-        }
-        if meetflow_proto::model::EmailAddress::parse(&self.mail.from).is_err() {
-            return Err(ConfigError::key(
-                "mail.from",
-                format!("{:?} is not an email address", self.mail.from),
-            ));
-        }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
             return Err(ConfigError::key(
                 "mail.smtp.host",
                 "required when mail.transport = \"smtp\"",
-            ));
-        }
-        if !(self.storage.url.starts_with("file://") || self.storage.url.starts_with("s3://")) {
-            return Err(ConfigError::key(
-                "storage.url",
-                "expected file://… or s3://…",
             ));
         }
         if !self.notifications.listen.is_empty() && self.notifications.client_state.is_none() {

@@ -1,9 +1,16 @@
 //! Per-tenant settings: the Microsoft app that acts for the tenant, its organizer mailbox, the
 //! tenant's feature flags and its capture schedule.
 
+use std::fmt;
+
+use meetflow_proto::model::EmailAddress;
+use meetflow_proto::status::SkipReason;
 use serde::{Deserialize, Serialize};
 
 use crate::{ConfigError, SecretRef};
+
+/// How long one attempt of a Graph or mail activity may run when the tenant does not say.
+pub const DEFAULT_ATTEMPT_TIMEOUT_SECS: u64 = 60;
 
 /// One `[tenants.<id>]` table.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,13 +25,19 @@ pub struct TenantConfig {
     pub client_id: Option<String>,
     /// Where the app's client secret is kept.
     pub client_secret: Option<SecretRef>,
-    /// The mailbox that owns the meetings' calendar events.
-    pub organizer_upn: Option<String>,
+    /// The mailbox that owns the meetings' calendar events (ORGANIZER of every ICS).
+    pub organizer_upn: Option<EmailAddress>,
     /// Its Entra object id; `/onlineMeetings` only accepts the object id, not the UPN.
-    pub organizer_object_id: Option<String>,
-    /// Put participants on the Graph event, so Exchange sends its own invitations.
+    pub organizer_object_id: Option<ObjectId>,
+    /// Put the participants on the Graph event, so Exchange itself sends its invitations,
+    /// updates and cancellations (our mails then carry the event's iCalUId so calendars merge
+    /// the two into one item).
     #[serde(default = "yes")]
-    pub send_invites: bool,
+    pub exchange_sends_invitations: bool,
+    /// Whether meetflow mails invitations (with ICS) when an approval does not say
+    /// (`sendInvites` absent).
+    #[serde(default = "yes")]
+    pub send_invites_default: bool,
     #[serde(default)]
     pub download_recordings: bool,
     #[serde(default)]
@@ -42,7 +55,46 @@ fn yes() -> bool {
 }
 
 fn default_attempt_timeout() -> u64 {
-    60
+    DEFAULT_ATTEMPT_TIMEOUT_SECS
+}
+
+/// A Microsoft Entra object id (a GUID), kept in its canonical lower-case hyphenated form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ObjectId(String);
+
+impl ObjectId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        uuid::Uuid::try_parse(s.trim())
+            .map(|u| Self(u.hyphenated().to_string()))
+            .map_err(|_| format!("{s:?} is not an Entra object id (a GUID such as 8f3c…-…)"))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for ObjectId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s)
+    }
+}
+impl From<ObjectId> for String {
+    fn from(o: ObjectId) -> String {
+        o.0
+    }
+}
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The mailbox that owns a tenant's meetings, both ways Graph names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organizer {
+    pub upn: EmailAddress,
+    pub object_id: ObjectId,
 }
 
 /// When the capture workflow polls Graph, relative to the meeting's end. Seconds, so tests can
@@ -71,15 +123,18 @@ impl Default for CaptureSchedule {
     }
 }
 
-/// What a workflow may know about a tenant: no secrets, only ids and flags.
+/// What a workflow may know about a tenant: no secrets, no addresses, only flags and intervals.
+///
+/// It travels as the `resolve_tenant` activity's result, so recorded histories hold older
+/// shapes: the aliases and defaults below keep those replaying.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantSettings {
-    /// `None` when meetings can be created; otherwise the reason they cannot
-    /// (`not_configured`, `no_organizer`, `disabled`).
-    pub meeting_unavailable: Option<String>,
-    pub organizer_upn: Option<String>,
-    pub organizer_object_id: Option<String>,
-    pub send_invites: bool,
+    /// `None` when meetings can be created; otherwise the reason they cannot.
+    pub meeting_unavailable: Option<SkipReason>,
+    #[serde(alias = "send_invites")]
+    pub exchange_sends_invitations: bool,
+    #[serde(default = "yes")]
+    pub send_invites_default: bool,
     pub download_recordings: bool,
     pub expose_in_portal: bool,
     pub capture: CaptureSchedule,
@@ -88,13 +143,12 @@ pub struct TenantSettings {
 }
 
 impl TenantSettings {
-    /// Settings of a tenant that has no `[tenants.<id>]` entry: mails only, no meetings.
+    /// Settings of a tenant that has no `[tenants.<id>]` entry: our mails, no meeting.
     pub fn unconfigured() -> Self {
         Self {
-            meeting_unavailable: Some("not_configured".into()),
-            organizer_upn: None,
-            organizer_object_id: None,
-            send_invites: false,
+            meeting_unavailable: Some(SkipReason::NotConfigured),
+            exchange_sends_invitations: false,
+            send_invites_default: true,
             download_recordings: false,
             expose_in_portal: false,
             capture: CaptureSchedule::default(),
@@ -138,22 +192,29 @@ impl TenantConfig {
         Ok(())
     }
 
+    /// The organizer mailbox, when both of its ids are configured.
+    pub fn organizer(&self) -> Option<Organizer> {
+        Some(Organizer {
+            upn: self.organizer_upn.clone()?,
+            object_id: self.organizer_object_id.clone()?,
+        })
+    }
+
     /// The workflow-visible view of this tenant.
     pub fn settings(&self) -> TenantSettings {
         let meeting_unavailable = if !self.teams_enabled {
-            Some("disabled")
+            Some(SkipReason::Disabled)
         } else if self.client_secret.is_none() {
-            Some("not_configured")
-        } else if self.organizer_upn.is_none() || self.organizer_object_id.is_none() {
-            Some("no_organizer")
+            Some(SkipReason::NotConfigured)
+        } else if self.organizer().is_none() {
+            Some(SkipReason::NoOrganizer)
         } else {
             None
         };
         TenantSettings {
-            meeting_unavailable: meeting_unavailable.map(str::to_string),
-            organizer_upn: self.organizer_upn.clone(),
-            organizer_object_id: self.organizer_object_id.clone(),
-            send_invites: self.send_invites,
+            meeting_unavailable,
+            exchange_sends_invitations: self.exchange_sends_invitations,
+            send_invites_default: self.send_invites_default,
             download_recordings: self.download_recordings,
             expose_in_portal: self.expose_in_portal,
             capture: self.capture,

@@ -1,4 +1,5 @@
 use super::*;
+use meetflow_proto::status::SkipReason;
 
 fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let dir = tempfile::tempdir().unwrap();
@@ -16,7 +17,7 @@ microsoft_tenant_id = "11111111-2222-3333-4444-555555555555"
 client_id = "app-1"
 client_secret = { env = "ACME_SECRET" }
 organizer_upn = "meetings@acme.example"
-organizer_object_id = "obj-1"
+organizer_object_id = "0a1b2c3d-0000-4000-8000-00000000000a"
 [tenants.acme.capture]
 first_poll_secs = 2
 backoff_cap_secs = 8
@@ -28,7 +29,8 @@ fn empty_file_is_the_embedded_default() {
     let c = load_str("", &[]).unwrap();
     assert_eq!(c.temporal.task_queue, "meetflow");
     assert_eq!(c.mail.transport, MailTransportKind::Outbox);
-    assert!(c.store.url.starts_with("sqlite:"));
+    assert!(!c.store.url.is_postgres());
+    assert_eq!(c.mail.from.as_str(), "meetings@meetflow.localhost");
 }
 
 #[test]
@@ -49,11 +51,23 @@ fn tenant_settings_and_skip_reasons() {
             .settings()
             .meeting_unavailable
     };
-    let no_object_id = TENANT.replace("organizer_object_id = \"obj-1\"", "");
-    assert_eq!(unavailable(&no_object_id).as_deref(), Some("no_organizer"));
+    let no_object_id = TENANT.replace(
+        "organizer_object_id = \"0a1b2c3d-0000-4000-8000-00000000000a\"",
+        "",
+    );
+    assert_eq!(unavailable(&no_object_id), Some(SkipReason::NoOrganizer));
     assert_eq!(
-        unavailable("[tenants.acme]\nteams_enabled = false\n").as_deref(),
-        Some("disabled")
+        unavailable("[tenants.acme]\nteams_enabled = false\n"),
+        Some(SkipReason::Disabled)
+    );
+    assert_eq!(
+        unavailable("[tenants.acme]\n"),
+        Some(SkipReason::NotConfigured)
+    );
+    let acme = c.tenant("acme").unwrap();
+    assert_eq!(
+        acme.organizer().unwrap().object_id.as_str(),
+        "0a1b2c3d-0000-4000-8000-00000000000a"
     );
 }
 
@@ -63,14 +77,14 @@ fn env_overrides_win() {
         TENANT,
         &[
             ("MEETFLOW_STORE__URL", "postgres://db/meetflow"),
-            ("MEETFLOW_TENANTS__ACME__SEND_INVITES", "false"),
+            ("MEETFLOW_TENANTS__ACME__EXCHANGE_SENDS_INVITATIONS", "false"),
             ("MEETFLOW_WORKER__GRACEFUL_SHUTDOWN_SECS", "3"),
             ("UNRELATED", "x"),
         ],
     )
     .unwrap();
-    assert_eq!(c.store.url, "postgres://db/meetflow");
-    assert!(!c.tenant("acme").unwrap().send_invites);
+    assert_eq!(c.store.url.expose(), "postgres://db/meetflow");
+    assert!(!c.tenant("acme").unwrap().exchange_sends_invitations);
     assert_eq!(c.worker.graceful_shutdown_secs, 3);
 }
 
@@ -80,6 +94,14 @@ fn errors_name_the_key() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("config key `store.url`"), "{e}");
+    let e = load_str("[mail]\nfrom = \"meetings at acme\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("config key `mail.from`"), "{e}");
+    let e = load_str("[storage]\nurl = \"/var/lib/x\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("config key `storage.url`"), "{e}");
     let e = load_str("[mail]\ntransprot = \"smtp\"\n", &[])
         .unwrap_err()
         .to_string();
@@ -106,6 +128,58 @@ fn errors_name_the_key() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("tenants.acme.capture.window_secs"), "{e}");
+}
+
+/// The organizer is used to create the Graph event: a wrong value must stop the worker from
+/// starting, not surface after the event exists.
+#[test]
+fn a_bad_organizer_is_refused_at_load() {
+    let e = load_str(
+        &TENANT.replace("meetings@acme.example", "meetings at acme"),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("config key `tenants.acme.organizer_upn`: \"meetings at acme\" is not a valid email address"),
+        "{e}"
+    );
+    let e = load_str(&TENANT.replace("0a1b2c3d-0000-4000-8000-00000000000a", "obj-1"), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("config key `tenants.acme.organizer_object_id`: \"obj-1\" is not an Entra object id"),
+        "{e}"
+    );
+}
+
+#[test]
+fn send_invites_default_and_exchange_invitations_are_separate_settings() {
+    let s = load_str(TENANT, &[]).unwrap().tenant("acme").unwrap().settings();
+    assert!(s.exchange_sends_invitations && s.send_invites_default);
+    let s = load_str(
+        &format!("{TENANT}\n"),
+        &[("MEETFLOW_TENANTS__ACME__SEND_INVITES_DEFAULT", "false")],
+    )
+    .unwrap()
+    .tenant("acme")
+    .unwrap()
+    .settings();
+    assert!(s.exchange_sends_invitations && !s.send_invites_default);
+    // The old key meant the Exchange flag; it is refused rather than silently misread.
+    let e = load_str("[tenants.acme]\nsend_invites = false\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("tenants.acme.send_invites") && e.contains("unknown field"), "{e}");
+    // Settings recorded in older histories (`send_invites` = the Exchange flag) still read.
+    let old: TenantSettings = serde_json::from_value(serde_json::json!({
+        "meeting_unavailable": null, "organizer_upn": "m@acme.example",
+        "organizer_object_id": "obj", "send_invites": true, "download_recordings": false,
+        "expose_in_portal": false, "capture": CaptureSchedule::default(),
+    }))
+    .unwrap();
+    assert!(old.exchange_sends_invitations && old.send_invites_default);
+    assert_eq!(old.attempt_timeout_secs, DEFAULT_ATTEMPT_TIMEOUT_SECS);
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! does (plain proto3 JSON, workflow id `appointment/{tenantId}/{appointmentId}`), after checking
 //! the input locally so a mistake is reported before anything reaches Temporal.
 
-use anyhow::bail;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
 use meetflow_proto::{model::Approval, names, parse};
 use temporalio_client::{
     Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowStartOptions,
@@ -67,4 +69,51 @@ pub async fn start(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Where `meetflow appointment approve` takes its approval from.
+pub enum Source {
+    /// A JSON file; `-` is standard input.
+    File(PathBuf),
+    /// The demo appointment of the `meetflow dev` stack, starting soon.
+    Sample,
+}
+
+impl Source {
+    fn read(self) -> anyhow::Result<serde_json::Value> {
+        let path = match self {
+            Source::Sample => return Ok(crate::sample::approval(chrono::Utc::now())),
+            Source::File(path) => path,
+        };
+        let text = if path.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())?
+        } else {
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        };
+        serde_json::from_str(&text)
+            .map_err(|e| Rejected(format!("invalid input: not JSON: {e}")).into())
+    }
+}
+
+/// The `approve` command: refuses bad input before contacting Temporal at all, then starts the
+/// workflow and says where to look next.
+pub async fn run(config: &meetflow_config::Config, source: Source) -> anyhow::Result<()> {
+    let input = source.read()?;
+    let approval = check(&input)?;
+    let client = crate::connect::client(&config.temporal, &crate::connect::identity("cli")).await?;
+    let started = start(&client, &config.temporal.task_queue, &input, &approval).await?;
+    println!(
+        "started {} (run {})",
+        started.workflow_id,
+        started.run_id.unwrap_or_default()
+    );
+    println!(
+        "  state:   meetflow appointment status {} {}",
+        approval.tenant_id, approval.appointment_id
+    );
+    println!(
+        "  history: meetflow appointment history {} {}",
+        approval.tenant_id, approval.appointment_id
+    );
+    Ok(())
 }

@@ -160,13 +160,7 @@ async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<(
     };
 
     let outbox = stack.outbox.clone();
-    let domain = stack
-        .config
-        .mail
-        .from
-        .rsplit_once('@')
-        .map(|(_, d)| d.to_string())
-        .unwrap_or_default();
+    let domain = stack.config.mail.from.domain().to_string();
     let began = Instant::now();
     let latencies: Vec<anyhow::Result<Duration>> = stream::iter(0..opts.lifecycles)
         .map(|n| {

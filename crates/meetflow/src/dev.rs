@@ -220,7 +220,7 @@ client_id = "{cid}"
 client_secret = {{ file = "{secret}" }}
 organizer_upn = "{upn}"
 organizer_object_id = "{oid}"
-send_invites = true
+exchange_sends_invitations = true
 "#,
         port = opts.temporal_port,
         dir = dir.display(),
@@ -233,4 +233,40 @@ send_invites = true
         upn = organizer.user_principal_name,
         oid = organizer.id,
     )
+}
+
+/// `meetflow dev`: the stack and a worker in the foreground until Ctrl-C, then everything stops.
+pub async fn run_foreground(opts: DevOptions) -> anyhow::Result<()> {
+    let stack = DevStack::start(opts).await?;
+    println!("meetflow dev is up (Ctrl-C stops everything):");
+    println!(
+        "  Temporal        {}  (namespace default, task queue {})",
+        stack.temporal_address(),
+        stack.config.temporal.task_queue
+    );
+    if let Some(ui) = &stack.ui_url {
+        println!("  Temporal Web UI {ui}");
+    }
+    let emulator = stack.emulator_url();
+    println!(
+        "  Graph emulator  {emulator}  (requests: {emulator}_emulator/requests, events: {emulator}_emulator/events)"
+    );
+    println!("  Mail outbox     {}", stack.outbox.display());
+    println!("  Config          {}", stack.config_path.display());
+    println!("Try: meetflow appointment approve --sample");
+    let result = crate::worker::run(&stack.config, crate::worker::termination()).await;
+    stack.stop().await;
+    result
+}
+
+/// `meetflow graph-emulator`: the emulator alone, seeded with the demo tenant, until SIGTERM.
+pub async fn serve_emulator(listen: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    println!("Graph emulator on http://{}/", listener.local_addr()?);
+    tokio::select! {
+        r = meetflow_graph_emulator::serve_forever(listener, meetflow_graph_emulator::Seed::sample()) => Ok(r?),
+        () = crate::worker::termination() => Ok(()),
+    }
 }

@@ -50,3 +50,18 @@ pub async fn history(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<S
     }
     Ok(lines)
 }
+
+/// `meetflow appointment status`: the state query as pretty JSON.
+pub async fn print_state(client: &Client, tenant: &str, appointment: &str) -> anyhow::Result<()> {
+    let state = state(client, &workflow_id(tenant, appointment)?).await?;
+    println!("{}", serde_json::to_string_pretty(&state)?);
+    Ok(())
+}
+
+/// `meetflow appointment history`: one line per event.
+pub async fn print_history(client: &Client, tenant: &str, appointment: &str) -> anyhow::Result<()> {
+    for line in history(client, &workflow_id(tenant, appointment)?).await? {
+        println!("{line}");
+    }
+    Ok(())
+}

@@ -2,9 +2,8 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use meetflow::{approve, bench, connect, dev, inspect, sample, telemetry, worker};
+use meetflow::{approve, bench, connect, dev, inspect, telemetry, worker};
 
 #[derive(Parser)]
 #[command(
@@ -90,11 +89,9 @@ fn load_config(path: Option<&PathBuf>) -> anyhow::Result<meetflow_config::Config
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = || load_config(cli.config.as_ref());
     match cli.command {
-        Command::Worker => {
-            let config = load_config(cli.config.as_ref())?;
-            worker::run(&config, worker::termination()).await
-        }
+        Command::Worker => worker::run(&config()?, worker::termination()).await,
         Command::Dev {
             dir,
             temporal_port,
@@ -102,36 +99,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             graph_port,
             ephemeral,
         } => {
-            let opts = dev::DevOptions {
+            dev::run_foreground(dev::DevOptions {
                 dir,
                 temporal_port,
                 ui_port: Some(ui_port),
                 graph_port,
                 persistent: !ephemeral,
                 overrides: std::env::vars().collect(),
-            };
-            let stack = dev::DevStack::start(opts).await?;
-            println!("meetflow dev is up (Ctrl-C stops everything):");
-            println!(
-                "  Temporal        {}  (namespace default, task queue {})",
-                stack.temporal_address(),
-                stack.config.temporal.task_queue
-            );
-            if let Some(ui) = &stack.ui_url {
-                println!("  Temporal Web UI {ui}");
-            }
-            println!(
-                "  Graph emulator  {}  (requests: {}_emulator/requests, events: {}_emulator/events)",
-                stack.emulator_url(),
-                stack.emulator_url(),
-                stack.emulator_url()
-            );
-            println!("  Mail outbox     {}", stack.outbox.display());
-            println!("  Config          {}", stack.config_path.display());
-            println!("Try: meetflow appointment approve --sample");
-            let result = worker::run(&stack.config, worker::termination()).await;
-            stack.stop().await;
-            result
+            })
+            .await
         }
         Command::Bench {
             lifecycles,
@@ -140,7 +116,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             open_workflows,
             dir,
         } => {
-            let _ = std::fs::remove_dir_all(&dir);
             bench::run(bench::BenchOptions {
                 lifecycles,
                 concurrency,
@@ -150,90 +125,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
-        Command::GraphEmulator { listen } => {
-            let listener = tokio::net::TcpListener::bind(&listen)
-                .await
-                .with_context(|| format!("listening on {listen}"))?;
-            println!("Graph emulator on http://{}/", listener.local_addr()?);
-            tokio::select! {
-                r = meetflow_graph_emulator::serve_forever(listener, meetflow_graph_emulator::Seed::sample()) => Ok(r?),
-                () = worker::termination() => Ok(()),
-            }
-        }
+        Command::GraphEmulator { listen } => dev::serve_emulator(&listen).await,
         Command::Appointment { command } => {
-            let config = load_config(cli.config.as_ref())?;
-            let identity = connect::identity("cli");
-            let connect = || connect::client(&config.temporal, &identity);
+            let config = config()?;
+            let client = || connect::client(&config.temporal, &connect::identity("cli"));
             match command {
-                AppointmentCommand::Approve {
-                    file,
-                    sample: use_sample,
-                } => {
-                    let input: serde_json::Value = match (file, use_sample) {
-                        (_, true) => sample::approval(chrono::Utc::now()),
-                        (Some(f), false) => {
-                            let text = if f.as_os_str() == "-" {
-                                std::io::read_to_string(std::io::stdin())?
-                            } else {
-                                std::fs::read_to_string(&f)
-                                    .with_context(|| format!("reading {}", f.display()))?
-                            };
-                            serde_json::from_str(&text).map_err(|e| {
-                                approve::Rejected(format!("invalid input: not JSON: {e}"))
-                            })?
-                        }
+                AppointmentCommand::Approve { file, sample } => {
+                    let source = match (file, sample) {
+                        (_, true) => approve::Source::Sample,
+                        (Some(f), false) => approve::Source::File(f),
                         (None, false) => {
                             anyhow::bail!("give --file FILE (or - for stdin) or --sample")
                         }
                     };
-                    // Refuse bad input before contacting Temporal at all.
-                    let approval = approve::check(&input)?;
-                    let client = connect().await?;
-                    let started =
-                        approve::start(&client, &config.temporal.task_queue, &input, &approval)
-                            .await?;
-                    println!(
-                        "started {} (run {})",
-                        started.workflow_id,
-                        started.run_id.unwrap_or_default()
-                    );
-                    println!(
-                        "  state:   meetflow appointment status {} {}",
-                        input["tenantId"].as_str().unwrap_or(""),
-                        input["appointmentId"].as_str().unwrap_or("")
-                    );
-                    println!(
-                        "  history: temporal workflow show --workflow-id '{}' --address {}",
-                        started.workflow_id, config.temporal.address
-                    );
-                    Ok(())
+                    approve::run(&config, source).await
                 }
                 AppointmentCommand::Status {
                     tenant,
                     appointment,
-                } => {
-                    let state = inspect::state(
-                        &connect().await?,
-                        &inspect::workflow_id(&tenant, &appointment)?,
-                    )
-                    .await?;
-                    println!("{}", serde_json::to_string_pretty(&state)?);
-                    Ok(())
-                }
+                } => inspect::print_state(&client().await?, &tenant, &appointment).await,
                 AppointmentCommand::History {
                     tenant,
                     appointment,
-                } => {
-                    for line in inspect::history(
-                        &connect().await?,
-                        &inspect::workflow_id(&tenant, &appointment)?,
-                    )
-                    .await?
-                    {
-                        println!("{line}");
-                    }
-                    Ok(())
-                }
+                } => inspect::print_history(&client().await?, &tenant, &appointment).await,
             }
         }
     }

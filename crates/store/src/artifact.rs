@@ -5,15 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connect::on_pool;
 use crate::error::corrupt;
-use crate::text_enum::text_enum;
-use crate::{Store, StoreError};
-
-text_enum! {
-    pub enum ArtifactKind {
-        Recording => "recording",
-        Transcript => "transcript",
-    }
-}
+use crate::{ArtifactKind, Store, StoreError};
 
 /// One captured artifact, keyed by (`tenant_id`, `appointment_id`, kind, `provider_artifact_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

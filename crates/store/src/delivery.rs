@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::connect::on_pool;
-use crate::text_enum::text_enum;
+use meetflow_proto::text_enum;
 use crate::{Store, StoreError};
 
 text_enum! {

@@ -10,24 +10,22 @@
 //! | `meetings`        | (tenant, appointment)                                        |
 //! | `artifacts`       | (tenant, appointment, kind, provider artifact id)            |
 //! | `deliveries`      | delivery key                                                 |
-//! | `tenant_settings` | tenant                                                       |
 
 mod artifact;
 mod connect;
 mod delivery;
 mod error;
 mod meeting;
-mod tenant_settings;
-mod text_enum;
 
 #[cfg(test)]
 mod tests;
 
 pub use artifact::{
-    ArtifactContent, ArtifactKind, ArtifactRecord, Recording, Transcript, TranscriptCue,
+    ArtifactContent, ArtifactRecord, Recording, Transcript, TranscriptCue,
 };
 pub use connect::Store;
 pub use delivery::{Delivery, DeliveryState};
 pub use error::StoreError;
-pub use meeting::{MeetingRecord, MeetingStatus};
-pub use text_enum::UnknownVariant;
+pub use meeting::MeetingRecord;
+pub use meetflow_proto::UnknownVariant;
+pub use meetflow_proto::status::{ArtifactKind, MeetingStatus};

@@ -4,26 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::connect::on_pool;
-use crate::text_enum::text_enum;
-use crate::{Store, StoreError};
-
-text_enum! {
-    /// Where an appointment's meeting stands. Stored as text.
-    pub enum MeetingStatus {
-        Scheduled => "scheduled",
-        Rescheduled => "rescheduled",
-        CancelPending => "cancel_pending",
-        Cancelled => "cancelled",
-        Ended => "ended",
-        Capturing => "capturing",
-        RecordingReady => "recording_ready",
-        Partial => "partial",
-        NoRecording => "no_recording",
-        Failed => "failed",
-        /// Approved without a Teams meeting (not requested, tenant not configured, …).
-        NoMeeting => "no_meeting",
-    }
-}
+use crate::{MeetingStatus, Store, StoreError};
 
 /// The stored state of one appointment's meeting, keyed by (`tenant_id`, `appointment_id`).
 ///
@@ -102,9 +83,6 @@ const BY_ONLINE_MEETING: &str = concat!(
       ORDER BY start_at DESC LIMIT 1"
 );
 
-const SET_STATUS: &str = "UPDATE meetings SET status = $3, error_code = $4, updated_at = $5 \
-                          WHERE tenant_id = $1 AND appointment_id = $2";
-
 impl Store {
     /// Inserts or replaces the meeting of (`tenant_id`, `appointment_id`).
     ///
@@ -159,46 +137,5 @@ impl Store {
             .fetch_optional(pool)
             .await)?)
     }
-
-    /// Sets only the status and error code (e.g. capture progress), leaving the rest as stored.
-    pub async fn set_meeting_status(
-        &self,
-        tenant_id: &str,
-        appointment_id: &str,
-        status: MeetingStatus,
-        error_code: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let now = Utc::now();
-        let updated = on_pool!(self, pool => sqlx::query(SET_STATUS)
-            .bind(tenant_id)
-            .bind(appointment_id)
-            .bind(status.as_str())
-            .bind(error_code)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?;
-        if updated == 0 {
-            return Err(StoreError::MeetingNotFound {
-                tenant_id: tenant_id.to_owned(),
-                appointment_id: appointment_id.to_owned(),
-            });
-        }
-        Ok(())
-    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::MeetingStatus;
-
-    #[test]
-    fn status_text_round_trips() {
-        for status in MeetingStatus::ALL {
-            assert_eq!(status.as_str().parse::<MeetingStatus>(), Ok(*status));
-            let json = serde_json::to_string(status).unwrap();
-            assert_eq!(json, format!("\"{status}\""));
-        }
-        assert!("Scheduled".parse::<MeetingStatus>().is_err());
-    }
-}

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use meetflow_proto::model::RescheduleRequest;
+use meetflow_proto::status::Phase;
 
-use super::state::{Change, Phase, State};
+use super::state::{Change, State};
 
 /// Why a change is refused; the text goes back to the caller as is.
 pub type Refusal = String;
@@ -16,7 +17,6 @@ fn open_for_changes(state: &State) -> Result<(), Refusal> {
     }
     match state.phase {
         Phase::Approving | Phase::Scheduled if state.ended_at.is_none() => Ok(()),
-        Phase::Failed => Err("the appointment failed and cannot be changed".into()),
         _ => Err("the meeting has already ended".into()),
     }
 }
@@ -39,7 +39,7 @@ pub fn check_reschedule(
         Change::Reschedule { request, .. } => Some(request.schedule),
         Change::Cancel { .. } => None,
     });
-    let current = current.or_else(|| state.approval.as_ref().map(|a| a.schedule));
+    let current = current.or(state.schedule);
     if current == Some(request.schedule) {
         return Err("the appointment already has these times".into());
     }

@@ -47,7 +47,7 @@ pub fn for_step(
             },
             title: approval.title.clone(),
             description: approval.description.clone(),
-            schedule: approval.schedule,
+            schedule: state.schedule.expect("set with the approval"),
             join_url: state.join_url(),
             ics_uid: state.ics_uid.clone(),
             sequence: state.sequence,

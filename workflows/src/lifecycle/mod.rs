@@ -18,9 +18,11 @@ use temporalio_common::data_converters::RawValue;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
 
-pub use state::{Change, ErrorInfo, MailSent, Meeting, Phase, State};
+pub use state::{Change, ErrorInfo, MailSent, Meeting, State};
 
-use crate::activity_api::{MailStep, ResolveTenant};
+use meetflow_proto::status::{MailStep, Phase};
+
+use crate::activity_api::ResolveTenant;
 use crate::{clock, failure, options, payload, search};
 
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -52,16 +54,16 @@ impl AppointmentLifecycle {
         ctx.upsert_search_attributes([
             search::TENANT_ID.value_set(approval.tenant_id.to_string()),
             search::APPOINTMENT_ID.value_set(approval.appointment_id.to_string()),
-            search::MEETING_STATUS.value_set(Phase::Approving.status().to_string()),
+            search::APPOINTMENT_PHASE.value_set(Phase::Approving.to_string()),
         ]);
         let settings = ctx
             .execute_activity(ResolveTenant, approval.tenant_id.clone(), options::local())
             .await?;
-        ctx.state_mut(|s| s.state.attempt_timeout_secs = settings.attempt_timeout_secs);
+        ctx.state_mut(|s| s.state.apply_tenant(&settings));
 
         steps::schedule_meeting(ctx, &approval, &settings).await;
-        steps::record(ctx, None).await?;
-        if approval.send_invites.unwrap_or(true) {
+        steps::record(ctx).await?;
+        if steps::sends_invites(ctx) {
             steps::send_invitations(ctx, MailStep::Approved, None).await;
         }
         steps::set_phase(ctx, Phase::Scheduled);
@@ -70,7 +72,7 @@ impl AppointmentLifecycle {
             return Ok(result(ctx));
         }
         steps::set_phase(ctx, Phase::Ended);
-        steps::record(ctx, Some("ended")).await?;
+        steps::record(ctx).await?;
         steps::capture(ctx, &settings).await?;
         steps::set_phase(ctx, Phase::Done);
         Ok(result(ctx))
@@ -186,6 +188,6 @@ fn accept(ctx: &mut WorkflowContext<AppointmentLifecycle>) -> WorkflowResult<App
             ),
         ));
     }
-    ctx.state_mut(|s| s.state.approval = Some(approval.clone()));
+    ctx.state_mut(|s| s.state.approve(approval.clone()));
     Ok(approval)
 }

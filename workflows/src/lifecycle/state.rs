@@ -2,49 +2,14 @@
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, Utc};
-use meetflow_proto::model::{Approval, RescheduleRequest};
+use chrono::{DateTime, Duration, Utc};
+use meetflow_config::{DEFAULT_ATTEMPT_TIMEOUT_SECS, TenantSettings};
+use meetflow_proto::model::{Approval, RescheduleRequest, Schedule};
+use meetflow_proto::status::{CaptureStatus, MailStep, MeetingStatus, Phase, SkipReason};
 use meetflow_proto::v1;
 use serde::{Deserialize, Serialize};
 
-use crate::activity_api::{CapturedArtifact, CreatedMeeting, MailStep};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Phase {
-    Approving,
-    Scheduled,
-    Ended,
-    Capturing,
-    Done,
-    Cancelled,
-    Failed,
-}
-
-impl Phase {
-    /// The `MeetingStatus` search attribute value.
-    pub fn status(self) -> &'static str {
-        match self {
-            Phase::Approving => "approving",
-            Phase::Scheduled => "scheduled",
-            Phase::Ended => "ended",
-            Phase::Capturing => "capturing",
-            Phase::Done => "done",
-            Phase::Cancelled => "cancelled",
-            Phase::Failed => "failed",
-        }
-    }
-    fn wire(self) -> v1::AppointmentPhase {
-        match self {
-            Phase::Approving => v1::AppointmentPhase::Approving,
-            Phase::Scheduled => v1::AppointmentPhase::Scheduled,
-            Phase::Ended => v1::AppointmentPhase::Ended,
-            Phase::Capturing => v1::AppointmentPhase::Capturing,
-            Phase::Done => v1::AppointmentPhase::Done,
-            Phase::Cancelled => v1::AppointmentPhase::Cancelled,
-            Phase::Failed => v1::AppointmentPhase::Failed,
-        }
-    }
-}
+use crate::activity_api::{CapturedArtifact, CreatedMeeting};
 
 /// What became of the Teams meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +19,7 @@ pub enum Meeting {
         event: CreatedMeeting,
         online_meeting_id: Option<String>,
     },
-    Skipped(String),
+    Skipped(SkipReason),
     Failed(ErrorInfo),
 }
 
@@ -83,9 +48,14 @@ pub struct MailSent {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
-    /// Set once the input has been parsed; `None` only while the first task runs or when the
-    /// input was rejected.
+    /// The approval as the PSA sent it, never changed afterwards. Set once the input has been
+    /// parsed; `None` only while the first task runs or when the input was rejected.
     pub approval: Option<Approval>,
+    /// The appointment's current times: the approval's, then each applied reschedule's.
+    pub schedule: Option<Schedule>,
+    /// Whether meetflow mails this appointment's invitations: the approval's `sendInvites`, or
+    /// when absent the tenant's `send_invites_default` (settled once, before the first mail).
+    pub send_invites: bool,
     pub phase: Phase,
     pub meeting: Meeting,
     pub ics_uid: String,
@@ -103,7 +73,7 @@ pub struct State {
     /// `artifactsAvailable` signals received (forwarded to the capture child).
     pub refresh_requests: u32,
     pub artifacts: Vec<CapturedArtifact>,
-    pub capture_status: Option<String>,
+    pub capture_status: Option<CaptureStatus>,
     /// The tenant's per-attempt activity timeout (from its settings).
     pub attempt_timeout_secs: u64,
 }
@@ -125,6 +95,8 @@ impl Default for State {
     fn default() -> Self {
         Self {
             approval: None,
+            schedule: None,
+            send_invites: true,
             phase: Phase::Approving,
             meeting: Meeting::Pending,
             ics_uid: String::new(),
@@ -138,7 +110,7 @@ impl Default for State {
             refresh_requests: 0,
             artifacts: Vec::new(),
             capture_status: None,
-            attempt_timeout_secs: 60,
+            attempt_timeout_secs: DEFAULT_ATTEMPT_TIMEOUT_SECS,
         }
     }
 }
@@ -158,24 +130,41 @@ fn wire_error(e: &ErrorInfo) -> v1::ErrorInfo {
 }
 
 impl State {
-    /// The status column of the store's meeting row.
-    pub fn store_status(&self) -> String {
-        if let Meeting::Failed(_) = &self.meeting {
-            return "failed".into();
+    /// Takes the parsed approval: its times become the current schedule.
+    pub fn approve(&mut self, approval: Approval) {
+        self.schedule = Some(approval.schedule);
+        self.approval = Some(approval);
+    }
+
+    /// Settles what depends on the tenant: the attempt timeout, and whether we mail (the
+    /// approval's `sendInvites`, else the tenant's default).
+    pub fn apply_tenant(&mut self, settings: &TenantSettings) {
+        self.attempt_timeout_secs = settings.attempt_timeout_secs;
+        let asked = self.approval.as_ref().and_then(|a| a.send_invites);
+        self.send_invites = asked.unwrap_or(settings.send_invites_default);
+    }
+
+    /// When the meeting counts as over without a `meetingEnded` signal: the current scheduled
+    /// end plus the tenant's grace period. Moves with every reschedule.
+    pub fn meeting_over_at(&self, grace: Duration) -> Option<DateTime<Utc>> {
+        self.schedule.map(|s| s.end() + grace)
+    }
+
+    /// The PSA-facing status of the store's meeting row.
+    pub fn meeting_status(&self) -> MeetingStatus {
+        if let Some(capture) = self.capture_status {
+            return capture.into();
         }
-        let has_meeting = matches!(self.meeting, Meeting::Created { .. });
         match self.phase {
-            Phase::Cancelled => "cancelled".into(),
-            Phase::Failed => "failed".into(),
-            _ if !has_meeting => "no_meeting".into(),
-            Phase::Approving | Phase::Scheduled if self.sequence > 0 => "rescheduled".into(),
-            Phase::Approving | Phase::Scheduled => "scheduled".into(),
-            Phase::Ended => "ended".into(),
-            Phase::Capturing => "capturing".into(),
-            Phase::Done => self
-                .capture_status
-                .clone()
-                .unwrap_or_else(|| "ended".into()),
+            Phase::Cancelled => MeetingStatus::Cancelled,
+            Phase::Ended | Phase::Done => MeetingStatus::Ended,
+            Phase::Capturing => MeetingStatus::Capturing,
+            Phase::Approving | Phase::Scheduled => match &self.meeting {
+                Meeting::Failed(_) => MeetingStatus::Failed,
+                Meeting::Created { .. } if self.sequence > 0 => MeetingStatus::Rescheduled,
+                Meeting::Created { .. } => MeetingStatus::Scheduled,
+                Meeting::Pending | Meeting::Skipped(_) => MeetingStatus::NoMeeting,
+            },
         }
     }
 
@@ -201,7 +190,7 @@ impl State {
                 join_url: event.join_url.clone().unwrap_or_default(),
                 organizer: event.organizer_email.to_string(),
             })),
-            Meeting::Skipped(reason) => Some(Outcome::Skipped(reason.clone())),
+            Meeting::Skipped(reason) => Some(Outcome::Skipped(reason.to_string())),
             Meeting::Failed(e) => Some(Outcome::Failed(wire_error(e))),
         };
         let a = self.approval.as_ref();
@@ -210,8 +199,8 @@ impl State {
             appointment_id: a.map(|a| a.appointment_id.to_string()).unwrap_or_default(),
             phase: self.phase.wire() as i32,
             title: a.map(|a| a.title.clone()).unwrap_or_default(),
-            start: a.map(|a| timestamp(a.schedule.start())),
-            end: a.map(|a| timestamp(a.schedule.end())),
+            start: self.schedule.map(|s| timestamp(s.start())),
+            end: self.schedule.map(|s| timestamp(s.end())),
             meeting: outcome.map(|o| v1::MeetingOutcome { outcome: Some(o) }),
             ics_uid: self.ics_uid.clone(),
             sequence: self.sequence,
@@ -219,7 +208,7 @@ impl State {
                 .mails
                 .iter()
                 .map(|m| v1::MailSent {
-                    step: m.step.as_str().into(),
+                    step: m.step.to_string(),
                     recipient: m.recipient.clone(),
                     message_id: m.message_id.clone(),
                     sequence: m.sequence,
@@ -230,12 +219,99 @@ impl State {
                 .artifacts
                 .iter()
                 .map(|a| v1::ArtifactInfo {
-                    kind: a.kind.as_str().into(),
+                    kind: a.kind.to_string(),
                     provider_id: a.id.clone(),
                     location: a.location.clone().unwrap_or_default(),
                 })
                 .collect(),
-            capture_status: self.capture_status.clone().unwrap_or_default(),
+            capture_status: self
+                .capture_status
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meetflow_config::TenantSettings;
+    use serde_json::json;
+
+    fn approved(send_invites: Option<bool>) -> State {
+        let mut wire = json!({
+            "tenantId": "acme", "appointmentId": "a1", "title": "Review",
+            "start": "2030-01-02T10:00:00Z", "end": "2030-01-02T11:00:00Z",
+            "participants": [{"role": "PARTICIPANT_ROLE_TECHNICIAN", "email": "t@msp.example"}],
+        });
+        if let Some(b) = send_invites {
+            wire["sendInvites"] = json!(b);
+        }
+        let mut state = State::default();
+        state.approve(meetflow_proto::parse::approval(&wire).unwrap());
+        state
+    }
+
+    fn tenant(send_invites_default: bool) -> TenantSettings {
+        TenantSettings {
+            send_invites_default,
+            ..TenantSettings::unconfigured()
+        }
+    }
+
+    #[test]
+    fn an_absent_send_invites_follows_the_tenant() {
+        for tenant_default in [true, false] {
+            let mut s = approved(None);
+            s.apply_tenant(&tenant(tenant_default));
+            assert_eq!(s.send_invites, tenant_default);
+        }
+    }
+
+    #[test]
+    fn an_explicit_send_invites_wins_over_the_tenant() {
+        for (asked, tenant_default) in [(true, false), (false, true)] {
+            let mut s = approved(Some(asked));
+            s.apply_tenant(&tenant(tenant_default));
+            assert_eq!(s.send_invites, asked);
+        }
+    }
+
+    #[test]
+    fn a_reschedule_moves_the_deadline_not_the_approval() {
+        let mut s = approved(None);
+        let approved_at = s.approval.as_ref().unwrap().schedule;
+        let later = Schedule::new(
+            approved_at.start() + Duration::hours(2),
+            approved_at.end() + Duration::hours(2),
+        )
+        .unwrap();
+        s.schedule = Some(later);
+        assert_eq!(
+            s.meeting_over_at(Duration::minutes(5)),
+            Some(later.end() + Duration::minutes(5))
+        );
+        assert_eq!(s.approval.as_ref().unwrap().schedule, approved_at);
+        let wire = s.to_wire();
+        assert_eq!(wire.end.unwrap().seconds, later.end().timestamp());
+    }
+
+    #[test]
+    fn meeting_status_follows_phase_meeting_and_capture() {
+        let mut s = approved(None);
+        assert_eq!(s.meeting_status(), MeetingStatus::NoMeeting);
+        s.meeting = Meeting::Failed(ErrorInfo {
+            code: "graph_unauthorized".into(),
+            message: String::new(),
+        });
+        assert_eq!(s.meeting_status(), MeetingStatus::Failed);
+        s.phase = Phase::Cancelled;
+        assert_eq!(s.meeting_status(), MeetingStatus::Cancelled);
+        s.phase = Phase::Ended;
+        assert_eq!(s.meeting_status(), MeetingStatus::Ended);
+        s.phase = Phase::Capturing;
+        assert_eq!(s.meeting_status(), MeetingStatus::Capturing);
+        s.capture_status = Some(CaptureStatus::Partial);
+        assert_eq!(s.meeting_status(), MeetingStatus::PartiallyCaptured);
     }
 }

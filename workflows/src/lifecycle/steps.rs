@@ -5,21 +5,24 @@
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use meetflow_proto::model::{Approval, RescheduleRequest};
+use meetflow_proto::model::{Approval, RescheduleRequest, Schedule};
+use meetflow_proto::status::{MailStep, Phase, SkipReason};
+use temporalio_common::WorkflowDefinition;
 use temporalio_common::data_converters::RawValue;
 use temporalio_sdk::{
-    ChildWorkflowOptions, SignalWorkflowOptions, WorkflowContext, WorkflowResult,
+    ChildWorkflowExecutionError, ChildWorkflowOptions, SignalWorkflowOptions,
+    StartedChildWorkflow, WorkflowContext, WorkflowResult,
     workflows::{join_all, select},
 };
 
-use super::state::{Change, ErrorInfo, MailSent, Meeting, Phase};
+use super::state::{Change, ErrorInfo, MailSent, Meeting};
 use super::{AppointmentLifecycle, invitations};
 use crate::activity_api::{
-    CreateMeeting, CreateMeetingInput, DeleteMeeting, DeleteMeetingInput, MailStep,
-    MeetingRecordInput, RecordMeeting, ResolveOnlineMeeting, ResolveOnlineMeetingInput,
-    SendInvitation, TenantSettings, UpdateMeeting, UpdateMeetingInput,
+    CreateMeeting, CreateMeetingInput, DeleteMeeting, DeleteMeetingInput, MeetingRecordInput,
+    RecordMeeting, ResolveOnlineMeeting, ResolveOnlineMeetingInput, SendInvitation,
+    TenantSettings, UpdateMeeting, UpdateMeetingInput,
 };
-use crate::capture::{CaptureInput, RecordingCapture};
+use crate::capture::{CaptureInput, CaptureOutcome, RecordingCapture};
 use crate::clock::now;
 use crate::{failure, options, search};
 
@@ -28,6 +31,11 @@ type Ctx = WorkflowContext<AppointmentLifecycle>;
 fn approval(ctx: &Ctx) -> Approval {
     ctx.state(|s| s.state.approval.clone())
         .expect("set before any step runs")
+}
+
+/// The appointment's current times.
+fn schedule(ctx: &Ctx) -> Schedule {
+    ctx.state(|s| s.state.schedule).expect("set with the approval")
 }
 
 /// The tenant's per-attempt timeout for Graph and mail activities.
@@ -40,6 +48,14 @@ fn keep_error(ctx: &Ctx, e: &temporalio_sdk::ActivityExecutionError) {
     ctx.state_mut(|s| s.state.last_error = Some(info));
 }
 
+fn keep(ctx: &Ctx, code: &str, message: String) {
+    let info = ErrorInfo {
+        code: code.into(),
+        message,
+    };
+    ctx.state_mut(|s| s.state.last_error = Some(info));
+}
+
 fn event_id(ctx: &Ctx) -> Option<String> {
     ctx.state(|s| match &s.state.meeting {
         Meeting::Created { event, .. } => Some(event.event_id.clone()),
@@ -47,9 +63,14 @@ fn event_id(ctx: &Ctx) -> Option<String> {
     })
 }
 
+/// Whether this appointment's mails are ours to send (settled with the tenant's settings).
+pub fn sends_invites(ctx: &Ctx) -> bool {
+    ctx.state(|s| s.state.send_invites)
+}
+
 pub fn set_phase(ctx: &Ctx, phase: Phase) {
     ctx.state_mut(|s| s.state.phase = phase);
-    ctx.upsert_search_attributes([search::MEETING_STATUS.value_set(phase.status().to_string())]);
+    ctx.upsert_search_attributes([search::APPOINTMENT_PHASE.value_set(phase.to_string())]);
 }
 
 /// Our own UID, for appointments whose only calendar item is the ICS we mail.
@@ -62,16 +83,18 @@ fn own_uid(approval: &Approval) -> String {
 
 pub async fn schedule_meeting(ctx: &mut Ctx, approval: &Approval, settings: &TenantSettings) {
     let outcome = if !approval.generate_teams_meeting {
-        Meeting::Skipped("not_requested".into())
-    } else if let Some(reason) = &settings.meeting_unavailable {
-        Meeting::Skipped(reason.clone())
+        Meeting::Skipped(SkipReason::NotRequested)
+    } else if let Some(reason) = settings.meeting_unavailable {
+        Meeting::Skipped(reason)
     } else {
         create_meeting(ctx, approval, settings).await
     };
     // With Exchange inviting the attendees, our ICS must carry the event's UID so calendars merge
     // the two into one item; otherwise our own stable UID.
     let ics_uid = match &outcome {
-        Meeting::Created { event, .. } if settings.send_invites => event.ical_uid.clone(),
+        Meeting::Created { event, .. } if settings.exchange_sends_invitations => {
+            event.ical_uid.clone()
+        }
         _ => own_uid(approval),
     };
     ctx.state_mut(|s| {
@@ -84,7 +107,7 @@ pub async fn schedule_meeting(ctx: &mut Ctx, approval: &Approval, settings: &Ten
 }
 
 async fn create_meeting(ctx: &mut Ctx, approval: &Approval, settings: &TenantSettings) -> Meeting {
-    let attendees = if settings.send_invites {
+    let attendees = if settings.exchange_sends_invitations {
         invitations::attendees(approval)
     } else {
         Vec::new()
@@ -131,8 +154,8 @@ async fn create_meeting(ctx: &mut Ctx, approval: &Approval, settings: &TenantSet
     }
 }
 
-/// Upserts the store's meeting row from state; `status` overrides the derived status.
-pub async fn record(ctx: &mut Ctx, status: Option<&str>) -> WorkflowResult<()> {
+/// Upserts the store's meeting row from state.
+pub async fn record(ctx: &mut Ctx) -> WorkflowResult<()> {
     let approval = approval(ctx);
     let input = ctx.state(|s| {
         let st = &s.state;
@@ -155,16 +178,14 @@ pub async fn record(ctx: &mut Ctx, status: Option<&str>) -> WorkflowResult<()> {
             tenant_id: approval.tenant_id.clone(),
             appointment_id: approval.appointment_id.clone(),
             subject: approval.title.clone(),
-            schedule: approval.schedule,
+            schedule: st.schedule.expect("set with the approval"),
             event_id,
             ical_uid,
             online_meeting_id,
             join_url: st.join_url(),
             ics_uid: st.ics_uid.clone(),
             sequence: st.sequence,
-            status: status
-                .map(str::to_string)
-                .unwrap_or_else(|| st.store_status()),
+            status: st.meeting_status(),
             error_code,
         }
     });
@@ -227,7 +248,9 @@ pub async fn until_over(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowRes
         if ctx.state(|s| s.state.ended_at.is_some()) {
             return Ok(Over::Ended);
         }
-        let deadline = approval(ctx).schedule.end() + grace;
+        let deadline = ctx
+        .state(|s| s.state.meeting_over_at(grace))
+        .expect("set with the approval");
         let Ok(remaining) = (deadline - now(ctx)).to_std() else {
             return Ok(Over::Ended);
         };
@@ -247,9 +270,7 @@ async fn apply_reschedule(
     sequence: u32,
 ) -> WorkflowResult<()> {
     ctx.state_mut(|s| {
-        if let Some(a) = s.state.approval.as_mut() {
-            a.schedule = request.schedule;
-        }
+        s.state.schedule = Some(request.schedule);
         s.state.sequence = sequence;
     });
     let approval = approval(ctx);
@@ -266,8 +287,8 @@ async fn apply_reschedule(
             keep_error(ctx, &e);
         }
     }
-    record(ctx, None).await?;
-    if approval.send_invites.unwrap_or(true) {
+    record(ctx).await?;
+    if sends_invites(ctx) {
         send_invitations(ctx, MailStep::Rescheduled, None).await;
     }
     Ok(())
@@ -289,16 +310,16 @@ async fn apply_cancel(ctx: &mut Ctx, reason: String, sequence: u32) -> WorkflowR
         }
     }
     set_phase(ctx, Phase::Cancelled);
-    record(ctx, None).await?;
-    if approval.send_invites.unwrap_or(true) {
+    record(ctx).await?;
+    if sends_invites(ctx) {
         let reason = (!reason.is_empty()).then_some(reason);
         send_invitations(ctx, MailStep::Cancelled, reason).await;
     }
     Ok(())
 }
 
-/// Runs `RecordingCapture` for a meeting that has an online meeting id, forwarding
-/// `artifactsAvailable` signals to it, and records what it captured.
+/// After the meeting: starts `RecordingCapture` for a meeting that has an online meeting id,
+/// forwards `artifactsAvailable` signals to it while it runs, and records what it captured.
 pub async fn capture(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowResult<()> {
     let Some(online_meeting_id) = ctx.state(|s| match &s.state.meeting {
         Meeting::Created {
@@ -308,13 +329,32 @@ pub async fn capture(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowResult
     }) else {
         return Ok(());
     };
-    let approval = approval(ctx);
     set_phase(ctx, Phase::Capturing);
-    record(ctx, None).await?;
-    let ended_at = ctx.state(|s| s.state.ended_at).map_or_else(
-        || approval.schedule.end(),
-        |at| at.min(approval.schedule.end()),
-    );
+    record(ctx).await?;
+    let Some((child_id, started)) = start_capture(ctx, settings, online_meeting_id).await else {
+        return Ok(());
+    };
+    let outcome = forward_refreshes_until_done(ctx, &child_id, started).await;
+    record_capture_outcome(ctx, outcome).await
+}
+
+/// `RecordingCapture`'s run, as the SDK types it (the macro's type has no public name).
+trait CaptureChild: WorkflowDefinition<Output = CaptureOutcome> + 'static {}
+impl<W: WorkflowDefinition<Output = CaptureOutcome> + 'static> CaptureChild for W {}
+
+/// Starts the child; a child that cannot start is kept as the last error (capture is a bonus,
+/// the appointment itself is done).
+async fn start_capture(
+    ctx: &mut Ctx,
+    settings: &TenantSettings,
+    online_meeting_id: String,
+) -> Option<(String, StartedChildWorkflow<impl CaptureChild>)> {
+    let approval = approval(ctx);
+    let scheduled_end = schedule(ctx).end();
+    // An early `meetingEnded` moves the end forward, never past the scheduled end.
+    let ended_at = ctx
+        .state(|s| s.state.ended_at)
+        .map_or(scheduled_end, |at| at.min(scheduled_end));
     let input = CaptureInput {
         tenant_id: approval.tenant_id.clone(),
         appointment_id: approval.appointment_id.clone(),
@@ -330,28 +370,33 @@ pub async fn capture(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowResult
     let opts = ChildWorkflowOptions::builder()
         .workflow_id(child_id.clone())
         .build();
-    let started = match ctx
+    match ctx
         .start_child_workflow(RecordingCapture::run, input, opts)
         .await
     {
-        Ok(started) => started,
+        Ok(started) => Some((child_id, started)),
         Err(e) => {
-            let info = ErrorInfo {
-                code: "capture_not_started".into(),
-                message: e.to_string(),
-            };
-            ctx.state_mut(|s| s.state.last_error = Some(info));
-            return Ok(());
+            keep(ctx, "capture_not_started", e.to_string());
+            None
         }
-    };
+    }
+}
+
+/// Waits for the child's result, passing each `artifactsAvailable` this workflow receives on
+/// to the child so it polls at once.
+async fn forward_refreshes_until_done(
+    ctx: &mut Ctx,
+    child_id: &str,
+    started: StartedChildWorkflow<impl CaptureChild>,
+) -> Result<CaptureOutcome, ChildWorkflowExecutionError> {
     let result = started.result().fuse();
     futures::pin_mut!(result);
-    let outcome = loop {
+    loop {
         let seen = ctx.state(|s| s.state.refresh_requests);
         select! {
-            r = result => break r,
+            r = result => return r,
             _ = ctx.wait_condition(move |s: &AppointmentLifecycle| s.state.refresh_requests != seen).fuse() => {
-                let forward = ctx.external_workflow(child_id.clone(), None).signal(
+                let forward = ctx.external_workflow(child_id.to_string(), None).signal(
                     RecordingCapture::artifacts_available,
                     RawValue::new(vec![]),
                     SignalWorkflowOptions::default(),
@@ -360,26 +405,25 @@ pub async fn capture(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowResult
                 let _ = forward.await;
             }
         }
-    };
+    }
+}
+
+async fn record_capture_outcome(
+    ctx: &mut Ctx,
+    outcome: Result<CaptureOutcome, ChildWorkflowExecutionError>,
+) -> WorkflowResult<()> {
     match outcome {
         Ok(outcome) => {
-            let status = outcome.status.as_str();
             ctx.state_mut(|s| {
                 s.state.artifacts = outcome.artifacts;
-                s.state.capture_status = Some(status.to_string());
+                s.state.capture_status = Some(outcome.status);
                 if let Some(e) = outcome.last_error {
                     s.state.last_error = Some(e);
                 }
             });
-            record(ctx, Some(status)).await?;
+            record(ctx).await?;
         }
-        Err(e) => {
-            let info = ErrorInfo {
-                code: "capture_failed".into(),
-                message: e.to_string(),
-            };
-            ctx.state_mut(|s| s.state.last_error = Some(info));
-        }
+        Err(e) => keep(ctx, "capture_failed", e.to_string()),
     }
     Ok(())
 }

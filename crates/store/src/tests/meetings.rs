@@ -1,6 +1,6 @@
 use super::harness::TestDb;
 use super::{at, meeting, on_both_backends};
-use crate::{MeetingStatus, StoreError};
+use crate::MeetingStatus;
 
 on_both_backends!(
     repeated_upsert_is_one_unchanged_row,
@@ -8,7 +8,6 @@ on_both_backends!(
     key_is_tenant_and_appointment,
     concurrent_upserts_of_one_key_keep_one_row_and_the_newest_sequence,
     lookup_by_online_meeting_id,
-    status_update_touches_only_status,
 );
 
 async fn repeated_upsert_is_one_unchanged_row(db: TestDb) {
@@ -125,30 +124,3 @@ async fn lookup_by_online_meeting_id(db: TestDb) {
     );
 }
 
-async fn status_update_touches_only_status(db: TestDb) {
-    let m = meeting("t1", "a1");
-    db.store.upsert_meeting(&m).await.unwrap();
-    db.store
-        .set_meeting_status(
-            "t1",
-            "a1",
-            MeetingStatus::Failed,
-            Some("graph_unauthorized"),
-        )
-        .await
-        .unwrap();
-    let stored = db.store.get_meeting("t1", "a1").await.unwrap().unwrap();
-    assert_eq!(stored.status, MeetingStatus::Failed);
-    assert_eq!(stored.error_code.as_deref(), Some("graph_unauthorized"));
-    assert_eq!(
-        (stored.subject, stored.sequence, stored.start),
-        (m.subject, m.sequence, m.start)
-    );
-
-    let err = db
-        .store
-        .set_meeting_status("t1", "missing", MeetingStatus::Ended, None)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::MeetingNotFound { .. }), "{err}");
-}

@@ -8,7 +8,6 @@ mod artifacts;
 mod deliveries;
 mod meetings;
 mod migrations;
-mod tenant_settings;
 
 /// For each named scenario `async fn name(db: TestDb)` in the invoking module, generates
 /// `name::sqlite` and `name::postgres` tests, so a failure names its backend.

@@ -1,7 +1,10 @@
 //! Closed sets of values stored as text columns.
 //!
-//! Text (rather than a native enum type or an integer) keeps the columns readable in both SQLite
-//! and PostgreSQL and lets a new variant ship without a migration.
+//! Every status that crosses a boundary (workflow state → activity payload → store column →
+//! search attribute) is one of these: the text is the only spelling of a value anywhere, and
+//! parsing it back is the only way in. Text (rather than a native enum type or an integer) keeps
+//! store columns readable in SQLite and PostgreSQL and lets a new variant ship without a
+//! migration.
 
 /// A stored text that names no variant of the expected enum.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -12,6 +15,7 @@ pub struct UnknownVariant {
 }
 
 /// Declares an enum whose variants map one-to-one onto stored (and serde) texts.
+#[macro_export]
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
@@ -42,12 +46,12 @@ macro_rules! text_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = $crate::text_enum::UnknownVariant;
+            type Err = $crate::UnknownVariant;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err($crate::text_enum::UnknownVariant {
+                    _ => Err($crate::UnknownVariant {
                         type_name: stringify!($name),
                         value: s.to_owned(),
                     }),
@@ -57,7 +61,7 @@ macro_rules! text_enum {
 
         // Lets `#[sqlx(try_from = "String")]` decode the column.
         impl TryFrom<String> for $name {
-            type Error = $crate::text_enum::UnknownVariant;
+            type Error = $crate::UnknownVariant;
 
             fn try_from(s: String) -> Result<Self, Self::Error> {
                 s.parse()
@@ -66,4 +70,3 @@ macro_rules! text_enum {
     };
 }
 
-pub(crate) use text_enum;
