@@ -1,4 +1,4 @@
-//! `/users/{user}/events`: create (with `transactionId` dedupe), get, list, patch, delete, cancel.
+//! `/users/{user}/events`: create (with `transactionId` dedupe), patch, delete.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -98,7 +98,6 @@ pub async fn create(
         join_url: online.as_ref().map(|(_, j)| j.clone()),
         created: now,
         last_modified: now,
-        is_cancelled: false,
         deleted: false,
     };
     if let Some((meeting_id, join_url)) = online {
@@ -117,40 +116,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(json)).into_response())
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(user): Path<String>,
-) -> GraphResult {
-    let world = state.world();
-    let organizer = world
-        .user(&caller.tenant_id, &user)
-        .cloned()
-        .ok_or_else(|| GraphFailure::invalid_user(&user))?;
-    let value: Vec<Value> = world
-        .events
-        .iter()
-        .filter(|e| e.tenant_id == caller.tenant_id && e.organizer_id == organizer.id && !e.deleted)
-        .map(|e| event_json(e, &organizer))
-        .collect();
-    Ok(Json(json!({ "value": value })).into_response())
-}
-
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((user, id)): Path<(String, String)>,
-) -> GraphResult {
-    let mut world = state.world();
-    let (organizer, event) = find(&mut world, &caller, &user, &id)?;
-    Ok(Json(event_json(event, &organizer)).into_response())
-}
-
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
     Path((user, id)): Path<(String, String)>,
-    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> GraphResult {
     let fields = EventFields::parse(&body)?;
@@ -161,17 +130,6 @@ pub async fn patch(
     }
     let mut world = state.world();
     let (organizer, event) = find(&mut world, &caller, &user, &id)?;
-    let if_match = headers.get("if-match").and_then(|v| v.to_str().ok());
-    if let Some(expected) = if_match
-        && expected != "*"
-        && expected != format!("W/\"{}\"", event.change_key)
-    {
-        return Err(GraphFailure::new(
-            StatusCode::PRECONDITION_FAILED,
-            "ErrorIrresolvableConflict",
-            "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
-        ));
-    }
     let start = fields.start.unwrap_or(event.start);
     let end = fields.end.unwrap_or(event.end);
     if end < start {
@@ -204,25 +162,6 @@ pub async fn delete(
     let (_, event) = find(&mut world, &caller, &user, &id)?;
     event.deleted = true;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-pub async fn cancel(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((user, id)): Path<(String, String)>,
-    body: Option<Json<Value>>,
-) -> GraphResult {
-    if let Some(Json(body)) = &body
-        && body.get("comment").is_some_and(|c| !c.is_string())
-    {
-        return Err(GraphFailure::bad_request("comment must be a string"));
-    }
-    let mut world = state.world();
-    let (_, event) = find(&mut world, &caller, &user, &id)?;
-    // Cancel moves the organizer's item to Deleted Items: gone from the calendar.
-    event.is_cancelled = true;
-    event.deleted = true;
-    Ok(StatusCode::ACCEPTED.into_response())
 }
 
 fn find<'w>(
@@ -384,7 +323,7 @@ pub fn event_json(e: &Event, organizer: &crate::seed::SeedUser) -> Value {
         "importance": "normal",
         "sensitivity": "normal",
         "isAllDay": false,
-        "isCancelled": e.is_cancelled,
+        "isCancelled": false,
         "isOrganizer": true,
         "responseRequested": true,
         "seriesMasterId": null,

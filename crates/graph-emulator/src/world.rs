@@ -6,15 +6,14 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::faults::Fault;
 use crate::request_log::LoggedRequest;
 use crate::seed::{Seed, SeedApp, SeedTenant, SeedUser};
-use crate::subscriptions::{Delivery, SubscriptionRecord};
 
 /// Knobs tests turn through `POST /_emulator/settings`.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// `expires_in` of issued tokens.
@@ -57,8 +56,6 @@ pub struct World {
     pub mailbox_in_flight: HashMap<String, usize>,
     /// Per mailbox: (window start, requests in it).
     pub mailbox_windows: HashMap<String, (DateTime<Utc>, u32)>,
-    pub subscriptions: Vec<SubscriptionRecord>,
-    pub deliveries: Vec<Delivery>,
     next_seq: u64,
 }
 
@@ -88,11 +85,10 @@ pub struct Event {
     pub join_url: Option<String>,
     pub created: DateTime<Utc>,
     pub last_modified: DateTime<Utc>,
-    pub is_cancelled: bool,
     pub deleted: bool,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Attendee {
     pub email: String,
     pub name: String,
@@ -109,7 +105,7 @@ pub struct Meeting {
     pub artifacts: Vec<Artifact>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ArtifactKind {
     Recording,
@@ -166,8 +162,6 @@ impl World {
             log: Vec::new(),
             mailbox_in_flight: HashMap::new(),
             mailbox_windows: HashMap::new(),
-            subscriptions: Vec::new(),
-            deliveries: Vec::new(),
             next_seq: 0,
         }
     }
