@@ -13,8 +13,8 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::control_api::{
-    AddedArtifact, EmulatedArtifact, EmulatedEvent, EmulatedMeeting, Fault, NewArtifact,
-    SecretExpiry, SettingsPatch,
+    AddedArtifact, EmulatedArtifact, EmulatedMeeting, Fault, NewArtifact, SecretExpiry,
+    SettingsPatch,
 };
 use crate::world::{Artifact, ArtifactContent, ArtifactKind, after, new_guid};
 
@@ -38,34 +38,7 @@ pub async fn requests(State(state): State<AppState>, Query(q): Query<Since>) -> 
 
 /// `GET /_emulator/events`: every event of every tenant, deleted ones included.
 pub async fn events(State(state): State<AppState>) -> Response {
-    let world = state.world();
-    let events: Vec<EmulatedEvent> = world
-        .events
-        .iter()
-        .map(|e| EmulatedEvent {
-            tenant: e.tenant_id.clone(),
-            organizer: e.organizer_id.clone(),
-            organizer_upn: world
-                .user(&e.tenant_id, &e.organizer_id)
-                .map(|u| u.user_principal_name.clone()),
-            id: e.id.clone(),
-            ical_uid: e.ical_uid.clone(),
-            change_key: e.change_key.clone(),
-            transaction_id: e.transaction_id.clone(),
-            subject: e.subject.clone(),
-            body_html: e.body_html.clone(),
-            start: e.start,
-            end: e.end,
-            attendees: e.attendees.clone(),
-            is_online_meeting: e.is_online_meeting,
-            online_meeting_id: e.meeting_id.clone(),
-            join_url: e.join_url.clone(),
-            created_date_time: e.created,
-            last_modified_date_time: e.last_modified,
-            deleted: e.deleted,
-        })
-        .collect();
-    Json(events).into_response()
+    Json(state.world().events.clone()).into_response()
 }
 
 /// `GET /_emulator/meetings`

@@ -75,7 +75,7 @@ pub struct EmulatedEvent {
     pub tenant: String,
     /// Object id.
     pub organizer: String,
-    pub organizer_upn: Option<String>,
+    pub organizer_upn: String,
     pub id: String,
     #[serde(rename = "iCalUId")]
     pub ical_uid: String,
@@ -87,11 +87,16 @@ pub struct EmulatedEvent {
     pub end: DateTime<Utc>,
     pub attendees: Vec<Attendee>,
     pub is_online_meeting: bool,
+    pub online_meeting_provider: String,
     pub online_meeting_id: Option<String>,
     pub join_url: Option<String>,
     pub created_date_time: DateTime<Utc>,
     pub last_modified_date_time: DateTime<Utc>,
     pub deleted: bool,
+    /// The create request as received, to tell an identical retry from a conflicting reuse
+    /// (emulator-internal; not sent).
+    #[serde(skip)]
+    pub(crate) create_fingerprint: serde_json::Value,
 }
 
 /// One entry of `GET /_emulator/meetings`.

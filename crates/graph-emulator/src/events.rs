@@ -32,8 +32,8 @@ pub async fn create(
 
     if let Some(tx) = &transaction_id {
         let earlier = world.events.iter().find(|e| {
-            e.tenant_id == caller.tenant_id
-                && e.organizer_id == organizer.id
+            e.tenant == caller.tenant_id
+                && e.organizer == organizer.id
                 && e.transaction_id.as_deref() == Some(tx)
         });
         if let Some(earlier) = earlier {
@@ -80,8 +80,9 @@ pub async fn create(
         ));
     }
     let event = Event {
-        tenant_id: caller.tenant_id.clone(),
-        organizer_id: organizer.id.clone(),
+        tenant: caller.tenant_id.clone(),
+        organizer: organizer.id.clone(),
+        organizer_upn: organizer.user_principal_name.clone(),
         id: id.clone(),
         ical_uid: new_ical_uid(),
         change_key: new_change_key(),
@@ -94,10 +95,10 @@ pub async fn create(
         attendees: fields.attendees.unwrap_or_default(),
         is_online_meeting: is_online,
         online_meeting_provider: provider,
-        meeting_id: online.as_ref().map(|(m, _)| m.clone()),
+        online_meeting_id: online.as_ref().map(|(m, _)| m.clone()),
         join_url: online.as_ref().map(|(_, j)| j.clone()),
-        created: now,
-        last_modified: now,
+        created_date_time: now,
+        last_modified_date_time: now,
         deleted: false,
     };
     if let Some((meeting_id, join_url)) = online {
@@ -149,7 +150,7 @@ pub async fn patch(
         event.attendees = attendees;
     }
     event.change_key = new_change_key();
-    event.last_modified = Utc::now();
+    event.last_modified_date_time = Utc::now();
     Ok(Json(event_json(event, &organizer)).into_response())
 }
 
@@ -307,8 +308,8 @@ pub fn event_json(e: &Event, organizer: &crate::seed::SeedUser) -> Value {
         "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/events/$entity", organizer.id),
         "@odata.etag": format!("W/\"{}\"", e.change_key),
         "id": e.id,
-        "createdDateTime": graph_instant(e.created),
-        "lastModifiedDateTime": graph_instant(e.last_modified),
+        "createdDateTime": graph_instant(e.created_date_time),
+        "lastModifiedDateTime": graph_instant(e.last_modified_date_time),
         "changeKey": e.change_key,
         "categories": [],
         "originalStartTimeZone": "UTC",

@@ -135,7 +135,7 @@ fn meeting_json(world: &World, m: &Meeting) -> Value {
     let event = world.events.iter().find(|e| e.id == m.event_id);
     json!({
         "id": m.id,
-        "creationDateTime": event.map(|e| graph_instant(e.created)),
+        "creationDateTime": event.map(|e| graph_instant(e.created_date_time)),
         "startDateTime": event.map(|e| graph_instant(e.start)),
         "endDateTime": event.map(|e| graph_instant(e.end)),
         "joinWebUrl": m.join_url,

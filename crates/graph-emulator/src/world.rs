@@ -64,29 +64,8 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug)]
-pub struct Event {
-    pub tenant_id: String,
-    pub organizer_id: String,
-    pub id: String,
-    pub ical_uid: String,
-    pub change_key: String,
-    pub transaction_id: Option<String>,
-    /// The create request as received, to tell an identical retry from a conflicting reuse.
-    pub create_fingerprint: serde_json::Value,
-    pub subject: String,
-    pub body_html: String,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub attendees: Vec<Attendee>,
-    pub is_online_meeting: bool,
-    pub online_meeting_provider: String,
-    pub meeting_id: Option<String>,
-    pub join_url: Option<String>,
-    pub created: DateTime<Utc>,
-    pub last_modified: DateTime<Utc>,
-    pub deleted: bool,
-}
+/// The control API shows events as they are stored.
+pub type Event = crate::control_api::EmulatedEvent;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Attendee {
@@ -223,7 +202,7 @@ impl World {
         id: &str,
     ) -> Option<&mut Event> {
         self.events.iter_mut().find(|e| {
-            e.tenant_id == tenant_id && e.organizer_id == organizer_id && e.id == id && !e.deleted
+            e.tenant == tenant_id && e.organizer == organizer_id && e.id == id && !e.deleted
         })
     }
 
