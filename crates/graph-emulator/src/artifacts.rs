@@ -42,8 +42,17 @@ pub async fn list<C: Collection>(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     RawQuery(query): RawQuery,
 ) -> GraphResult {
-    let link_base = crate::all_artifacts::link_base(&headers, uri.path());
+    let link_base = link_base(&headers, uri.path());
     page(&state, &caller, path, &link_base, query, C::KIND)
+}
+
+/// `http://{host}{path}`: links point back at the host and path the client called.
+fn link_base(headers: &HeaderMap, raw_path: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}{raw_path}")
 }
 
 /// A page of available artifacts; `@odata.nextLink` carries the emulator's own skip token.
@@ -153,28 +162,6 @@ pub async fn get<C: Collection>(
     Ok(Json(artifact_json(m, a)).into_response())
 }
 
-/// A transcript and its WebVTT text; 404 when it is not there or has no text.
-fn transcript_vtt<'w>(
-    world: &'w World,
-    caller: &Caller,
-    user: &str,
-    meeting_id: &str,
-    transcript_id: &str,
-) -> Result<(&'w Meeting, &'w Artifact, &'w str), GraphFailure> {
-    let (m, a) = artifact(
-        world,
-        caller,
-        user,
-        meeting_id,
-        ArtifactKind::Transcript,
-        transcript_id,
-    )?;
-    let ArtifactContent::Vtt(text) = &a.content else {
-        return Err(GraphFailure::not_found());
-    };
-    Ok((m, a, text))
-}
-
 /// `…/transcripts/{id}/content`: WebVTT (the default and the only format still offered).
 pub async fn transcript_content(
     State(state): State<AppState>,
@@ -190,23 +177,9 @@ pub async fn transcript_content(
         )));
     }
     let world = state.world();
-    let (_, _, text) = transcript_vtt(&world, &caller, &user, &id, &tid)?;
-    Ok(([(header::CONTENT_TYPE, "text/vtt")], text.to_owned()).into_response())
-}
-
-/// `…/transcripts/{id}/metadataContent`: cues with JSON payloads (speaker, text, times).
-pub async fn transcript_metadata(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((user, id, tid)): Path<(String, String, String)>,
-) -> GraphResult {
-    let world = state.world();
-    let (m, a, text) = transcript_vtt(&world, &caller, &user, &id, &tid)?;
-    let start = world
-        .events
-        .iter()
-        .find(|e| e.id == m.event_id)
-        .map_or(a.created, |e| e.start);
-    let body = crate::transcript_metadata::metadata_vtt(text, start);
-    Ok(([(header::CONTENT_TYPE, "text/vtt")], body).into_response())
+    let (_, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Transcript, &tid)?;
+    let ArtifactContent::Vtt(text) = &a.content else {
+        return Err(GraphFailure::not_found());
+    };
+    Ok(([(header::CONTENT_TYPE, "text/vtt")], text.clone()).into_response())
 }

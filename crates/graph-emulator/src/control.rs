@@ -1,4 +1,5 @@
-//! `/_emulator/*`: the control API for tests and demos (not part of Graph).
+//! `/_emulator/*`: the control API for tests and demos (not part of Graph). Its JSON is
+//! [`crate::control_api`].
 
 use std::time::Duration;
 
@@ -8,13 +9,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
-use crate::faults::Fault;
-use crate::reply::graph_instant;
-use crate::subscriptions::{self, Published};
-use crate::world::{Artifact, ArtifactContent, ArtifactKind, Settings, after, new_guid};
+use crate::control_api::{
+    AddedArtifact, EmulatedArtifact, EmulatedMeeting, Fault, NewArtifact, SecretExpiry,
+    SettingsPatch,
+};
+use crate::world::{Artifact, ArtifactContent, ArtifactKind, after, new_guid};
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
@@ -31,67 +33,41 @@ pub struct Since {
 pub async fn requests(State(state): State<AppState>, Query(q): Query<Since>) -> Response {
     let world = state.world();
     let entries: Vec<_> = world.log.iter().filter(|e| e.seq > q.since).collect();
-    Json(json!(entries)).into_response()
+    Json(entries).into_response()
 }
 
 /// `GET /_emulator/events`: every event of every tenant, deleted ones included.
 pub async fn events(State(state): State<AppState>) -> Response {
-    let world = state.world();
-    let events: Vec<Value> = world
-        .events
-        .iter()
-        .map(|e| {
-            json!({
-                "tenant": e.tenant_id,
-                "organizer": e.organizer_id,
-                "organizerUpn": world.user(&e.tenant_id, &e.organizer_id).map(|u| u.user_principal_name.clone()),
-                "id": e.id,
-                "iCalUId": e.ical_uid,
-                "changeKey": e.change_key,
-                "transactionId": e.transaction_id,
-                "subject": e.subject,
-                "bodyHtml": e.body_html,
-                "start": graph_instant(e.start),
-                "end": graph_instant(e.end),
-                "attendees": e.attendees,
-                "isOnlineMeeting": e.is_online_meeting,
-                "onlineMeetingId": e.meeting_id,
-                "joinUrl": e.join_url,
-                "createdDateTime": graph_instant(e.created),
-                "lastModifiedDateTime": graph_instant(e.last_modified),
-                "isCancelled": e.is_cancelled,
-                "deleted": e.deleted,
-            })
-        })
-        .collect();
-    Json(json!(events)).into_response()
+    Json(state.world().events.clone()).into_response()
 }
 
 /// `GET /_emulator/meetings`
 pub async fn meetings(State(state): State<AppState>) -> Response {
     let world = state.world();
     let now = Utc::now();
-    let meetings: Vec<Value> = world
+    let meetings: Vec<EmulatedMeeting> = world
         .meetings
         .iter()
-        .map(|m| {
-            json!({
-                "tenant": m.tenant_id,
-                "organizer": m.organizer_id,
-                "id": m.id,
-                "eventId": m.event_id,
-                "joinUrl": m.join_url,
-                "endedAt": m.ended_at.map(graph_instant),
-                "artifacts": m.artifacts.iter().map(|a| json!({
-                    "kind": a.kind,
-                    "id": a.id,
-                    "availableAt": graph_instant(a.available_at),
-                    "available": a.is_available(now),
-                })).collect::<Vec<_>>(),
-            })
+        .map(|m| EmulatedMeeting {
+            tenant: m.tenant_id.clone(),
+            organizer: m.organizer_id.clone(),
+            id: m.id.clone(),
+            event_id: m.event_id.clone(),
+            join_url: m.join_url.clone(),
+            ended_at: m.ended_at,
+            artifacts: m
+                .artifacts
+                .iter()
+                .map(|a| EmulatedArtifact {
+                    kind: a.kind.clone(),
+                    id: a.id.clone(),
+                    available_at: a.available_at,
+                    available: a.is_available(now),
+                })
+                .collect(),
         })
         .collect();
-    Json(json!(meetings)).into_response()
+    Json(meetings).into_response()
 }
 
 /// `POST /_emulator/reset`: back to the seed.
@@ -101,24 +77,17 @@ pub async fn reset(State(state): State<AppState>) -> Response {
 }
 
 /// `POST /_emulator/settings` (partial update) / `GET /_emulator/settings`.
-pub async fn set_settings(State(state): State<AppState>, Json(patch): Json<Value>) -> Response {
+pub async fn set_settings(
+    State(state): State<AppState>,
+    Json(patch): Json<SettingsPatch>,
+) -> Response {
     let mut world = state.world();
-    let mut current = serde_json::to_value(&world.settings).expect("settings serialize");
-    let (Value::Object(current_map), Value::Object(patch_map)) = (&mut current, patch) else {
-        return problem(StatusCode::BAD_REQUEST, "settings must be a JSON object");
-    };
-    current_map.extend(patch_map);
-    match serde_json::from_value::<Settings>(current) {
-        Ok(settings) => {
-            world.settings = settings;
-            Json(json!(world.settings)).into_response()
-        }
-        Err(e) => problem(StatusCode::BAD_REQUEST, e.to_string()),
-    }
+    patch.apply(&mut world.settings);
+    Json(world.settings.clone()).into_response()
 }
 
 pub async fn get_settings(State(state): State<AppState>) -> Response {
-    Json(json!(state.world().settings)).into_response()
+    Json(state.world().settings.clone()).into_response()
 }
 
 /// `POST /_emulator/faults`: add a rule (returns it with its id).
@@ -126,12 +95,12 @@ pub async fn add_fault(State(state): State<AppState>, Json(mut fault): Json<Faul
     let mut world = state.world();
     fault.id = world.next_seq();
     world.faults.push(fault.clone());
-    (StatusCode::CREATED, Json(json!(fault))).into_response()
+    (StatusCode::CREATED, Json(fault)).into_response()
 }
 
 /// `GET /_emulator/faults` (remaining counts included).
 pub async fn list_faults(State(state): State<AppState>) -> Response {
-    Json(json!(state.world().faults)).into_response()
+    Json(state.world().faults.clone()).into_response()
 }
 
 /// `DELETE /_emulator/faults`
@@ -148,13 +117,6 @@ pub async fn expire_tokens(State(state): State<AppState>) -> Response {
         token.expires_at = past;
     }
     StatusCode::NO_CONTENT.into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretExpiry {
-    tenant_id: String,
-    client_id: String,
 }
 
 /// `POST /_emulator/secrets/expire` `{tenantId, clientId}`: token requests now get AADSTS7000222.
@@ -179,24 +141,6 @@ pub async fn end_meeting(State(state): State<AppState>, Path(id): Path<String>) 
         }
         None => problem(StatusCode::NOT_FOUND, format!("no meeting {id}")),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NewArtifact {
-    kind: ArtifactKind,
-    /// Seconds from now until Graph lists it.
-    #[serde(default)]
-    available_after_secs: f64,
-    /// Transcript text; a small sample when absent.
-    #[serde(default)]
-    vtt: Option<String>,
-    /// Recording size; 1 MiB when absent.
-    #[serde(default)]
-    size_bytes: Option<u64>,
-    /// Shared by a recording and its transcript; generated when absent.
-    #[serde(default)]
-    content_correlation_id: Option<String>,
 }
 
 const SAMPLE_VTT: &str =
@@ -239,40 +183,13 @@ pub async fn add_artifact(
         available_at: after(now, delay),
         content,
     };
-    let json = json!({
-        "id": artifact.id,
-        "meetingId": meeting.id,
-        "organizer": meeting.organizer_id,
-        "kind": artifact.kind,
-        "availableAt": graph_instant(artifact.available_at),
-    });
-    let published = Published {
-        tenant_id: meeting.tenant_id.clone(),
-        organizer_id: meeting.organizer_id.clone(),
+    let added = AddedArtifact {
+        id: artifact.id.clone(),
         meeting_id: meeting.id.clone(),
-        artifact_id: artifact.id.clone(),
+        organizer: meeting.organizer_id.clone(),
         kind: artifact.kind.clone(),
+        available_at: artifact.available_at,
     };
-    let available_at = artifact.available_at;
     meeting.artifacts.push(artifact);
-    drop(world);
-    subscriptions::deliver_when_available(state, published, available_at);
-    (StatusCode::CREATED, Json(json)).into_response()
-}
-
-/// `GET /_emulator/notifications`: every notification POST and its outcome.
-pub async fn notifications(State(state): State<AppState>) -> Response {
-    Json(json!(state.world().deliveries)).into_response()
-}
-
-/// `POST /_emulator/subscriptions/{id}/reauthorize`: send a `reauthorizationRequired`
-/// lifecycle event now.
-pub async fn reauthorize(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match subscriptions::reauthorize(&state, &id).await {
-        Some(delivery) => Json(json!(delivery)).into_response(),
-        None => problem(
-            StatusCode::NOT_FOUND,
-            format!("no subscription {id} with a lifecycleNotificationUrl"),
-        ),
-    }
+    (StatusCode::CREATED, Json(added)).into_response()
 }

@@ -15,29 +15,29 @@ use crate::AppState;
 use crate::reply::GraphFailure;
 
 /// A rule from `POST /_emulator/faults`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Fault {
     #[serde(default)]
     pub id: u64,
     /// HTTP method to match; any when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Path pattern, `*` matching any run of characters (including `/`), matched against the
     /// percent-decoded path, e.g. `/v1.0/users/*/events`.
     pub path: String,
     /// Answer with this status (and a Graph error envelope) instead of running the handler.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// `Retry-After` value as sent: seconds (`"2"`) or an HTTP-date.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<String>,
     /// How many matching requests this applies to; forever when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     #[serde(default)]
     pub latency_ms: u64,
@@ -46,7 +46,53 @@ pub struct Fault {
     pub drop_after_commit: bool,
 }
 
+/// Builders for tests: `Fault::on("/v1.0/users/*/events").method("POST").status(429)`.
 impl Fault {
+    /// A rule for `path` that, until more is set, matches forever and changes nothing.
+    pub fn on(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn method(mut self, method: &str) -> Self {
+        self.method = Some(method.to_owned());
+        self
+    }
+
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_owned());
+        self
+    }
+
+    /// Seconds (`"2"`) or an HTTP-date.
+    pub fn retry_after(mut self, value: impl Into<String>) -> Self {
+        self.retry_after = Some(value.into());
+        self
+    }
+
+    /// Applies to the next `count` matching requests only.
+    pub fn times(mut self, count: u32) -> Self {
+        self.count = Some(count);
+        self
+    }
+
+    pub fn latency_ms(mut self, ms: u64) -> Self {
+        self.latency_ms = ms;
+        self
+    }
+
+    pub fn drop_after_commit(mut self) -> Self {
+        self.drop_after_commit = true;
+        self
+    }
+
     fn matches(&self, method: &Method, path: &str) -> bool {
         self.count != Some(0)
             && self

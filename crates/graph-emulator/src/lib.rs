@@ -2,9 +2,10 @@
 //! with Graph's documented shapes and status codes, plus a control API under `/_emulator/`
 //! for tests and demos. See `docs/graph.md`.
 
-mod all_artifacts;
 mod artifacts;
 mod control;
+pub mod control_api;
+pub mod control_client;
 mod events;
 mod faults;
 mod identity;
@@ -13,21 +14,19 @@ mod recording_stream;
 mod reply;
 mod request_log;
 mod seed;
-mod subscriptions;
 mod throttle;
-mod transcript_metadata;
-mod users;
 mod world;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use control_client::{ControlClient, ControlError, ControlResult};
 pub use faults::Fault;
 pub use recording_stream::synthetic_byte;
 pub use seed::{Seed, SeedApp, SeedTenant, SeedUser};
@@ -38,8 +37,6 @@ use world::World;
 #[derive(Clone)]
 pub(crate) struct AppState {
     world: Arc<Mutex<World>>,
-    /// For validation handshakes and notification delivery (no redirects, like Graph).
-    http: reqwest::Client,
 }
 
 impl AppState {
@@ -56,39 +53,16 @@ impl AppState {
 pub fn router(seed: Seed) -> Router {
     let state = AppState {
         world: Arc::new(Mutex::new(World::new(seed))),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("HTTP client for notifications"),
     };
     let graph = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
-        .route("/v1.0/users/{user}", get(users::get))
-        .route(
-            "/v1.0/users/{user}/events",
-            post(events::create).get(events::list),
-        )
+        .route("/v1.0/users/{user}/events", post(events::create))
         .route(
             "/v1.0/users/{user}/events/{id}",
-            get(events::get).patch(events::patch).delete(events::delete),
-        )
-        .route(
-            "/v1.0/users/{user}/events/{id}/cancel",
-            post(events::cancel),
-        )
-        .route("/v1.0/subscriptions", post(subscriptions::create))
-        .route(
-            "/v1.0/subscriptions/{id}",
-            get(subscriptions::get)
-                .patch(subscriptions::renew)
-                .delete(subscriptions::delete),
+            patch(events::patch).delete(events::delete),
         )
         .route("/v1.0/users/{user}/onlineMeetings", get(meetings::lookup))
         .route("/v1.0/users/{user}/onlineMeetings/{id}", get(meetings::get))
-        .route(
-            "/v1.0/users/{user}/onlineMeetings/{id}/delta",
-            get(all_artifacts::delta),
-        )
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/recordings",
             get(artifacts::list::<artifacts::Recordings>),
@@ -112,10 +86,6 @@ pub fn router(seed: Seed) -> Router {
         .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/content",
             get(artifacts::transcript_content),
-        )
-        .route(
-            "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/metadataContent",
-            get(artifacts::transcript_metadata),
         )
         // Injected latency counts as time in flight for the mailbox gate.
         .layer(axum::middleware::from_fn_with_state(
@@ -143,11 +113,6 @@ pub fn router(seed: Seed) -> Router {
         )
         .route("/_emulator/tokens/expire", post(control::expire_tokens))
         .route("/_emulator/secrets/expire", post(control::expire_secret))
-        .route("/_emulator/notifications", get(control::notifications))
-        .route(
-            "/_emulator/subscriptions/{id}/reauthorize",
-            post(control::reauthorize),
-        )
         .route("/_emulator/meetings/{id}/end", post(control::end_meeting))
         .route(
             "/_emulator/meetings/{id}/artifacts",
@@ -251,6 +216,11 @@ impl EmulatorHandle {
     /// `{base}/_emulator/` (the control API).
     pub fn control_url(&self) -> url::Url {
         self.base.join("_emulator/").expect("static path")
+    }
+
+    /// A typed client of the control API.
+    pub fn control(&self) -> ControlClient {
+        ControlClient::new(&self.base)
     }
 
     pub async fn shutdown(self) {

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
@@ -135,7 +135,7 @@ fn meeting_json(world: &World, m: &Meeting) -> Value {
     let event = world.events.iter().find(|e| e.id == m.event_id);
     json!({
         "id": m.id,
-        "creationDateTime": event.map(|e| graph_instant(e.created)),
+        "creationDateTime": event.map(|e| graph_instant(e.created_date_time)),
         "startDateTime": event.map(|e| graph_instant(e.start)),
         "endDateTime": event.map(|e| graph_instant(e.end)),
         "joinWebUrl": m.join_url,
@@ -174,27 +174,12 @@ pub(crate) fn meeting<'w>(
         .ok_or_else(GraphFailure::not_found)
 }
 
-/// `GET /users/{oid}/onlineMeetings/{id}`, or the `getAllRecordings(…)` / `getAllTranscripts(…)`
-/// functions, which share the segment.
+/// `GET /users/{oid}/onlineMeetings/{id}`.
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path((user, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    RawQuery(query): RawQuery,
 ) -> GraphResult {
-    if let Some(call) = crate::all_artifacts::GetAll::parse(&id) {
-        let link_base = crate::all_artifacts::link_base(&headers, uri.path());
-        return crate::all_artifacts::list(
-            &state,
-            &caller,
-            &user,
-            call?,
-            &link_base,
-            query.as_deref(),
-        );
-    }
     let world = state.world();
     let organizer = organizer(&world, &caller, &user)?;
     let m = meeting(&world, &caller, &organizer, &id)?;

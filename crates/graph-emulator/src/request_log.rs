@@ -8,19 +8,19 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::reply::{REQUEST_IDS, RequestIds};
 
 /// One entry of `GET /_emulator/requests`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedRequest {
     pub seq: u64,
-    pub at: String,
+    pub at: DateTime<Utc>,
     pub method: String,
     /// As sent (still percent-encoded).
     pub path: String,
@@ -62,7 +62,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     let mut entry = LoggedRequest {
         seq: 0,
-        at: Utc::now().to_rfc3339(),
+        at: Utc::now(),
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),

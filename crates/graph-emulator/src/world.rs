@@ -6,15 +6,14 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::faults::Fault;
 use crate::request_log::LoggedRequest;
 use crate::seed::{Seed, SeedApp, SeedTenant, SeedUser};
-use crate::subscriptions::{Delivery, SubscriptionRecord};
 
 /// Knobs tests turn through `POST /_emulator/settings`.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// `expires_in` of issued tokens.
@@ -57,8 +56,6 @@ pub struct World {
     pub mailbox_in_flight: HashMap<String, usize>,
     /// Per mailbox: (window start, requests in it).
     pub mailbox_windows: HashMap<String, (DateTime<Utc>, u32)>,
-    pub subscriptions: Vec<SubscriptionRecord>,
-    pub deliveries: Vec<Delivery>,
     next_seq: u64,
 }
 
@@ -67,32 +64,10 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug)]
-pub struct Event {
-    pub tenant_id: String,
-    pub organizer_id: String,
-    pub id: String,
-    pub ical_uid: String,
-    pub change_key: String,
-    pub transaction_id: Option<String>,
-    /// The create request as received, to tell an identical retry from a conflicting reuse.
-    pub create_fingerprint: serde_json::Value,
-    pub subject: String,
-    pub body_html: String,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub attendees: Vec<Attendee>,
-    pub is_online_meeting: bool,
-    pub online_meeting_provider: String,
-    pub meeting_id: Option<String>,
-    pub join_url: Option<String>,
-    pub created: DateTime<Utc>,
-    pub last_modified: DateTime<Utc>,
-    pub is_cancelled: bool,
-    pub deleted: bool,
-}
+/// The control API shows events as they are stored.
+pub type Event = crate::control_api::EmulatedEvent;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Attendee {
     pub email: String,
     pub name: String,
@@ -109,7 +84,7 @@ pub struct Meeting {
     pub artifacts: Vec<Artifact>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ArtifactKind {
     Recording,
@@ -166,8 +141,6 @@ impl World {
             log: Vec::new(),
             mailbox_in_flight: HashMap::new(),
             mailbox_windows: HashMap::new(),
-            subscriptions: Vec::new(),
-            deliveries: Vec::new(),
             next_seq: 0,
         }
     }
@@ -229,7 +202,7 @@ impl World {
         id: &str,
     ) -> Option<&mut Event> {
         self.events.iter_mut().find(|e| {
-            e.tenant_id == tenant_id && e.organizer_id == organizer_id && e.id == id && !e.deleted
+            e.tenant == tenant_id && e.organizer == organizer_id && e.id == id && !e.deleted
         })
     }
 

@@ -6,39 +6,36 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, stream};
-use meetflow_graph::{AppCredentials, ClientSecret, GraphClient, GraphEndpoints};
-use meetflow_graph_emulator::{Emulator, Seed, SeedApp, SeedTenant, SeedUser};
-use serde_json::json;
+use meetflow_graph::{
+    AppCredentials, ClientSecret, GraphClient, GraphEndpoints, GraphErrorKind,
+    join_web_url_filter_query,
+};
+use meetflow_graph_emulator::control_api::NewArtifact;
+use meetflow_graph_emulator::{Emulator, Seed, SeedTenant};
 
 const TENANTS: usize = 10;
 const OPERATIONS: usize = 1000;
 const CALLERS: usize = 32;
 const OVERHEAD_CALLS: usize = 2000;
 const RECORDING: u64 = 1 << 30;
+const NO_SUCH_MEETING: &str = "https://teams.microsoft.com/l/meetup-join/none";
 
 fn tenant_id(i: usize) -> String {
     format!("00000000-0000-4000-8000-{i:012}")
 }
 
+fn organizer_id(i: usize) -> String {
+    format!("11111111-0000-4000-8000-{i:012}")
+}
+
 fn seed() -> Seed {
-    Seed {
-        tenants: (0..TENANTS)
-            .map(|i| SeedTenant {
-                tenant_id: tenant_id(i),
-                apps: vec![SeedApp {
-                    client_id: "bench-app".into(),
-                    client_secret: "bench-secret".into(),
-                }],
-                users: vec![SeedUser {
-                    id: format!("11111111-0000-4000-8000-{i:012}"),
-                    user_principal_name: format!("organizer@t{i}.example"),
-                    display_name: "Organizer".into(),
-                    mail: format!("organizer@t{i}.example"),
-                    online_meeting_access_policy: true,
-                }],
-            })
-            .collect(),
-    }
+    (0..TENANTS).fold(Seed::default(), |seed, i| {
+        seed.tenant(
+            SeedTenant::new(tenant_id(i))
+                .app("bench-app", "bench-secret")
+                .organizer(&organizer_id(i), &format!("organizer@t{i}.example")),
+        )
+    })
 }
 
 fn app(i: usize) -> AppCredentials {
@@ -72,7 +69,9 @@ async fn main() {
     };
     let client = GraphClient::new(endpoints.clone()).expect("client");
 
-    // 1. Token requests per 1,000 operations, 10 tenants, 32 concurrent callers.
+    // 1. Token requests per 1,000 operations, 10 tenants, 32 concurrent callers. Each operation
+    // looks up a meeting that does not exist: Graph answers 200 with an empty list, which the
+    // client reports as `NotFound`; anything else is a failure.
     let started = Instant::now();
     let failures = stream::iter(0..OPERATIONS)
         .map(|i| {
@@ -80,12 +79,18 @@ async fn main() {
             async move {
                 let t = i % TENANTS;
                 client
-                    .get_user(&app(t), &format!("organizer@t{t}.example"))
+                    .find_online_meeting(&app(t), &organizer_id(t), NO_SUCH_MEETING)
                     .await
             }
         })
         .buffer_unordered(CALLERS)
-        .filter(|r| std::future::ready(r.is_err()))
+        .filter(|r| {
+            let failed = r
+                .as_ref()
+                .err()
+                .is_none_or(|e| e.kind() != GraphErrorKind::NotFound);
+            std::future::ready(failed)
+        })
         .count()
         .await;
     let elapsed = started.elapsed();
@@ -95,45 +100,11 @@ async fn main() {
         OPERATIONS as f64 / elapsed.as_secs_f64()
     );
 
-    // 2. Client overhead per call: the client vs a bare reqwest GET with a ready token.
+    // 2. Client overhead per call: the client vs a bare reqwest GET with a ready token, both
+    // looking up the meeting of one event.
     let app0 = app(0);
     let upn = "organizer@t0.example";
-    let bare = reqwest::Client::new();
-    let scope = format!(
-        "{}/.default",
-        endpoints.graph.origin().ascii_serialization()
-    );
-    let (_, token) = emulator
-        .request_token(&tenant_id(0), "bench-app", "bench-secret", &scope)
-        .await;
-    let bearer = token["access_token"].as_str().unwrap().to_owned();
-    let user_url = format!("{}/users/{upn}", emulator.graph_url());
-    for _ in 0..100 {
-        client.get_user(&app0, upn).await.unwrap();
-    }
-    let per_call = |d: Duration| d.as_secs_f64() * 1e6 / OVERHEAD_CALLS as f64;
-    let started = Instant::now();
-    for _ in 0..OVERHEAD_CALLS {
-        let r = bare
-            .get(&user_url)
-            .bearer_auth(&bearer)
-            .send()
-            .await
-            .unwrap();
-        let _: serde_json::Value = r.json().await.unwrap();
-    }
-    let bare_us = per_call(started.elapsed());
-    let started = Instant::now();
-    for _ in 0..OVERHEAD_CALLS {
-        client.get_user(&app0, upn).await.unwrap();
-    }
-    let client_us = per_call(started.elapsed());
-    println!(
-        "overhead: {client_us:.1} µs/call via GraphClient, {bare_us:.1} µs/call bare reqwest, client overhead {:.1} µs/call (sequential, loopback, emulator in-process)",
-        client_us - bare_us
-    );
-
-    // 3. Peak RSS while streaming a 1 GiB recording.
+    let organizer = organizer_id(0);
     let created = client
         .create_event(
             &app0,
@@ -149,32 +120,71 @@ async fn main() {
         )
         .await
         .unwrap();
-    let organizer_id = client.get_user(&app0, upn).await.unwrap().id;
+    let join_url = created.join_url.as_deref().unwrap();
+    let bare = reqwest::Client::new();
+    let scope = format!(
+        "{}/.default",
+        endpoints.graph.origin().ascii_serialization()
+    );
+    let (_, token) = emulator
+        .request_token(&tenant_id(0), "bench-app", "bench-secret", &scope)
+        .await;
+    let bearer = token["access_token"].as_str().unwrap().to_owned();
+    let lookup_url = format!(
+        "{}/users/{organizer}/onlineMeetings?{}",
+        emulator.graph_url(),
+        join_web_url_filter_query(join_url)
+    );
+    for _ in 0..100 {
+        client
+            .find_online_meeting(&app0, &organizer, join_url)
+            .await
+            .unwrap();
+    }
+    let per_call = |d: Duration| d.as_secs_f64() * 1e6 / OVERHEAD_CALLS as f64;
+    let started = Instant::now();
+    for _ in 0..OVERHEAD_CALLS {
+        let r = bare
+            .get(&lookup_url)
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap();
+        let _: serde_json::Value = r.json().await.unwrap();
+    }
+    let bare_us = per_call(started.elapsed());
+    let started = Instant::now();
+    for _ in 0..OVERHEAD_CALLS {
+        client
+            .find_online_meeting(&app0, &organizer, join_url)
+            .await
+            .unwrap();
+    }
+    let client_us = per_call(started.elapsed());
+    println!(
+        "overhead: {client_us:.1} µs/call via GraphClient, {bare_us:.1} µs/call bare reqwest, client overhead {:.1} µs/call (sequential, loopback, emulator in-process)",
+        client_us - bare_us
+    );
+
+    // 3. Peak RSS while streaming a 1 GiB recording.
     let meeting = client
-        .find_online_meeting(&app0, &organizer_id, created.join_url.as_deref().unwrap())
+        .find_online_meeting(&app0, &organizer, join_url)
         .await
         .unwrap();
-    let control = emulator.control_url();
-    let encoded =
-        percent_encoding::utf8_percent_encode(&meeting.id, percent_encoding::NON_ALPHANUMERIC);
-    bare.post(
-        control
-            .join(&format!("meetings/{encoded}/artifacts"))
-            .unwrap(),
-    )
-    .json(&json!({"kind": "recording", "sizeBytes": RECORDING}))
-    .send()
-    .await
-    .unwrap();
+    emulator
+        .control()
+        .add_artifact(&meeting.id, &NewArtifact::recording().size_bytes(RECORDING))
+        .await
+        .unwrap();
     let recording = client
-        .list_recordings(&app0, &organizer_id, &meeting.id)
+        .list_recordings(&app0, &organizer, &meeting.id)
         .await
         .unwrap()
         .remove(0);
     let before = peak_rss_kib();
     let started = Instant::now();
     let mut content = client
-        .recording_content(&app0, &organizer_id, &meeting.id, &recording.id, None)
+        .recording_content(&app0, &organizer, &meeting.id, &recording.id, None)
         .await
         .unwrap();
     let mut total = 0u64;

@@ -79,8 +79,6 @@ pub(crate) struct Page<T> {
     pub(crate) value: Vec<T>,
     #[serde(rename = "@odata.nextLink")]
     pub(crate) next_link: Option<String>,
-    #[serde(rename = "@odata.deltaLink")]
-    pub(crate) delta_link: Option<String>,
 }
 
 impl GraphClient {
@@ -152,27 +150,6 @@ impl GraphClient {
             .map_err(|e| GraphError::transport(&e, &client_request_id))
     }
 
-    /// A transcript's `metadataContent`: WebVTT whose cue payloads are JSON objects
-    /// (`speakerName`, `spokenText`, `spokenLanguage`, `startDateTime`, `endDateTime`).
-    pub async fn transcript_metadata_content(
-        &self,
-        app: &AppCredentials,
-        organizer_object_id: &str,
-        meeting_id: &str,
-        transcript_id: &str,
-    ) -> Result<String, GraphError> {
-        let url = self.url(&[
-            "users",
-            organizer_object_id,
-            "onlineMeetings",
-            meeting_id,
-            "transcripts",
-            transcript_id,
-            "metadataContent",
-        ]);
-        self.fetch_text(app, url).await
-    }
-
     /// A recording's MP4 bytes as a stream (`…/recordings/{id}/content`); memory stays bounded
     /// by the network buffers whatever the recording's size. Pass `range` to resume.
     pub async fn recording_content(
@@ -240,7 +217,10 @@ impl GraphClient {
             let page: Page<T> = read_json(response, what).await?;
             items.extend(page.value);
             if let Some(link) = page.next_link {
-                next = Some(self.parse_link(&link, what)?);
+                let url = url::Url::parse(&link)
+                    .map_err(|e| GraphError::unexpected(what, format!("bad link: {e}")))?;
+                self.check_same_origin(&url)?;
+                next = Some(url);
             }
         }
         Ok(items)

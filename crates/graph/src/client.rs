@@ -68,7 +68,6 @@ pub(crate) struct GraphRequest {
     /// Content streams must not be cut off by the whole-request timeout.
     pub(crate) streaming: bool,
     pub(crate) range: Option<String>,
-    pub(crate) if_match: Option<String>,
 }
 
 impl GraphRequest {
@@ -80,7 +79,6 @@ impl GraphRequest {
             accept: "application/json",
             streaming: false,
             range: None,
-            if_match: None,
         }
     }
 
@@ -248,9 +246,6 @@ impl GraphClient {
         }
         if let Some(range) = &request.range {
             builder = builder.header(reqwest::header::RANGE, range);
-        }
-        if let Some(etag) = &request.if_match {
-            builder = builder.header(reqwest::header::IF_MATCH, etag);
         }
         if let Some(body) = &request.body {
             builder = builder

@@ -1,5 +1,5 @@
-//! Calendar events that carry a Teams meeting: create (idempotent by `transactionId`), update,
-//! delete and cancel.
+//! Calendar events that carry a Teams meeting: create (idempotent by `transactionId`), update
+//! and delete.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use reqwest::Method;
@@ -56,7 +56,7 @@ pub struct GraphEvent {
     pub transaction_id: Option<String>,
 }
 
-/// Outcome of a delete or cancel: both are "done" for the caller.
+/// Outcome of a delete: either way the event is gone for the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Deleted {
     Deleted,
@@ -88,58 +88,13 @@ impl GraphClient {
         event_id: &str,
         patch: &EventPatch,
     ) -> Result<GraphEvent, GraphError> {
-        self.patch_event(app, organizer, event_id, patch, None)
-            .await
-    }
-
-    /// Like [`GraphClient::update_event`], but only if the event is still at `change_key`
-    /// (`If-Match`): a change made meanwhile (e.g. by the organizer in Outlook) gives 412
-    /// `ErrorIrresolvableConflict` instead of being overwritten.
-    pub async fn update_event_if_unchanged(
-        &self,
-        app: &AppCredentials,
-        organizer: &str,
-        event_id: &str,
-        change_key: &str,
-        patch: &EventPatch,
-    ) -> Result<GraphEvent, GraphError> {
-        let etag = format!("W/\"{change_key}\"");
-        self.patch_event(app, organizer, event_id, patch, Some(etag))
-            .await
-    }
-
-    async fn patch_event(
-        &self,
-        app: &AppCredentials,
-        organizer: &str,
-        event_id: &str,
-        patch: &EventPatch,
-        if_match: Option<String>,
-    ) -> Result<GraphEvent, GraphError> {
         let _slot = self.mailbox_permit(app, organizer).await;
-        let mut request = GraphRequest::new(
+        let request = GraphRequest::new(
             Method::PATCH,
             self.url(&["users", organizer, "events", event_id]),
         )
         .json_body(&PatchBody::from(patch));
-        request.if_match = if_match;
         let wire: WireEvent = self.fetch_json(app, &request, "update event").await?;
-        wire.into_event()
-    }
-
-    /// `GET /users/{organizer}/events/{id}`.
-    pub async fn get_event(
-        &self,
-        app: &AppCredentials,
-        organizer: &str,
-        event_id: &str,
-    ) -> Result<GraphEvent, GraphError> {
-        let _slot = self.mailbox_permit(app, organizer).await;
-        let request = GraphRequest::new(
-            Method::GET,
-            self.url(&["users", organizer, "events", event_id]),
-        );
-        let wire: WireEvent = self.fetch_json(app, &request, "get event").await?;
         wire.into_event()
     }
 
@@ -155,32 +110,11 @@ impl GraphClient {
             Method::DELETE,
             self.url(&["users", organizer, "events", event_id]),
         );
-        gone_is_done(self.execute(app, &request).await)
-    }
-
-    /// `POST /users/{organizer}/events/{id}/cancel` with an optional message to the attendees.
-    pub async fn cancel_event(
-        &self,
-        app: &AppCredentials,
-        organizer: &str,
-        event_id: &str,
-        comment: Option<&str>,
-    ) -> Result<Deleted, GraphError> {
-        let _slot = self.mailbox_permit(app, organizer).await;
-        let request = GraphRequest::new(
-            Method::POST,
-            self.url(&["users", organizer, "events", event_id, "cancel"]),
-        )
-        .json_body(&CancelBody { comment });
-        gone_is_done(self.execute(app, &request).await)
-    }
-}
-
-fn gone_is_done(result: Result<reqwest::Response, GraphError>) -> Result<Deleted, GraphError> {
-    match result {
-        Ok(_) => Ok(Deleted::Deleted),
-        Err(e) if e.kind() == GraphErrorKind::NotFound => Ok(Deleted::AlreadyGone),
-        Err(e) => Err(e),
+        match self.execute(app, &request).await {
+            Ok(_) => Ok(Deleted::Deleted),
+            Err(e) if e.kind() == GraphErrorKind::NotFound => Ok(Deleted::AlreadyGone),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -242,12 +176,6 @@ impl<'a> From<&'a EventPatch> for PatchBody<'a> {
                 .map(|a| a.iter().map(WireAttendee::required).collect()),
         }
     }
-}
-
-#[derive(Serialize)]
-struct CancelBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    comment: Option<&'a str>,
 }
 
 #[derive(Serialize)]

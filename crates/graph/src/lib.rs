@@ -5,7 +5,6 @@
 //! retryable and carry the server's `Retry-After`. The client itself only retries once with a
 //! fresh token after a 401, and waits out a short `Retry-After` once (see [`ClientOptions`]).
 
-mod artifact_delta;
 mod artifacts;
 mod client;
 mod credentials;
@@ -16,15 +15,14 @@ mod subscriptions;
 mod token;
 mod transaction;
 
-pub use artifact_delta::{DeltaRound, DeltaStart};
 pub use artifacts::{ByteRange, CallRecording, CallTranscript, RecordingContent};
 pub use client::{ClientOptions, GraphClient};
 pub use credentials::{AppCredentials, ClientSecret, GraphEndpoints};
 pub use error::{GraphError, GraphErrorKind};
 pub use events::{Deleted, EventAttendee, EventPatch, GraphEvent, NewEvent};
-pub use meetings::{GraphUser, OnlineMeeting, join_web_url_filter_query};
+pub use meetings::{OnlineMeeting, join_web_url_filter_query};
 pub use subscriptions::{
-    ArtifactResource, ChangeNotification, ClientState, NewSubscription, NotificationError,
-    ResourceData, Subscription, parse_notifications, validation_token,
+    ChangeNotification, ClientState, NotificationError, ResourceData, parse_notifications,
+    validation_token,
 };
 pub use transaction::transaction_id;

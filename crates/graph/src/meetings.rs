@@ -1,4 +1,4 @@
-//! Online-meeting lookup by join URL, and directory users.
+//! Online-meeting lookup by join URL.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
@@ -14,17 +14,6 @@ use crate::error::{GraphError, GraphErrorKind};
 pub struct OnlineMeeting {
     pub id: String,
     pub join_web_url: String,
-}
-
-/// A directory user (the organizer mailbox).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GraphUser {
-    /// The object id; online-meeting endpoints accept only this, not the UPN.
-    pub id: String,
-    pub user_principal_name: String,
-    pub display_name: Option<String>,
-    pub mail: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -52,8 +41,8 @@ pub fn join_web_url_filter_query(join_url: &str) -> String {
 
 impl GraphClient {
     /// `GET /users/{organizerObjectId}/onlineMeetings?$filter=JoinWebUrl eq '…'`. Needs the
-    /// organizer's object id (resolve a UPN with [`GraphClient::get_user`]) and an application
-    /// access policy for that organizer.
+    /// organizer's object id (Graph refuses a UPN here) and an application access policy for
+    /// that organizer.
     pub async fn find_online_meeting(
         &self,
         app: &AppCredentials,
@@ -72,18 +61,6 @@ impl GraphClient {
                 "no online meeting of this organizer has that join URL",
             )
         })
-    }
-
-    /// `GET /users/{id | userPrincipalName}`.
-    pub async fn get_user(
-        &self,
-        app: &AppCredentials,
-        id_or_upn: &str,
-    ) -> Result<GraphUser, GraphError> {
-        let mut url = self.url(&["users", id_or_upn]);
-        url.set_query(Some("$select=id,userPrincipalName,displayName,mail"));
-        self.fetch_json(app, &GraphRequest::new(Method::GET, url), "user")
-            .await
     }
 }
 

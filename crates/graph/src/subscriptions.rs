@@ -1,17 +1,13 @@
-//! Change-notification subscriptions for meeting recordings and transcripts, and the helpers
-//! a notification endpoint needs (validation handshake, `clientState` check, payload parsing).
+//! What a change-notification endpoint needs (validation handshake, `clientState` check,
+//! payload parsing). Subscriptions themselves are created outside meetflow (see
+//! `deploy/README.md`).
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use percent_encoding::percent_decode_str;
-use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::client::{GraphClient, GraphRequest};
-use crate::credentials::AppCredentials;
 use crate::error::{GraphError, GraphErrorKind};
-use crate::events::Deleted;
 
 /// The shared secret Graph echoes in every notification; proves a notification came from a
 /// subscription we made. Never printed.
@@ -49,141 +45,6 @@ impl ClientState {
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ClientState(<redacted>)")
-    }
-}
-
-/// What to subscribe to (`changeType` is always `created`: the only one these resources offer).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ArtifactResource {
-    /// `users/{id}/onlineMeetings/getAllRecordings`
-    OrganizerRecordings { organizer_object_id: String },
-    /// `users/{id}/onlineMeetings/getAllTranscripts`
-    OrganizerTranscripts { organizer_object_id: String },
-    /// `communications/onlineMeetings/{meetingId}/recordings`
-    MeetingRecordings { meeting_id: String },
-    /// `communications/onlineMeetings/{meetingId}/transcripts`
-    MeetingTranscripts { meeting_id: String },
-}
-
-impl ArtifactResource {
-    pub fn path(&self) -> String {
-        match self {
-            Self::OrganizerRecordings {
-                organizer_object_id,
-            } => {
-                format!("users/{organizer_object_id}/onlineMeetings/getAllRecordings")
-            }
-            Self::OrganizerTranscripts {
-                organizer_object_id,
-            } => {
-                format!("users/{organizer_object_id}/onlineMeetings/getAllTranscripts")
-            }
-            Self::MeetingRecordings { meeting_id } => {
-                format!("communications/onlineMeetings/{meeting_id}/recordings")
-            }
-            Self::MeetingTranscripts { meeting_id } => {
-                format!("communications/onlineMeetings/{meeting_id}/transcripts")
-            }
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct NewSubscription {
-    pub resource: ArtifactResource,
-    /// Must answer Graph's validation request (see [`validation_token`]) within 10 seconds.
-    pub notification_url: url::Url,
-    /// Required by Graph when `expiration` is more than an hour away.
-    pub lifecycle_notification_url: Option<url::Url>,
-    pub expiration: DateTime<Utc>,
-    pub client_state: ClientState,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Subscription {
-    pub id: String,
-    pub resource: String,
-    pub change_type: String,
-    pub expiration_date_time: DateTime<Utc>,
-    pub notification_url: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateBody<'a> {
-    change_type: &'static str,
-    notification_url: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lifecycle_notification_url: Option<&'a str>,
-    resource: String,
-    expiration_date_time: String,
-    client_state: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RenewBody {
-    expiration_date_time: String,
-}
-
-fn instant(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-impl GraphClient {
-    /// `POST /subscriptions`. Graph validates the notification URL(s) before answering.
-    pub async fn create_subscription(
-        &self,
-        app: &AppCredentials,
-        subscription: &NewSubscription,
-    ) -> Result<Subscription, GraphError> {
-        let body = CreateBody {
-            change_type: "created",
-            notification_url: subscription.notification_url.as_str(),
-            lifecycle_notification_url: subscription
-                .lifecycle_notification_url
-                .as_ref()
-                .map(url::Url::as_str),
-            resource: subscription.resource.path(),
-            expiration_date_time: instant(subscription.expiration),
-            client_state: subscription.client_state.expose(),
-        };
-        let request =
-            GraphRequest::new(Method::POST, self.url(&["subscriptions"])).json_body(&body);
-        self.fetch_json(app, &request, "create subscription").await
-    }
-
-    /// `PATCH /subscriptions/{id}` with a new expiration.
-    pub async fn renew_subscription(
-        &self,
-        app: &AppCredentials,
-        subscription_id: &str,
-        expiration: DateTime<Utc>,
-    ) -> Result<Subscription, GraphError> {
-        let request =
-            GraphRequest::new(Method::PATCH, self.url(&["subscriptions", subscription_id]))
-                .json_body(&RenewBody {
-                    expiration_date_time: instant(expiration),
-                });
-        self.fetch_json(app, &request, "renew subscription").await
-    }
-
-    /// `DELETE /subscriptions/{id}`; 404 means it already expired or was deleted.
-    pub async fn delete_subscription(
-        &self,
-        app: &AppCredentials,
-        subscription_id: &str,
-    ) -> Result<Deleted, GraphError> {
-        let request = GraphRequest::new(
-            Method::DELETE,
-            self.url(&["subscriptions", subscription_id]),
-        );
-        match self.execute(app, &request).await {
-            Ok(_) => Ok(Deleted::Deleted),
-            Err(e) if e.kind() == GraphErrorKind::NotFound => Ok(Deleted::AlreadyGone),
-            Err(e) => Err(e),
-        }
     }
 }
 

@@ -16,6 +16,7 @@ use std::{
 
 use anyhow::Context;
 use futures_util::{StreamExt, stream};
+use meetflow_graph_emulator::{ControlClient, Fault};
 use meetflow_proto::v1::AppointmentPhase;
 use serde_json::{Value, json};
 use temporalio_client::{Client, UntypedUpdate, WorkflowExecuteUpdateOptions};
@@ -135,14 +136,10 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
 }
 
 async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
+    let emulator = ControlClient::new(&stack.emulator_url());
     if opts.graph_latency_ms > 0 {
-        let fault = json!({"path": "/v1.0/*", "latencyMs": opts.graph_latency_ms});
-        http.post(stack.emulator_url().join("_emulator/faults")?)
-            .json(&fault)
-            .send()
-            .await?
-            .error_for_status()?;
+        let slow = Fault::on("/v1.0/*").latency_ms(opts.graph_latency_ms);
+        emulator.add_fault(&slow).await?;
     }
     let exe = std::env::current_exe()?;
     let env = vec![(
@@ -173,15 +170,10 @@ async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<(
     let elapsed = began.elapsed();
     let mut ok: Vec<Duration> = latencies.into_iter().collect::<anyhow::Result<_>>()?;
     ok.sort();
-    let requests: Vec<Value> = http
-        .get(stack.emulator_url().join("_emulator/requests")?)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let requests = emulator.requests().await?;
     let graph_calls = requests
         .iter()
-        .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/v1.0/")))
+        .filter(|r| r.path.starts_with("/v1.0/"))
         .count();
     let token_calls = requests.len() - graph_calls;
     let after_lifecycles_rss = rss_mib(pid);

@@ -61,9 +61,10 @@ impl DevStack {
         let dir = std::path::absolute(&opts.dir)?;
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let mut temporal = start_temporal(&opts, &dir).await?;
+        let seed = Seed::sample();
         let emulator = match Emulator::start(
             SocketAddr::from(([127, 0, 0, 1], opts.graph_port)),
-            Seed::sample(),
+            seed.clone(),
         )
         .await
         {
@@ -74,14 +75,11 @@ impl DevStack {
             }
         };
         let secret_path = dir.join("demo-graph-secret");
-        std::fs::write(
-            &secret_path,
-            &Seed::sample().tenants[0].apps[0].client_secret,
-        )?;
+        std::fs::write(&secret_path, &seed.tenants[0].apps[0].client_secret)?;
         let config_path = dir.join("meetflow.dev.toml");
         std::fs::write(
             &config_path,
-            dev_config(&opts, &dir, &emulator, &secret_path),
+            dev_config(&opts, &dir, &emulator, &seed, &secret_path),
         )?;
         let config = meetflow_config::load(Some(&config_path), opts.overrides.iter().cloned())?;
         wait_until_serving(&config).await?;
@@ -189,8 +187,13 @@ async fn start_temporal(opts: &DevOptions, dir: &Path) -> anyhow::Result<Child> 
     Ok(child)
 }
 
-fn dev_config(opts: &DevOptions, dir: &Path, emulator: &EmulatorHandle, secret: &Path) -> String {
-    let seed = Seed::sample();
+fn dev_config(
+    opts: &DevOptions,
+    dir: &Path,
+    emulator: &EmulatorHandle,
+    seed: &Seed,
+    secret: &Path,
+) -> String {
     let tenant = &seed.tenants[0];
     let organizer = &tenant.users[0];
     format!(

@@ -1,66 +1,44 @@
-//! What the Graph emulator saw, through its control API.
+//! What the Graph emulator saw, through its typed control client. The suites read the answers
+//! as JSON (`r["path"]`, `e["joinUrl"]`), so the typed values are handed out in their wire
+//! form.
 
+use meetflow_graph_emulator::ControlClient;
+use meetflow_graph_emulator::control_api::{Fault, NewArtifact};
+use serde::Serialize;
 use serde_json::Value;
 
 pub struct EmulatorView {
-    base: url::Url,
-    http: reqwest::Client,
+    control: ControlClient,
 }
 
 impl EmulatorView {
     pub fn new(base: url::Url) -> Self {
         Self {
-            base,
-            http: reqwest::Client::new(),
+            control: ControlClient::new(&base),
         }
     }
 
-    async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        let url = self.base.join(path)?;
-        Ok(self
-            .http
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> anyhow::Result<()> {
-        let url = self.base.join(path)?;
-        self.http
-            .post(url)
-            .json(body)
-            .send()
-            .await?
-            .error_for_status()?;
-        Ok(())
-    }
-
-    /// Adds a fault rule (`POST /_emulator/faults`).
+    /// Adds a fault rule (`POST /_emulator/faults`); `fault` is its JSON.
     pub async fn add_fault(&self, fault: Value) {
-        self.post("_emulator/faults", &fault)
+        let fault: Fault = serde_json::from_value(fault).expect("a fault rule");
+        self.control
+            .add_fault(&fault)
             .await
             .expect("fault accepted");
     }
 
-    /// Adds a recording or transcript to the meeting of `event_id`.
+    /// Adds a recording or transcript to the meeting of `event_id`; `artifact` is its JSON.
     pub async fn add_artifact(&self, event_id: &str, artifact: Value) {
-        let id: String = url::form_urlencoded::byte_serialize(event_id.as_bytes()).collect();
-        self.post(&format!("_emulator/meetings/{id}/artifacts"), &artifact)
+        let artifact: NewArtifact = serde_json::from_value(artifact).expect("an artifact");
+        self.control
+            .add_artifact(event_id, &artifact)
             .await
             .expect("artifact accepted");
     }
 
     /// Every request the emulator served, oldest first.
     pub async fn requests(&self) -> anyhow::Result<Vec<Value>> {
-        Ok(self
-            .get("_emulator/requests")
-            .await?
-            .as_array()
-            .cloned()
-            .unwrap_or_default())
+        wire(self.control.requests().await?)
     }
 
     /// How many requests match `method` and `path_prefix`.
@@ -73,26 +51,20 @@ impl EmulatorView {
 
     /// Every calendar event in the emulator, across tenants.
     pub async fn events(&self) -> anyhow::Result<Vec<Value>> {
-        Ok(self
-            .get("_emulator/events")
-            .await?
-            .as_array()
-            .cloned()
-            .unwrap_or_default())
+        wire(self.control.events().await?)
     }
 
     /// Requests whose method and path match (`path` may be a prefix).
     pub async fn requests_to(&self, method: &str, path_prefix: &str) -> anyhow::Result<Vec<Value>> {
-        Ok(self
-            .requests()
-            .await?
-            .into_iter()
-            .filter(|r| {
-                r["method"] == method
-                    && r["path"]
-                        .as_str()
-                        .is_some_and(|p| p.starts_with(path_prefix))
-            })
-            .collect())
+        let mut requests = self.control.requests().await?;
+        requests.retain(|r| r.method == method && r.path.starts_with(path_prefix));
+        wire(requests)
     }
+}
+
+fn wire<T: Serialize>(items: Vec<T>) -> anyhow::Result<Vec<Value>> {
+    Ok(items
+        .into_iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()?)
 }

@@ -1,0 +1,226 @@
+//! The JSON of the control API (`/_emulator/*`). The server's handlers and
+//! [`crate::ControlClient`] both use these types, so the two cannot drift apart.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub use crate::faults::Fault;
+pub use crate::request_log::LoggedRequest;
+pub use crate::world::{ArtifactKind, Attendee, Settings};
+
+/// `POST /_emulator/settings`: the fields to change; absent ones stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_lifetime_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_transaction_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox_concurrency: Option<usize>,
+    /// `Some(None)` (JSON `null`) switches the budget off again.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub mailbox_requests_per_window: Option<Option<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox_window_secs: Option<u64>,
+}
+
+/// A present field, `null` included, is `Some`; only an absent one (serde `default`) is `None`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl SettingsPatch {
+    pub fn apply(self, settings: &mut Settings) {
+        let Self {
+            token_lifetime_secs,
+            page_size,
+            duplicate_transaction_status,
+            mailbox_concurrency,
+            mailbox_requests_per_window,
+            mailbox_window_secs,
+        } = self;
+        set(&mut settings.token_lifetime_secs, token_lifetime_secs);
+        set(&mut settings.page_size, page_size);
+        set(
+            &mut settings.duplicate_transaction_status,
+            duplicate_transaction_status,
+        );
+        set(&mut settings.mailbox_concurrency, mailbox_concurrency);
+        set(
+            &mut settings.mailbox_requests_per_window,
+            mailbox_requests_per_window,
+        );
+        set(&mut settings.mailbox_window_secs, mailbox_window_secs);
+    }
+}
+
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+/// One entry of `GET /_emulator/events`: an event as the emulator stores it, deleted ones
+/// included (Graph itself answers 404 for those).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmulatedEvent {
+    pub tenant: String,
+    /// Object id.
+    pub organizer: String,
+    pub organizer_upn: String,
+    pub id: String,
+    #[serde(rename = "iCalUId")]
+    pub ical_uid: String,
+    pub change_key: String,
+    pub transaction_id: Option<String>,
+    pub subject: String,
+    pub body_html: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub attendees: Vec<Attendee>,
+    pub is_online_meeting: bool,
+    pub online_meeting_provider: String,
+    pub online_meeting_id: Option<String>,
+    pub join_url: Option<String>,
+    pub created_date_time: DateTime<Utc>,
+    pub last_modified_date_time: DateTime<Utc>,
+    pub deleted: bool,
+    /// The create request as received, to tell an identical retry from a conflicting reuse
+    /// (emulator-internal; not sent).
+    #[serde(skip)]
+    pub(crate) create_fingerprint: serde_json::Value,
+}
+
+/// One entry of `GET /_emulator/meetings`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmulatedMeeting {
+    pub tenant: String,
+    pub organizer: String,
+    pub id: String,
+    pub event_id: String,
+    pub join_url: String,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub artifacts: Vec<EmulatedArtifact>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmulatedArtifact {
+    pub kind: ArtifactKind,
+    pub id: String,
+    pub available_at: DateTime<Utc>,
+    pub available: bool,
+}
+
+/// `POST /_emulator/meetings/{id}/artifacts`: a recording or transcript Teams will "produce".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewArtifact {
+    pub kind: ArtifactKind,
+    /// Seconds from now until Graph lists it.
+    #[serde(default)]
+    pub available_after_secs: f64,
+    /// Transcript text; a small sample when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vtt: Option<String>,
+    /// Recording size; 1 MiB when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    /// Shared by a recording and its transcript; generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_correlation_id: Option<String>,
+}
+
+impl NewArtifact {
+    /// A recording of 1 MiB, available now.
+    pub fn recording() -> Self {
+        Self::of(ArtifactKind::Recording)
+    }
+
+    /// A transcript with a sample cue, available now.
+    pub fn transcript() -> Self {
+        Self::of(ArtifactKind::Transcript)
+    }
+
+    fn of(kind: ArtifactKind) -> Self {
+        Self {
+            kind,
+            available_after_secs: 0.0,
+            vtt: None,
+            size_bytes: None,
+            content_correlation_id: None,
+        }
+    }
+
+    pub fn vtt(mut self, vtt: impl Into<String>) -> Self {
+        self.vtt = Some(vtt.into());
+        self
+    }
+
+    pub fn size_bytes(mut self, size: u64) -> Self {
+        self.size_bytes = Some(size);
+        self
+    }
+
+    pub fn available_after_secs(mut self, secs: f64) -> Self {
+        self.available_after_secs = secs;
+        self
+    }
+}
+
+/// The answer to [`NewArtifact`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedArtifact {
+    pub id: String,
+    pub meeting_id: String,
+    pub organizer: String,
+    pub kind: ArtifactKind,
+    pub available_at: DateTime<Utc>,
+}
+
+/// `POST /_emulator/secrets/expire`: the app whose secret now counts as expired.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretExpiry {
+    pub tenant_id: String,
+    pub client_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn settings_patch_changes_only_what_it_names() {
+        let mut settings = Settings {
+            mailbox_requests_per_window: Some(5),
+            ..Settings::default()
+        };
+        let patch: SettingsPatch = serde_json::from_value(json!({"pageSize": 2})).unwrap();
+        patch.apply(&mut settings);
+        assert_eq!(settings.page_size, 2);
+        assert_eq!(settings.mailbox_requests_per_window, Some(5));
+
+        let off: SettingsPatch =
+            serde_json::from_value(json!({"mailboxRequestsPerWindow": null})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&off).unwrap(),
+            json!({"mailboxRequestsPerWindow": null})
+        );
+        off.apply(&mut settings);
+        assert_eq!(settings.mailbox_requests_per_window, None);
+
+        assert!(serde_json::from_value::<SettingsPatch>(json!({"pagesize": 2})).is_err());
+    }
+}
