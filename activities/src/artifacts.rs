@@ -85,7 +85,10 @@ pub(crate) async fn capture_transcript(
     deps: &Deps,
     input: &CaptureArtifactInput,
 ) -> Result<CapturedArtifact, ActivityError> {
-    if stored(deps, input, ArtifactKind::Transcript).await?.is_some() {
+    if stored(deps, input, ArtifactKind::Transcript)
+        .await?
+        .is_some()
+    {
         return Ok(captured(input, None));
     }
     let (app, organizer) = graph_identity(deps, &input.tenant_id)?;

@@ -1,9 +1,9 @@
 //! The Teams meeting's calendar event in Graph, and its row in the store.
 
+use meetflow_config::Organizer;
 use meetflow_graph::{
     AppCredentials, Deleted, EventAttendee, EventPatch, NewEvent, transaction_id,
 };
-use meetflow_config::Organizer;
 use meetflow_proto::model::TenantId;
 use meetflow_store::MeetingRecord;
 use meetflow_workflows::activity_api::{

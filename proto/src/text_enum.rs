@@ -69,4 +69,3 @@ macro_rules! text_enum {
         }
     };
 }
-

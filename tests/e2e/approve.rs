@@ -133,6 +133,13 @@ async fn approval_creates_one_meeting_and_mails_both_participants() {
             "{unfolded}"
         );
         assert!(ics.contains("SEQUENCE:0\r\n"));
+        // The Join link Graph returned reaches the person: in the ICS and in the readable text.
+        assert!(
+            unfolded.contains(&format!("\r\nURL:{}\r\n", meeting.join_url)),
+            "{unfolded}"
+        );
+        let text = String::from_utf8(m.parts_of("text/plain")[0].1.clone()).unwrap();
+        assert!(text.contains(&meeting.join_url), "{text}");
         assert!(
             state.mails.iter().any(|s| s.message_id == m.message_id),
             "message id {} recorded in state",

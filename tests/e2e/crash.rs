@@ -170,6 +170,14 @@ async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
     assert_eq!(events.len(), ids.len(), "{events:#?}");
     assert!(events.iter().all(|e| e["deleted"] == true));
     let creates = stack.emulator.count("POST", "/v1.0/users/").await;
+    // Each lost response forces one more create (answered by transactionId with the same
+    // event); each kill can add at most one more (a create in flight when the worker died).
+    let (lost_responses, kills) = (2, 5);
+    assert!(
+        (ids.len() + lost_responses..=ids.len() + lost_responses + kills).contains(&creates),
+        "{creates} creates for {} appointments",
+        ids.len()
+    );
 
     // Mail: per appointment, recipient and SEQUENCE exactly one Message-ID; 4 steps × 2 people.
     let mails = read_outbox(&smtp.maildir).unwrap();

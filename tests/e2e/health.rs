@@ -1,5 +1,6 @@
 //! `/readyz` answers 200 only while the Temporal server lists this worker among the task queue's
-//! pollers; `/healthz` only says the process is up.
+//! pollers (not for an identity it does not list, not with the server gone); `/healthz` only says
+//! the process is up.
 
 use std::time::Duration;
 
@@ -29,5 +30,30 @@ async fn readiness_follows_the_server_s_view_of_the_pollers() {
     .await;
     assert_eq!((status, body.trim()), (200, "polling"));
     assert_eq!(get("/healthz").await.unwrap().0, 200);
+
+    // The same endpoint for an identity the server does not list among the pollers: not ready.
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_url = format!("http://{}/readyz", other.local_addr().unwrap());
+    let readiness = std::sync::Arc::new(meetflow::health::Readiness {
+        client: stack.client.clone(),
+        task_queue: stack.config().temporal.task_queue.clone(),
+        identity: "a-worker-that-never-polled".into(),
+    });
+    tokio::spawn(meetflow::health::serve(other, readiness));
+    let not_polling = http.get(&other_url).send().await.unwrap();
+    assert_eq!(not_polling.status(), 503);
+    assert_eq!(
+        not_polling.text().await.unwrap().trim(),
+        "not polling task queue meetflow"
+    );
+
+    // With the Temporal server gone, nobody is ready: the probe fails rather than hangs.
     stack.stop().await;
+    let gone = tokio::time::timeout(Duration::from_secs(15), http.get(&other_url).send())
+        .await
+        .expect("readyz answers within its own timeout")
+        .unwrap();
+    assert_eq!(gone.status(), 503);
+    let why = gone.text().await.unwrap();
+    assert!(why.contains("describe_task_queue"), "{why}");
 }

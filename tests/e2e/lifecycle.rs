@@ -370,7 +370,7 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status.as_str(), "complete");
+    assert_eq!(row.status.as_str(), "captured");
     save_history(&stack, id, "capture-parent").await;
     save_history(&stack, "capture/demo/cap-1", "capture-child").await;
     stack.stop().await;

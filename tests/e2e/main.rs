@@ -10,3 +10,4 @@ mod crash;
 mod health;
 mod lifecycle;
 mod replay;
+mod tenant_rules;

@@ -131,8 +131,7 @@ impl RecordingCapture {
             }
             let signalled = ctx.state(|s| s.refresh_requests != seen);
             poll(ctx, &input).await;
-            if ctx.state(|s| s.status()) == CaptureStatus::Complete || now(ctx) >= window_end
-            {
+            if ctx.state(|s| s.status()) == CaptureStatus::Complete || now(ctx) >= window_end {
                 break;
             }
             if !signalled {

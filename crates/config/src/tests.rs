@@ -77,7 +77,10 @@ fn env_overrides_win() {
         TENANT,
         &[
             ("MEETFLOW_STORE__URL", "postgres://db/meetflow"),
-            ("MEETFLOW_TENANTS__ACME__EXCHANGE_SENDS_INVITATIONS", "false"),
+            (
+                "MEETFLOW_TENANTS__ACME__EXCHANGE_SENDS_INVITATIONS",
+                "false",
+            ),
             ("MEETFLOW_WORKER__GRACEFUL_SHUTDOWN_SECS", "3"),
             ("UNRELATED", "x"),
         ],
@@ -144,18 +147,27 @@ fn a_bad_organizer_is_refused_at_load() {
         e.starts_with("config key `tenants.acme.organizer_upn`: \"meetings at acme\" is not a valid email address"),
         "{e}"
     );
-    let e = load_str(&TENANT.replace("0a1b2c3d-0000-4000-8000-00000000000a", "obj-1"), &[])
-        .unwrap_err()
-        .to_string();
+    let e = load_str(
+        &TENANT.replace("0a1b2c3d-0000-4000-8000-00000000000a", "obj-1"),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
-        e.starts_with("config key `tenants.acme.organizer_object_id`: \"obj-1\" is not an Entra object id"),
+        e.starts_with(
+            "config key `tenants.acme.organizer_object_id`: \"obj-1\" is not an Entra object id"
+        ),
         "{e}"
     );
 }
 
 #[test]
 fn send_invites_default_and_exchange_invitations_are_separate_settings() {
-    let s = load_str(TENANT, &[]).unwrap().tenant("acme").unwrap().settings();
+    let s = load_str(TENANT, &[])
+        .unwrap()
+        .tenant("acme")
+        .unwrap()
+        .settings();
     assert!(s.exchange_sends_invitations && s.send_invites_default);
     let s = load_str(
         &format!("{TENANT}\n"),
@@ -170,7 +182,10 @@ fn send_invites_default_and_exchange_invitations_are_separate_settings() {
     let e = load_str("[tenants.acme]\nsend_invites = false\n", &[])
         .unwrap_err()
         .to_string();
-    assert!(e.contains("tenants.acme.send_invites") && e.contains("unknown field"), "{e}");
+    assert!(
+        e.contains("tenants.acme.send_invites") && e.contains("unknown field"),
+        "{e}"
+    );
     // Settings recorded in older histories (`send_invites` = the Exchange flag) still read.
     let old: TenantSettings = serde_json::from_value(serde_json::json!({
         "meeting_unavailable": null, "organizer_upn": "m@acme.example",

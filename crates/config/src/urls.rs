@@ -120,6 +120,10 @@ mod tests {
         assert!(StorageUrl::parse("s3://bucket/prefix").is_ok());
         assert!(StorageUrl::parse("file://.meetflow/recordings").is_ok());
         assert!(StorageUrl::parse("s3://").is_err());
-        assert!(StorageUrl::parse("gs://bucket").unwrap_err().contains("expected"));
+        assert!(
+            StorageUrl::parse("gs://bucket")
+                .unwrap_err()
+                .contains("expected")
+        );
     }
 }

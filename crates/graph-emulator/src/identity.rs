@@ -109,7 +109,7 @@ pub async fn token(
         "iss": format!("https://sts.windows.net/{}/", tenant.tenant_id),
         "tid": tenant.tenant_id,
         "appid": client_id,
-        "roles": ["Calendars.ReadWrite", "OnlineMeetings.Read.All", "OnlineMeetingRecording.Read.All", "OnlineMeetingTranscript.Read.All", "User.Read.All"],
+        "roles": ["Calendars.ReadWrite", "OnlineMeetings.Read.All", "OnlineMeetingRecording.Read.All", "OnlineMeetingTranscript.Read.All"],
         "iat": now.timestamp(),
         "exp": expires_at.timestamp(),
         "uti": new_guid(),

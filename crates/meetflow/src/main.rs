@@ -128,7 +128,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::GraphEmulator { listen } => dev::serve_emulator(&listen).await,
         Command::Appointment { command } => {
             let config = config()?;
-            let client = || connect::client(&config.temporal, &connect::identity("cli"));
+            let identity = connect::identity("cli");
+            let client = || connect::client(&config.temporal, &identity);
             match command {
                 AppointmentCommand::Approve { file, sample } => {
                     let source = match (file, sample) {

@@ -4,8 +4,8 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::connect::on_pool;
-use meetflow_proto::text_enum;
 use crate::{Store, StoreError};
+use meetflow_proto::text_enum;
 
 text_enum! {
     pub enum DeliveryState {

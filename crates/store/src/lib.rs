@@ -20,12 +20,10 @@ mod meeting;
 #[cfg(test)]
 mod tests;
 
-pub use artifact::{
-    ArtifactContent, ArtifactRecord, Recording, Transcript, TranscriptCue,
-};
+pub use artifact::{ArtifactContent, ArtifactRecord, Recording, Transcript, TranscriptCue};
 pub use connect::Store;
 pub use delivery::{Delivery, DeliveryState};
 pub use error::StoreError;
-pub use meeting::MeetingRecord;
 pub use meetflow_proto::UnknownVariant;
 pub use meetflow_proto::status::{ArtifactKind, MeetingStatus};
+pub use meeting::MeetingRecord;

@@ -19,6 +19,9 @@ mod escape;
 mod parse;
 mod plain_text;
 mod timestamp;
+// The writer exists for the round-trip properties the parser is tested with; production only
+// parses what Graph sends.
+#[cfg(test)]
 mod write;
 
 use serde::{Deserialize, Serialize};
@@ -70,7 +73,8 @@ pub fn parse_vtt(vtt: &str) -> Result<Transcript, VttError> {
 /// [`parse_vtt`] gives the same cues back, except where WebVTT cannot carry them: empty lines
 /// inside a cue's text are dropped (an empty line ends a cue), CR counts as a line break, speaker
 /// names are whitespace-normalized, and an empty speaker name is no speaker.
-pub fn write_vtt(cues: &[Cue]) -> String {
+#[cfg(test)]
+pub(crate) fn write_vtt(cues: &[Cue]) -> String {
     write::render(cues)
 }
 

@@ -1,7 +1,7 @@
 //! Cues → WebVTT, in the shape Teams produces (voice spans, canonical timestamps).
 //!
-//! Used by tests and emulators to produce transcripts; [`crate::parse_vtt`] reads the result back
-//! to the same cues whenever the cues are representable (see [`crate::write_vtt`]).
+//! Used by the round-trip tests to produce transcripts; [`crate::parse_vtt`] reads the result back
+//! to the same cues whenever the cues are representable (see `write_vtt`).
 
 use std::fmt::Write as _;
 

@@ -51,7 +51,9 @@ impl Stack {
         let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
             .await
             .expect("temporal client");
-        let store = Store::connect(dev.config.store.url.expose()).await.expect("store");
+        let store = Store::connect(dev.config.store.url.expose())
+            .await
+            .expect("store");
         let emulator = EmulatorView::new(dev.emulator_url());
         Self {
             dev: Some(dev),

@@ -10,8 +10,8 @@ use meetflow_proto::status::{MailStep, Phase, SkipReason};
 use temporalio_common::WorkflowDefinition;
 use temporalio_common::data_converters::RawValue;
 use temporalio_sdk::{
-    ChildWorkflowExecutionError, ChildWorkflowOptions, SignalWorkflowOptions,
-    StartedChildWorkflow, WorkflowContext, WorkflowResult,
+    ChildWorkflowExecutionError, ChildWorkflowOptions, SignalWorkflowOptions, StartedChildWorkflow,
+    WorkflowContext, WorkflowResult,
     workflows::{join_all, select},
 };
 
@@ -19,8 +19,8 @@ use super::state::{Change, ErrorInfo, MailSent, Meeting};
 use super::{AppointmentLifecycle, invitations};
 use crate::activity_api::{
     CreateMeeting, CreateMeetingInput, DeleteMeeting, DeleteMeetingInput, MeetingRecordInput,
-    RecordMeeting, ResolveOnlineMeeting, ResolveOnlineMeetingInput, SendInvitation,
-    TenantSettings, UpdateMeeting, UpdateMeetingInput,
+    RecordMeeting, ResolveOnlineMeeting, ResolveOnlineMeetingInput, SendInvitation, TenantSettings,
+    UpdateMeeting, UpdateMeetingInput,
 };
 use crate::capture::{CaptureInput, CaptureOutcome, RecordingCapture};
 use crate::clock::now;
@@ -35,7 +35,8 @@ fn approval(ctx: &Ctx) -> Approval {
 
 /// The appointment's current times.
 fn schedule(ctx: &Ctx) -> Schedule {
-    ctx.state(|s| s.state.schedule).expect("set with the approval")
+    ctx.state(|s| s.state.schedule)
+        .expect("set with the approval")
 }
 
 /// The tenant's per-attempt timeout for Graph and mail activities.
@@ -249,8 +250,8 @@ pub async fn until_over(ctx: &mut Ctx, settings: &TenantSettings) -> WorkflowRes
             return Ok(Over::Ended);
         }
         let deadline = ctx
-        .state(|s| s.state.meeting_over_at(grace))
-        .expect("set with the approval");
+            .state(|s| s.state.meeting_over_at(grace))
+            .expect("set with the approval");
         let Ok(remaining) = (deadline - now(ctx)).to_std() else {
             return Ok(Over::Ended);
         };

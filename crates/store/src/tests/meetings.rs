@@ -123,4 +123,3 @@ async fn lookup_by_online_meeting_id(db: TestDb) {
         None
     );
 }
-
