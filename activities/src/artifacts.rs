@@ -175,8 +175,8 @@ async fn copy_recording(
     input: &CaptureArtifactInput,
     app: &meetflow_graph::AppCredentials,
     organizer: &str,
-) -> Result<meetflow_storage::StoredObject, ActivityError> {
-    let key = meetflow_storage::recording_key(
+) -> Result<meetflow_recordings::StoredObject, ActivityError> {
+    let key = meetflow_recordings::recording_key(
         input.tenant_id.as_str(),
         input.appointment_id.as_str(),
         &input.artifact.id,

@@ -26,7 +26,7 @@ pub struct Deps {
     pub(crate) store: Store,
     pub(crate) mail: MailTransport,
     pub(crate) mail_sender: MailSender,
-    pub(crate) storage: meetflow_storage::RecordingStorage,
+    pub(crate) storage: meetflow_recordings::RecordingStorage,
     /// Right-hand side of our Message-IDs.
     pub(crate) message_id_domain: String,
 }
@@ -42,7 +42,7 @@ pub enum DepsError {
     #[error("mail transport: {0}")]
     Mail(meetflow_mail::MailError),
     #[error("config key `storage.url`: {0}")]
-    Storage(meetflow_storage::StorageError),
+    Storage(meetflow_recordings::StorageError),
 }
 
 impl Deps {
@@ -103,7 +103,7 @@ impl Deps {
                 MailTransport::Smtp(SmtpTransport::new(settings).map_err(DepsError::Mail)?)
             }
         };
-        let storage = meetflow_storage::RecordingStorage::from_url(config.storage.url.as_str())
+        let storage = meetflow_recordings::RecordingStorage::from_url(config.storage.url.as_str())
             .map_err(DepsError::Storage)?;
         let message_id_domain = config.mail.from.domain().to_string();
         Ok(Self {

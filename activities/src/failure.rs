@@ -89,7 +89,7 @@ macro_rules! two_way {
 two_way!(meetflow_store::StoreError, retryable: "store_unavailable", permanent: "store_error");
 two_way!(meetflow_mail::SendError, retryable: "smtp_unavailable", permanent: "smtp_rejected");
 two_way!(
-    meetflow_storage::StorageError,
+    meetflow_recordings::StorageError,
     retryable: "storage_unavailable",
     permanent: "storage_error"
 );

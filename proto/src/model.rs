@@ -5,19 +5,20 @@
 //! the same checks (`#[serde(try_from = ...)]`), so even a hand-edited history cannot smuggle in
 //! an invalid value.
 
-use std::fmt;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Why a single value was rejected; the caller adds the field name.
 pub type Problem = String;
 
+/// For a `struct T(String)` with `fn parse(&str) -> Result<T, String>`: serde through `parse`
+/// (`#[serde(try_from = "String", into = "String")]`), `Display` and `as_str`.
+#[macro_export]
 macro_rules! string_newtype_serde {
     ($t:ident) => {
         impl TryFrom<String> for $t {
-            type Error = Problem;
-            fn try_from(s: String) -> Result<Self, Problem> {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
                 $t::parse(&s)
             }
         }
@@ -26,8 +27,8 @@ macro_rules! string_newtype_serde {
                 v.0
             }
         }
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
             }
         }

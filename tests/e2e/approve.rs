@@ -12,17 +12,16 @@ use temporalio_common::{
     data_converters::{PayloadConverter, RawValue},
 };
 
-use crate::support::{Stack, approval, read_outbox, save_history, state_when};
+use crate::support::{Stack, approval, in_phase, read_outbox, save_history, state_when};
 
 const ORGANIZER_OBJECT_ID: &str = "33333333-3333-4333-8333-333333333333";
 
 async fn scheduled(stack: &Stack, workflow_id: &str) -> meetflow_proto::v1::AppointmentState {
-    state_when(
+    in_phase(
         stack,
         workflow_id,
+        AppointmentPhase::Scheduled,
         Duration::from_secs(60),
-        "appointment reaches SCHEDULED",
-        |s| s.phase == AppointmentPhase::Scheduled as i32,
     )
     .await
 }

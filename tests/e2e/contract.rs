@@ -8,7 +8,7 @@ use serde_json::json;
 use temporalio_client::{WorkflowGetResultOptions, errors::WorkflowGetResultError};
 use temporalio_common::{UntypedWorkflow, error::IncomingError};
 
-use crate::support::{Stack, approval, read_outbox, save_history, state_when};
+use crate::support::{Stack, approval, in_phase, read_outbox, save_history, state_when};
 
 fn temporal_cli() -> PathBuf {
     meetflow::process::temporal_cli().expect("Temporal CLI installed by scripts/setup.sh")
@@ -188,12 +188,11 @@ async fn signal_with_start_from_the_cli_joins_and_ends_the_meeting_early() {
         cli_workflow(&stack, "signal-with-start", id, &input, &extra);
     }
     // Ended long before its scheduled end: the capture of recordings has begun.
-    let state = state_when(
+    let state = in_phase(
         &stack,
         id,
+        AppointmentPhase::Capturing,
         Duration::from_secs(60),
-        "capturing after the early end",
-        |s| s.phase == AppointmentPhase::Capturing as i32,
     )
     .await;
     assert_eq!(state.mails.len(), 2);

@@ -13,7 +13,7 @@ use temporalio_common::{
     data_converters::{PayloadConverter, RawValue},
 };
 
-use crate::support::{Stack, approval, read_outbox, state_when};
+use crate::support::{Stack, approval, in_phase, read_outbox};
 
 fn env(key: &str, value: impl Into<String>) -> (String, String) {
     (format!("MEETFLOW_TENANTS__{key}"), value.into())
@@ -27,12 +27,11 @@ async fn scheduled(
     let started = approve::approve(&stack.client, &stack.config().temporal.task_queue, input)
         .await
         .unwrap();
-    state_when(
+    in_phase(
         stack,
         &started.workflow_id,
+        AppointmentPhase::Scheduled,
         Duration::from_secs(60),
-        "scheduled",
-        |s| s.phase == AppointmentPhase::Scheduled as i32,
     )
     .await
 }

@@ -1,10 +1,9 @@
 //! Per-tenant settings: the Microsoft app that acts for the tenant, its organizer mailbox, the
 //! tenant's feature flags and its capture schedule.
 
-use std::fmt;
-
 use meetflow_proto::model::EmailAddress;
 use meetflow_proto::status::SkipReason;
+use meetflow_proto::string_newtype_serde;
 use serde::{Deserialize, Serialize};
 
 use crate::{ConfigError, SecretRef};
@@ -63,30 +62,12 @@ fn default_attempt_timeout() -> u64 {
 #[serde(try_from = "String", into = "String")]
 pub struct ObjectId(String);
 
+string_newtype_serde!(ObjectId);
 impl ObjectId {
     pub fn parse(s: &str) -> Result<Self, String> {
         uuid::Uuid::try_parse(s.trim())
             .map(|u| Self(u.hyphenated().to_string()))
             .map_err(|_| format!("{s:?} is not an Entra object id (a GUID such as 8f3c…-…)"))
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-impl TryFrom<String> for ObjectId {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
-    }
-}
-impl From<ObjectId> for String {
-    fn from(o: ObjectId) -> String {
-        o.0
-    }
-}
-impl fmt::Display for ObjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

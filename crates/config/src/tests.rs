@@ -11,6 +11,11 @@ fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
     )
 }
 
+/// The load error's text for a configuration that must be refused.
+fn refused(toml: &str) -> String {
+    load_str(toml, &[]).unwrap_err().to_string()
+}
+
 const TENANT: &str = r#"
 [tenants.acme]
 microsoft_tenant_id = "11111111-2222-3333-4444-555555555555"
@@ -93,43 +98,27 @@ fn env_overrides_win() {
 
 #[test]
 fn errors_name_the_key() {
-    let e = load_str("[store]\nurl = \"mysql://x\"\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[store]\nurl = \"mysql://x\"\n");
     assert!(e.starts_with("config key `store.url`"), "{e}");
-    let e = load_str("[mail]\nfrom = \"meetings at acme\"\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[mail]\nfrom = \"meetings at acme\"\n");
     assert!(e.starts_with("config key `mail.from`"), "{e}");
-    let e = load_str("[storage]\nurl = \"/var/lib/x\"\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[storage]\nurl = \"/var/lib/x\"\n");
     assert!(e.starts_with("config key `storage.url`"), "{e}");
-    let e = load_str("[mail]\ntransprot = \"smtp\"\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[mail]\ntransprot = \"smtp\"\n");
     assert!(
         e.starts_with("config key `mail.transprot`: unknown field"),
         "{e}"
     );
-    let e = load_str("[worker]\ngraceful_shutdown_secs = \"soon\"\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[worker]\ngraceful_shutdown_secs = \"soon\"\n");
     assert!(e.contains("worker.graceful_shutdown_secs"), "{e}");
-    let e = load_str("[tenants.acme]\nclient_id = \"x\"\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[tenants.acme]\nclient_id = \"x\"\n");
     assert!(
         e.contains("tenants.acme") && e.contains("go together"),
         "{e}"
     );
-    let e = load_str("[tenants.\"a/b\"]\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[tenants.\"a/b\"]\n");
     assert!(e.contains("tenants.a/b"), "{e}");
-    let e = load_str(&TENANT.replace("window_secs = 30", "window_secs = 1"), &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused(&TENANT.replace("window_secs = 30", "window_secs = 1"));
     assert!(e.contains("tenants.acme.capture.window_secs"), "{e}");
 }
 
@@ -137,22 +126,12 @@ fn errors_name_the_key() {
 /// starting, not surface after the event exists.
 #[test]
 fn a_bad_organizer_is_refused_at_load() {
-    let e = load_str(
-        &TENANT.replace("meetings@acme.example", "meetings at acme"),
-        &[],
-    )
-    .unwrap_err()
-    .to_string();
+    let e = refused(&TENANT.replace("meetings@acme.example", "meetings at acme"));
     assert!(
         e.starts_with("config key `tenants.acme.organizer_upn`: \"meetings at acme\" is not a valid email address"),
         "{e}"
     );
-    let e = load_str(
-        &TENANT.replace("0a1b2c3d-0000-4000-8000-00000000000a", "obj-1"),
-        &[],
-    )
-    .unwrap_err()
-    .to_string();
+    let e = refused(&TENANT.replace("0a1b2c3d-0000-4000-8000-00000000000a", "obj-1"));
     assert!(
         e.starts_with(
             "config key `tenants.acme.organizer_object_id`: \"obj-1\" is not an Entra object id"
@@ -179,9 +158,7 @@ fn send_invites_default_and_exchange_invitations_are_separate_settings() {
     .settings();
     assert!(s.exchange_sends_invitations && !s.send_invites_default);
     // The old key meant the Exchange flag; it is refused rather than silently misread.
-    let e = load_str("[tenants.acme]\nsend_invites = false\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[tenants.acme]\nsend_invites = false\n");
     assert!(
         e.contains("tenants.acme.send_invites") && e.contains("unknown field"),
         "{e}"
@@ -223,9 +200,7 @@ fn secrets_resolve_by_reference_and_never_print() {
         SecretRef::File(f).resolve("k").unwrap().expose(),
         "from-file"
     );
-    let e = load_str("[tenants.acme]\nclient_secret = \"literal\"\n", &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused("[tenants.acme]\nclient_secret = \"literal\"\n");
     assert!(e.contains("tenants.acme.client_secret"), "{e}");
 }
 

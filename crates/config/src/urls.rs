@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use meetflow_proto::string_newtype_serde;
 use serde::Deserialize;
 
 /// `sqlite:…` (embedded default) or `postgres://…` / `postgresql://…` (production).
@@ -67,6 +68,7 @@ impl fmt::Debug for StoreUrl {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct StorageUrl(String);
+string_newtype_serde!(StorageUrl);
 
 impl StorageUrl {
     pub fn parse(s: &str) -> Result<Self, String> {
@@ -78,23 +80,6 @@ impl StorageUrl {
             return Err(format!("{s:?} names no folder or bucket"));
         }
         Ok(Self(s.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for StorageUrl {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
-    }
-}
-
-impl fmt::Display for StorageUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -13,10 +13,11 @@ use crate::client::{GraphClient, GraphRequest, header_str, read_json};
 use crate::credentials::AppCredentials;
 use crate::error::GraphError;
 
-/// A `callRecording` (metadata only).
+/// The metadata Graph lists for a `callRecording` or a `callTranscript`: the fields both
+/// resources share (their content URLs differ and are built by this client, not read).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CallRecording {
+pub struct CallArtifact {
     pub id: String,
     pub meeting_id: Option<String>,
     pub call_id: Option<String>,
@@ -25,17 +26,10 @@ pub struct CallRecording {
     pub end_date_time: Option<DateTime<Utc>>,
 }
 
+/// A `callRecording` (metadata only).
+pub type CallRecording = CallArtifact;
 /// A `callTranscript` (metadata only).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallTranscript {
-    pub id: String,
-    pub meeting_id: Option<String>,
-    pub call_id: Option<String>,
-    pub content_correlation_id: Option<String>,
-    pub created_date_time: Option<DateTime<Utc>>,
-    pub end_date_time: Option<DateTime<Utc>>,
-}
+pub type CallTranscript = CallArtifact;
 
 /// A byte range of a recording, for resuming an interrupted copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

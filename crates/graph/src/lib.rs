@@ -15,7 +15,7 @@ mod subscriptions;
 mod token;
 mod transaction;
 
-pub use artifacts::{ByteRange, CallRecording, CallTranscript, RecordingContent};
+pub use artifacts::{ByteRange, CallArtifact, CallRecording, CallTranscript, RecordingContent};
 pub use client::{ClientOptions, GraphClient};
 pub use credentials::{AppCredentials, ClientSecret, GraphEndpoints};
 pub use error::{GraphError, GraphErrorKind};

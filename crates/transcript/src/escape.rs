@@ -63,7 +63,8 @@ fn numeric(name: &str) -> Option<char> {
 }
 
 /// Escapes what would otherwise start a tag or a reference, and `>` so that cue text can never
-/// contain `-->`, which would end the cue.
+/// contain `-->`, which would end the cue. Only the test writer needs it.
+#[cfg(test)]
 pub(crate) fn encode(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {

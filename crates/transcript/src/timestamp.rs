@@ -6,8 +6,6 @@
 //! (`.5` is 500 ms). What stays strict is what would change the meaning: ranges, the number of
 //! components, and more than millisecond precision.
 
-use std::fmt;
-
 use crate::error::TimestampProblem;
 
 pub(crate) fn parse(text: &str) -> Result<u64, TimestampProblem> {
@@ -59,11 +57,14 @@ fn is_digits(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Renders milliseconds as the canonical `hh:mm:ss.ttt` (hours widen past 99).
+/// Renders milliseconds as the canonical `hh:mm:ss.ttt` (hours widen past 99). Only the test
+/// writer needs it.
+#[cfg(test)]
 pub(crate) struct Timestamp(pub(crate) u64);
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+#[cfg(test)]
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ms = self.0;
         write!(
             f,

@@ -16,7 +16,7 @@ pub use stack::Stack;
 
 use std::{future::Future, time::Duration};
 
-use meetflow_proto::v1::AppointmentState;
+use meetflow_proto::v1::{AppointmentPhase, AppointmentState};
 
 /// Polls `check` until it returns `Some`, or fails after `within` with the last observation.
 pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
@@ -74,4 +74,15 @@ pub fn approval(tenant: &str, appointment: &str) -> serde_json::Value {
         ],
         "generateTeamsMeeting": true
     })
+}
+
+/// The appointment's state once it has reached `phase`.
+pub async fn in_phase(
+    stack: &Stack,
+    id: &str,
+    phase: AppointmentPhase,
+    within: Duration,
+) -> AppointmentState {
+    let what = format!("{id} reaches {}", phase.as_str_name());
+    state_when(stack, id, within, &what, |s| s.phase == phase as i32).await
 }

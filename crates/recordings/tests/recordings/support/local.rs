@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use meetflow_storage::RecordingStorage;
+use meetflow_recordings::RecordingStorage;
 
 /// A store in a fresh temporary folder, deleted when the returned guard drops.
 pub fn temporary_storage() -> (tempfile::TempDir, RecordingStorage) {

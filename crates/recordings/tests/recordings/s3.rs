@@ -1,7 +1,7 @@
 //! Multipart copies into a real S3-compatible server (moto).
 
 use futures::StreamExt;
-use meetflow_storage::{RecordingStorage, StorageError, recording_key};
+use meetflow_recordings::{RecordingStorage, StorageError, recording_key};
 use object_store::ObjectStore;
 
 use crate::support::moto::{MotoServer, SECRET, inspector};

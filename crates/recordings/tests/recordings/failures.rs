@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use futures::{StreamExt, stream};
-use meetflow_storage::{StorageError, recording_key};
+use meetflow_recordings::{StorageError, recording_key};
 
 use crate::support::local::{files_under, temporary_storage};
 use crate::support::recording::{self, CHUNK, MIB};

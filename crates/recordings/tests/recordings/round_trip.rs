@@ -1,6 +1,6 @@
 //! Copies into a local folder: content, size, location and `head`, and a repeated copy.
 
-use meetflow_storage::recording_key;
+use meetflow_recordings::recording_key;
 
 use crate::support::local::{file_of, files_under, temporary_storage};
 use crate::support::recording::{self, CHUNK, MIB};

@@ -1,6 +1,6 @@
 //! Storage URLs: where a relative folder resolves, and which URLs are refused.
 
-use meetflow_storage::{RecordingStorage, StorageError};
+use meetflow_recordings::{RecordingStorage, StorageError};
 
 #[test]
 fn relative_file_urls_resolve_against_the_working_directory() {

@@ -1,6 +1,6 @@
 //! Keys cannot leave the store's folder, whatever ids they are built from.
 
-use meetflow_storage::{StorageError, recording_key};
+use meetflow_recordings::{StorageError, recording_key};
 
 use crate::support::local::{file_of, files_under, storage};
 use crate::support::recording::{self, CHUNK};

@@ -1,0 +1,197 @@
+//! After the meeting: the end timer, capture of recordings and transcripts, change notifications.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reschedule_moves_the_end_timer() {
+    let stack = Stack::start_with(fast_capture(2)).await;
+    let id = "appointment/demo/timer-1";
+    approve_scheduled(&stack, id, &short_meeting("timer-1", 3)).await;
+    let moved = reschedule(&stack, id, secs(2), secs(8)).await;
+    assert_eq!(moved, Ok(json!({"sequence": 1})));
+    // The old end (+3 s, +1 s grace) passes without ending the meeting…
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let s = inspect::state(&stack.client, id).await.unwrap();
+    assert_eq!(
+        s.phase,
+        AppointmentPhase::Scheduled as i32,
+        "ended at the old time: {s:?}"
+    );
+    // …the new one does.
+    let s = state_when(&stack, id, MINUTE, "done after the new end", |s| {
+        s.phase == AppointmentPhase::Done as i32
+    })
+    .await;
+    assert_eq!(s.capture_status, "nothing_captured");
+    save_history(&stack, id, "end-timer-moved").await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_meeting_transcript_then_recording_are_captured_once() {
+    let mut overrides = fast_capture(40);
+    overrides.push((
+        "MEETFLOW_TENANTS__DEMO__DOWNLOAD_RECORDINGS".into(),
+        "true".into(),
+    ));
+    overrides.push((
+        "MEETFLOW_TENANTS__DEMO__EXPOSE_IN_PORTAL".into(),
+        "true".into(),
+    ));
+    let stack = Stack::start_with(overrides).await;
+    let id = "appointment/demo/cap-1";
+    let s = approve_scheduled(&stack, id, &short_meeting("cap-1", 2)).await;
+    let Some(Outcome::Created(meeting)) = s.meeting.and_then(|m| m.outcome) else {
+        panic!("no meeting")
+    };
+
+    let artifacts = [
+        json!({"kind": "transcript", "availableAfterSecs": 4}),
+        json!({"kind": "recording", "availableAfterSecs": 9, "sizeBytes": 3_000_000}),
+    ];
+    for artifact in artifacts {
+        stack
+            .emulator
+            .add_artifact(&meeting.event_id, artifact)
+            .await;
+    }
+
+    let s = state_when(&stack, id, MINUTE, "done", |s| {
+        s.phase == AppointmentPhase::Done as i32
+    })
+    .await;
+    assert_eq!(s.capture_status, "complete", "{s:?}");
+    assert_eq!(s.artifacts.len(), 2, "{:?}", s.artifacts);
+    let recording = s.artifacts.iter().find(|a| a.kind == "recording").unwrap();
+    assert!(recording.location.starts_with("file://"), "{recording:?}");
+
+    // Each transcript's content was fetched exactly once, although polls continued after it.
+    let content = stack
+        .emulator
+        .requests_to("GET", "/v1.0/users/")
+        .await
+        .unwrap();
+    let transcript_fetches = content
+        .iter()
+        .filter(|r| {
+            r["path"].as_str().unwrap().contains("/transcripts/")
+                && r["path"].as_str().unwrap().ends_with("/content")
+        })
+        .count();
+    assert_eq!(transcript_fetches, 1);
+    let lists = content
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with("/recordings"))
+        .count();
+    assert!(lists >= 2, "polled more than once: {lists}");
+
+    let stored = stack.store.artifacts("demo", "cap-1").await.unwrap();
+    assert_eq!(stored.len(), 2);
+    for a in &stored {
+        assert!(a.client_visible);
+        match &a.content {
+            meetflow_store::ArtifactContent::Transcript(t) => {
+                assert!(t.vtt.starts_with("WEBVTT"));
+                assert!(!t.cues.is_empty() && !t.plain_text.is_empty());
+            }
+            meetflow_store::ArtifactContent::Recording(r) => {
+                assert_eq!(r.size_bytes, Some(3_000_000))
+            }
+        }
+    }
+    let row = stack
+        .store
+        .get_meeting("demo", "cap-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status.as_str(), "captured");
+    save_history(&stack, id, "capture-parent").await;
+    save_history(&stack, "capture/demo/cap-1", "capture-child").await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_change_notification_makes_capture_poll_at_once() {
+    let secrets = tempfile::tempdir().unwrap();
+    let client_state = secrets.path().join("client-state");
+    std::fs::write(&client_state, "meetflow-e2e-client-state").unwrap();
+    let listen = format!("127.0.0.1:{}", meetflow::process::free_port().unwrap());
+    let mut overrides: Vec<(String, String)> = [
+        ("GRACE_AFTER_END_SECS", 1),
+        // The first scheduled poll comes far too late for this test: only the notification can
+        // make capture finish in time.
+        ("FIRST_POLL_SECS", 60),
+        ("BACKOFF_CAP_SECS", 60),
+        ("WINDOW_SECS", 120),
+    ]
+    .into_iter()
+    .map(|(k, v)| {
+        (
+            format!("MEETFLOW_TENANTS__DEMO__CAPTURE__{k}"),
+            v.to_string(),
+        )
+    })
+    .collect();
+    overrides.push(("MEETFLOW_NOTIFICATIONS__LISTEN".into(), listen.clone()));
+    overrides.push((
+        "MEETFLOW_NOTIFICATIONS__CLIENT_STATE".into(),
+        format!("{{ file = \"{}\" }}", client_state.display()),
+    ));
+    let stack = Stack::start_with(overrides).await;
+    let id = "appointment/demo/notify-1";
+    let s = approve_scheduled(&stack, id, &short_meeting("notify-1", 2)).await;
+    let Some(Outcome::Created(meeting)) = s.meeting.and_then(|m| m.outcome) else {
+        panic!("no meeting")
+    };
+    for kind in ["transcript", "recording"] {
+        stack
+            .emulator
+            .add_artifact(&meeting.event_id, json!({"kind": kind}))
+            .await;
+    }
+    state_when(&stack, id, MINUTE, "capturing", |s| {
+        s.phase == AppointmentPhase::Capturing as i32
+    })
+    .await;
+
+    let http = reqwest::Client::new();
+    let url = format!("http://{listen}/notifications");
+    let handshake = http
+        .post(format!(
+            "{url}?validationToken=Validation%3A+Testing+reachability"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(handshake.status(), 200);
+    assert_eq!(
+        handshake.text().await.unwrap(),
+        "Validation: Testing reachability"
+    );
+    let notification = |client_state: &str| {
+        json!({"value": [{
+            "subscriptionId": "sub-1", "changeType": "created", "clientState": client_state,
+            "resource": format!("communications/onlineMeetings('{}')/recordings('r1')", meeting.online_meeting_id),
+            "tenantId": "11111111-1111-4111-8111-111111111111"
+        }]})
+    };
+    let forged = http
+        .post(&url)
+        .json(&notification("guessed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let genuine = http
+        .post(&url)
+        .json(&notification("meetflow-e2e-client-state"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(genuine.status(), 202);
+
+    let done = in_phase(&stack, id, AppointmentPhase::Done, Duration::from_secs(30)).await;
+    assert_eq!(done.capture_status, "complete");
+    stack.stop().await;
+}
