@@ -35,15 +35,24 @@ pub(crate) fn classify(e: impl Classify) -> ActivityError {
     ActivityError::application(failure)
 }
 
-/// A permanent failure with a stable code, for what no adapter reports (missing configuration,
-/// content that will never parse).
-pub fn permanent(code: &str, message: impl Into<String>) -> ActivityError {
+/// A failure with a stable code for what no adapter reports as an error: missing configuration,
+/// content that will never parse (permanent), or an answer that is empty only for now
+/// (transient).
+fn coded(code: &str, message: String, retryable: bool) -> ActivityError {
     ActivityError::application(
-        ApplicationFailure::builder(message.into())
+        ApplicationFailure::builder(message)
             .type_name(code.to_string())
-            .non_retryable(true)
+            .non_retryable(!retryable)
             .build(),
     )
+}
+
+pub fn permanent(code: &str, message: impl Into<String>) -> ActivityError {
+    coded(code, message.into(), false)
+}
+
+pub fn transient(code: &str, message: impl Into<String>) -> ActivityError {
+    coded(code, message.into(), true)
 }
 
 /// The Graph code for an error kind. 401/403 and identity errors all mean "an admin must fix
@@ -55,6 +64,9 @@ pub fn graph_code(kind: GraphErrorKind) -> &'static str {
         }
         // The contract's names for these (docs/contract.md) differ from the client's.
         GraphErrorKind::Transport => "graph_unavailable",
+        // Retryable, so it must not share a code with the permanent identity failures above
+        // (the retry policies list `graph_unauthorized` as non-retryable).
+        GraphErrorKind::IdentityUnavailable => "identity_unavailable",
         GraphErrorKind::Other => "graph_error",
         same => same.as_str(),
     }

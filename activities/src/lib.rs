@@ -4,8 +4,10 @@
 //! | activity | effect | idempotency |
 //! |---|---|---|
 //! | `resolve_tenant` | none (reads configuration) | read-only |
-//! | `create_meeting` | Graph POST event | `transactionId` from (tenant, appointment) |
+//! | `create_meeting` | Graph POST event (or, for a transactionId already used with another body, PATCH of that event) | `transactionId` from (tenant, appointment) |
 //! | `resolve_online_meeting` | none (Graph GET) | read-only |
+//! | `find_meeting` | none (Graph GET by the transactionId property) | read-only |
+//! | `stored_sequence` | none (store read) | read-only |
 //! | `record_meeting` | store upsert | (tenant, appointment); stale sequences ignored |
 //! | `send_invitation` | one mail | delivery key + stable Message-ID |
 //! | `update_meeting` | Graph PATCH event (times) | same PATCH is harmless to repeat |
@@ -28,9 +30,9 @@ use std::sync::Arc;
 
 use meetflow_proto::model::TenantId;
 use meetflow_workflows::activity_api::{
-    ArtifactList, CaptureArtifactInput, CapturedArtifact, CreateMeetingInput, CreatedMeeting,
-    DeleteMeetingInput, InvitationInput, ListArtifactsInput, MailReceipt, MeetingRecordInput,
-    ResolveOnlineMeetingInput, TenantSettings, UpdateMeetingInput,
+    AppointmentKey, ArtifactList, CaptureArtifactInput, CapturedArtifact, CreateMeetingInput,
+    CreatedMeeting, DeleteMeetingInput, InvitationInput, ListArtifactsInput, MailReceipt,
+    MeetingRecordInput, ResolveOnlineMeetingInput, TenantSettings, UpdateMeetingInput,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -78,6 +80,24 @@ impl MeetflowActivities {
         input: ResolveOnlineMeetingInput,
     ) -> Result<String, ActivityError> {
         meeting::resolve_online_meeting(&self.deps, &input).await
+    }
+
+    #[activity(name = "find_meeting")]
+    pub async fn find_meeting(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        key: AppointmentKey,
+    ) -> Result<Option<CreatedMeeting>, ActivityError> {
+        meeting::find(&self.deps, &key).await
+    }
+
+    #[activity(name = "stored_sequence")]
+    pub async fn stored_sequence(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        key: AppointmentKey,
+    ) -> Result<Option<u32>, ActivityError> {
+        meeting::stored_sequence(&self.deps, &key).await
     }
 
     #[activity(name = "record_meeting")]

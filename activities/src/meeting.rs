@@ -2,12 +2,13 @@
 
 use meetflow_config::Organizer;
 use meetflow_graph::{
-    AppCredentials, Deleted, EventAttendee, EventPatch, NewEvent, transaction_id,
+    AppCredentials, Deleted, EventAttendee, EventPatch, GraphErrorKind, GraphEvent, NewEvent,
+    transaction_id,
 };
 use meetflow_proto::model::TenantId;
 use meetflow_store::MeetingRecord;
 use meetflow_workflows::activity_api::{
-    CreateMeetingInput, CreatedMeeting, DeleteMeetingInput, MeetingRecordInput,
+    AppointmentKey, CreateMeetingInput, CreatedMeeting, DeleteMeetingInput, MeetingRecordInput,
     ResolveOnlineMeetingInput, UpdateMeetingInput,
 };
 use temporalio_sdk::activities::ActivityError;
@@ -75,18 +76,74 @@ pub(crate) async fn create(
         // whose earlier response was lost, instead of creating a second meeting.
         transaction_id: transaction_id(input.tenant_id.as_str(), input.appointment_id.as_str()),
     };
-    let created = deps
-        .graph
-        .create_event(app, organizer.object_id.as_str(), &event)
-        .await
-        .map_err(failure::classify)?;
-    Ok(CreatedMeeting {
-        event_id: created.id,
-        ical_uid: created.ical_uid,
-        join_url: created.join_url,
+    let mailbox = organizer.object_id.as_str();
+    let created = match deps.graph.create_event(app, mailbox, &event).await {
+        Ok(created) => created,
+        // The transactionId already made an event with another body: a re-approval after a
+        // failed run, with changed times or title. That event is this appointment's meeting;
+        // it is brought up to date instead of refused.
+        Err(e) if e.is_duplicate_transaction() => {
+            let Some(existing) = deps
+                .graph
+                .find_event_by_transaction(app, mailbox, &event.transaction_id)
+                .await
+                .map_err(failure::classify)?
+            else {
+                return Err(failure::classify(e));
+            };
+            let patch = EventPatch {
+                subject: Some(event.subject.clone()),
+                start: Some(event.start),
+                end: Some(event.end),
+                attendees: Some(event.attendees.clone()),
+                // The body keeps the Teams join block Graph put there.
+                body_html: None,
+            };
+            deps.graph
+                .update_event(app, mailbox, &existing.id, &patch)
+                .await
+                .map_err(failure::classify)?
+        }
+        Err(e) => return Err(failure::classify(e)),
+    };
+    Ok(created_meeting(created, organizer))
+}
+
+fn created_meeting(event: GraphEvent, organizer: &Organizer) -> CreatedMeeting {
+    CreatedMeeting {
+        event_id: event.id,
+        ical_uid: event.ical_uid,
+        join_url: event.join_url,
         organizer_name: organizer.upn.to_string(),
         organizer_email: organizer.upn.clone(),
-    })
+    }
+}
+
+/// The event an earlier create of this appointment made, if Graph has it.
+pub(crate) async fn find(
+    deps: &Deps,
+    key: &AppointmentKey,
+) -> Result<Option<CreatedMeeting>, ActivityError> {
+    let (app, organizer) = graph_tenant(deps, &key.tenant_id)?;
+    let tx = transaction_id(key.tenant_id.as_str(), key.appointment_id.as_str());
+    let found = deps
+        .graph
+        .find_event_by_transaction(app, organizer.object_id.as_str(), &tx)
+        .await
+        .map_err(failure::classify)?;
+    Ok(found.map(|event| created_meeting(event, organizer)))
+}
+
+pub(crate) async fn stored_sequence(
+    deps: &Deps,
+    key: &AppointmentKey,
+) -> Result<Option<u32>, ActivityError> {
+    let row = deps
+        .store
+        .get_meeting(key.tenant_id.as_str(), key.appointment_id.as_str())
+        .await
+        .map_err(failure::classify)?;
+    Ok(row.map(|m| m.sequence))
 }
 
 /// The app credentials and organizer object id every Graph call of a tenant uses.
@@ -103,12 +160,22 @@ pub(crate) async fn resolve_online_meeting(
     input: &ResolveOnlineMeetingInput,
 ) -> Result<String, ActivityError> {
     let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
-    let meeting = deps
+    match deps
         .graph
         .find_online_meeting(app, organizer, &input.join_url)
         .await
-        .map_err(failure::classify)?;
-    Ok(meeting.id)
+    {
+        Ok(meeting) => Ok(meeting.id),
+        // An empty answer (no HTTP error) right after the create is Graph's replication lag:
+        // retried within the tenant's lookup window, not a permanent `graph_not_found`.
+        Err(e) if e.kind() == GraphErrorKind::NotFound && e.status().is_none() => {
+            Err(failure::transient(
+                "online_meeting_not_visible",
+                "Graph does not list the meeting's onlineMeeting yet",
+            ))
+        }
+        Err(e) => Err(failure::classify(e)),
+    }
 }
 
 /// Only the times change: replacing the body would drop the Teams join block Graph put there.

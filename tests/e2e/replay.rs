@@ -1,6 +1,7 @@
 //! Every saved history (one per path: approve only, reschedule ×2 + cancel, cancel by signal,
-//! a moved end timer, capture parent and child, early end) replays against the current workflow
-//! code. A change that alters the commands an existing history recorded fails here, in CI,
+//! a moved end timer, capture parent and child, early end — recorded by the current code, and
+//! `pre-resilience-*` recorded before the patches of `workflows/src/lifecycle/patches.rs`)
+//! replays against the current workflow code. A change that alters the commands an existing history recorded fails here, in CI,
 //! instead of in production on the workflows already running.
 
 use temporalio_client::WorkflowHistory;

@@ -41,8 +41,15 @@ activity_api! {
     ResolveTenant = "resolve_tenant": TenantId => TenantSettings;
     /// Creates the calendar-backed Teams meeting (Graph POST event with a transactionId).
     CreateMeeting = "create_meeting": CreateMeetingInput => CreatedMeeting;
-    /// Looks up the onlineMeeting id of an event's join URL (by organizer object id).
+    /// Looks up the onlineMeeting id of an event's join URL (by organizer object id); an empty
+    /// answer (Graph's replication lag right after a create) is retried.
     ResolveOnlineMeeting = "resolve_online_meeting": ResolveOnlineMeetingInput => String;
+    /// Finds the event an earlier create of this appointment made (by its transactionId), so a
+    /// create whose retries ran out after Graph committed is not reported as failed.
+    FindMeeting = "find_meeting": AppointmentKey => Option<CreatedMeeting>;
+    /// The ICS SEQUENCE the store last recorded for the appointment (a re-approval after a
+    /// failed run continues after it, so calendars apply the new mails).
+    StoredSequence = "stored_sequence": AppointmentKey => Option<u32>;
     /// Upserts the meeting record keyed by (tenant, appointment).
     RecordMeeting = "record_meeting": MeetingRecordInput => ();
     /// Sends one invitation mail to one recipient, at most once per delivery key.
@@ -57,6 +64,13 @@ activity_api! {
     CaptureTranscript = "capture_transcript": CaptureArtifactInput => CapturedArtifact;
     /// Records one recording's link and, when the tenant wants it, streams it into storage.
     CaptureRecording = "capture_recording": CaptureArtifactInput => CapturedArtifact;
+}
+
+/// One appointment of one tenant: the natural key of everything kept about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentKey {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,12 +38,33 @@ fn options(attempt: Duration, overall: Duration, retry: RetryPolicy) -> Activity
     .build()
 }
 
-/// Reads of local configuration and store writes.
+/// Reads of local configuration.
 pub fn local() -> ActivityOptions {
     options(
         Duration::from_secs(15),
         Duration::from_secs(600),
         policy(Duration::from_millis(200), Duration::from_secs(30)),
+    )
+}
+
+/// Store reads and writes: each attempt bounded, the whole never. A store outage of any length
+/// is waited out (the workflow shows it meanwhile, see `steps::record`) instead of failing every
+/// appointment in flight and leaving live meetings nobody can change.
+pub fn store() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::StartToClose(Duration::from_secs(
+        15,
+    )))
+    .retry_policy(policy(Duration::from_millis(200), Duration::from_secs(60)))
+    .build()
+}
+
+/// The online-meeting lookup right after a create: Graph may not list the meeting for a while
+/// (replication), so an empty answer is retried for the tenant's lookup window.
+pub fn online_meeting_lookup(attempt: Duration, window: Duration) -> ActivityOptions {
+    options(
+        attempt,
+        window.max(attempt),
+        policy(Duration::from_secs(2), Duration::from_secs(60)),
     )
 }
 

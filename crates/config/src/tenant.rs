@@ -47,7 +47,29 @@ pub struct TenantConfig {
     /// elsewhere (also how soon work of a crashed worker resumes).
     #[serde(default = "default_attempt_timeout")]
     pub activity_attempt_timeout_secs: u64,
+    /// How long after a create Graph may still answer the online-meeting lookup with nothing
+    /// (its replication lag) before the meeting counts as having no online meeting id.
+    #[serde(default = "default_lookup_window")]
+    pub online_meeting_lookup_window_secs: u64,
+    /// How long a cancelled appointment waits before it retries a DELETE Graph refused after
+    /// all its retries (a revoked permission, a long outage): it retries until the event is gone.
+    #[serde(default = "default_delete_retry")]
+    pub cancel_delete_retry_secs: u64,
 }
+
+fn default_delete_retry() -> u64 {
+    DEFAULT_DELETE_RETRY_SECS
+}
+
+/// See [`TenantConfig::cancel_delete_retry_secs`].
+pub const DEFAULT_DELETE_RETRY_SECS: u64 = 900;
+
+fn default_lookup_window() -> u64 {
+    DEFAULT_LOOKUP_WINDOW_SECS
+}
+
+/// See [`TenantConfig::online_meeting_lookup_window_secs`].
+pub const DEFAULT_LOOKUP_WINDOW_SECS: u64 = 600;
 
 fn yes() -> bool {
     true
@@ -121,6 +143,10 @@ pub struct TenantSettings {
     pub capture: CaptureSchedule,
     #[serde(default = "default_attempt_timeout")]
     pub attempt_timeout_secs: u64,
+    #[serde(default = "default_lookup_window")]
+    pub lookup_window_secs: u64,
+    #[serde(default = "default_delete_retry")]
+    pub delete_retry_secs: u64,
 }
 
 impl TenantSettings {
@@ -134,6 +160,8 @@ impl TenantSettings {
             expose_in_portal: false,
             capture: CaptureSchedule::default(),
             attempt_timeout_secs: default_attempt_timeout(),
+            lookup_window_secs: default_lookup_window(),
+            delete_retry_secs: default_delete_retry(),
         }
     }
 }
@@ -151,6 +179,18 @@ impl TenantConfig {
             return Err(ConfigError::key(
                 format!("{key}.activity_attempt_timeout_secs"),
                 "must be 1..=3600",
+            ));
+        }
+        if !(1..=86_400).contains(&self.online_meeting_lookup_window_secs) {
+            return Err(ConfigError::key(
+                format!("{key}.online_meeting_lookup_window_secs"),
+                "must be 1..=86400",
+            ));
+        }
+        if !(1..=86_400).contains(&self.cancel_delete_retry_secs) {
+            return Err(ConfigError::key(
+                format!("{key}.cancel_delete_retry_secs"),
+                "must be 1..=86400",
             ));
         }
         if c.window_secs < c.first_poll_secs {
@@ -200,6 +240,8 @@ impl TenantConfig {
             expose_in_portal: self.expose_in_portal,
             capture: self.capture,
             attempt_timeout_secs: self.activity_attempt_timeout_secs,
+            lookup_window_secs: self.online_meeting_lookup_window_secs,
+            delete_retry_secs: self.cancel_delete_retry_secs,
         }
     }
 }

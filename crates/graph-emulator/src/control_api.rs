@@ -29,6 +29,8 @@ pub struct SettingsPatch {
     pub mailbox_requests_per_window: Option<Option<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailbox_window_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_meeting_lag_secs: Option<u64>,
 }
 
 /// A present field, `null` included, is `Some`; only an absent one (serde `default`) is `None`.
@@ -45,6 +47,7 @@ impl SettingsPatch {
             mailbox_concurrency,
             mailbox_requests_per_window,
             mailbox_window_secs,
+            online_meeting_lag_secs,
         } = self;
         set(&mut settings.token_lifetime_secs, token_lifetime_secs);
         set(&mut settings.page_size, page_size);
@@ -58,6 +61,10 @@ impl SettingsPatch {
             mailbox_requests_per_window,
         );
         set(&mut settings.mailbox_window_secs, mailbox_window_secs);
+        set(
+            &mut settings.online_meeting_lag_secs,
+            online_meeting_lag_secs,
+        );
     }
 }
 
@@ -93,10 +100,20 @@ pub struct EmulatedEvent {
     pub created_date_time: DateTime<Utc>,
     pub last_modified_date_time: DateTime<Utc>,
     pub deleted: bool,
+    /// `singleValueExtendedProperties` given at creation.
+    #[serde(default)]
+    pub extended_properties: Vec<ExtendedProperty>,
     /// The create request as received, to tell an identical retry from a conflicting reuse
     /// (emulator-internal; not sent).
     #[serde(skip)]
     pub(crate) create_fingerprint: serde_json::Value,
+}
+
+/// A `singleValueLegacyExtendedProperty` of an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtendedProperty {
+    pub id: String,
+    pub value: String,
 }
 
 /// One entry of `GET /_emulator/meetings`.

@@ -1,14 +1,16 @@
 //! `/users/{user}/events`: create (with `transactionId` dedupe), patch, delete.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::control_api::ExtendedProperty;
 use crate::identity::Caller;
+use crate::meetings::{query_param, quoted};
 use crate::reply::{GraphFailure, GraphResult, graph_instant, graph_local_time};
 use crate::world::{
     Attendee, Event, Meeting, World, new_change_key, new_event_id, new_ical_uid, new_online_meeting,
@@ -100,6 +102,7 @@ pub async fn create(
         created_date_time: now,
         last_modified_date_time: now,
         deleted: false,
+        extended_properties: fields.extended_properties,
     };
     if let Some((meeting_id, join_url)) = online {
         world.meetings.push(Meeting {
@@ -115,6 +118,65 @@ pub async fn create(
     let json = event_json(&event, &organizer);
     world.events.push(event);
     Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+/// `GET /users/{user}/events?$filter=singleValueExtendedProperties/Any(ep: ep/id eq '…' and
+/// ep/value eq '…')`: the organizer's events carrying that string extended property (the id's
+/// name compares case-sensitively, the value case-insensitively, as documented). Deleted events
+/// are gone. Only this documented filter form is understood; anything else is a 400.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user): Path<String>,
+    RawQuery(query): RawQuery,
+) -> GraphResult {
+    let world = state.world();
+    let organizer = world
+        .user(&caller.tenant_id, &user)
+        .cloned()
+        .ok_or_else(|| GraphFailure::invalid_user(&user))?;
+    let filter = query_param(query.as_deref().unwrap_or(""), "$filter")
+        .map(|f| extended_property_filter(&f))
+        .transpose()?;
+    let found: Vec<Value> = world
+        .events
+        .iter()
+        .filter(|e| e.tenant == caller.tenant_id && e.organizer == organizer.id && !e.deleted)
+        .filter(|e| {
+            filter.as_ref().is_none_or(|(id, value)| {
+                e.extended_properties
+                    .iter()
+                    .any(|p| &p.id == id && p.value.eq_ignore_ascii_case(value))
+            })
+        })
+        .map(|e| event_json(e, &organizer))
+        .collect();
+    Ok(Json(json!({
+        "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{user}')/events"),
+        "value": found,
+    }))
+    .into_response())
+}
+
+/// `singleValueExtendedProperties/Any(ep: ep/id eq '<id>' and ep/value eq '<value>')` →
+/// (id, value), OData's doubled quotes undone.
+fn extended_property_filter(filter: &str) -> Result<(String, String), GraphFailure> {
+    let invalid = || GraphFailure::bad_request("Invalid filter clause.");
+    let inner = filter
+        .trim()
+        .strip_prefix("singleValueExtendedProperties/Any(")
+        .and_then(|f| f.strip_suffix(')'))
+        .ok_or_else(invalid)?;
+    let (var, predicate) = inner.split_once(':').ok_or_else(invalid)?;
+    let var = var.trim();
+    let predicate = predicate.trim();
+    let id_prefix = format!("{var}/id eq ");
+    let rest = predicate.strip_prefix(&id_prefix).ok_or_else(invalid)?;
+    let value_clause = format!("' and {var}/value eq ");
+    let (id, value) = rest.split_once(&value_clause).ok_or_else(invalid)?;
+    let id = quoted(&format!("{id}'"), "Invalid filter clause.")?.replace("''", "'");
+    let value = quoted(value, "Invalid filter clause.")?.replace("''", "'");
+    Ok((id, value))
 }
 
 pub async fn patch(
@@ -188,6 +250,7 @@ struct EventFields {
     start: Option<DateTime<Utc>>,
     end: Option<DateTime<Utc>>,
     attendees: Option<Vec<Attendee>>,
+    extended_properties: Vec<ExtendedProperty>,
 }
 
 impl EventFields {
@@ -235,12 +298,35 @@ impl EventFields {
                 "The end of the event is before its start.",
             ));
         }
+        let extended_properties = match body.get("singleValueExtendedProperties") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|p| {
+                    let field = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+                    Ok(ExtendedProperty {
+                        id: field("id").ok_or_else(|| {
+                            GraphFailure::bad_request("extended property id must be a string")
+                        })?,
+                        value: field("value").ok_or_else(|| {
+                            GraphFailure::bad_request("extended property value must be a string")
+                        })?,
+                    })
+                })
+                .collect::<Result<_, GraphFailure>>()?,
+            Some(_) => {
+                return Err(GraphFailure::bad_request(
+                    "singleValueExtendedProperties must be an array",
+                ));
+            }
+        };
         Ok(Self {
             subject: string("subject")?,
             body_html,
             start,
             end,
             attendees,
+            extended_properties,
         })
     }
 }

@@ -56,7 +56,10 @@ pub fn router(seed: Seed) -> Router {
     };
     let graph = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
-        .route("/v1.0/users/{user}/events", post(events::create))
+        .route(
+            "/v1.0/users/{user}/events",
+            post(events::create).get(events::list),
+        )
         .route(
             "/v1.0/users/{user}/events/{id}",
             patch(events::patch).delete(events::delete),

@@ -28,6 +28,9 @@ pub struct Settings {
     /// absent.
     pub mailbox_requests_per_window: Option<u32>,
     pub mailbox_window_secs: u64,
+    /// Seconds after its event's creation before the JoinWebUrl lookup lists a new online
+    /// meeting (Graph's replication lag: until then the lookup answers 200 with no match).
+    pub online_meeting_lag_secs: u64,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             mailbox_concurrency: 4,
             mailbox_requests_per_window: None,
             mailbox_window_secs: 600,
+            online_meeting_lag_secs: 0,
         }
     }
 }

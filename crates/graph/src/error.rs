@@ -23,8 +23,10 @@ pub enum GraphErrorKind {
     BadRequest,
     /// 402: the tenant's metered-API capacity (e.g. evaluation minutes) is exhausted.
     PaymentRequired,
-    /// The identity platform refused to issue a token (AADSTS errors).
+    /// The identity platform refused to issue a token (AADSTS errors): an admin must act.
     Identity,
+    /// The identity platform could not issue a token right now (5xx, `temporarily_unavailable`).
+    IdentityUnavailable,
     /// No HTTP answer: connect failure, reset, timeout, a body cut off.
     Transport,
     /// Anything else, e.g. a response that does not have the documented shape.
@@ -43,6 +45,7 @@ impl GraphErrorKind {
             GraphErrorKind::BadRequest => "graph_bad_request",
             GraphErrorKind::PaymentRequired => "graph_payment_required",
             GraphErrorKind::Identity => "graph_identity",
+            GraphErrorKind::IdentityUnavailable => "identity_unavailable",
             GraphErrorKind::Transport => "graph_transport",
             GraphErrorKind::Other => "graph_other",
         }
@@ -80,15 +83,13 @@ impl GraphError {
 
     /// Whether trying the same call again later can succeed.
     pub fn is_retryable(&self) -> bool {
-        match self.0.kind {
-            GraphErrorKind::Throttled | GraphErrorKind::ServerError | GraphErrorKind::Transport => {
-                true
-            }
-            // `temporarily_unavailable` and 5xx from the STS are transient; everything else
-            // needs an admin.
-            GraphErrorKind::Identity => self.0.status.is_some_and(|s| s >= 500),
-            _ => false,
-        }
+        matches!(
+            self.0.kind,
+            GraphErrorKind::Throttled
+                | GraphErrorKind::ServerError
+                | GraphErrorKind::Transport
+                | GraphErrorKind::IdentityUnavailable
+        )
     }
 
     /// The server's `Retry-After`, when it sent one (seconds or HTTP-date, relative to now).
@@ -213,6 +214,14 @@ impl GraphError {
             .copied()
             .or_else(|| aadsts_in(parsed.error_description.as_deref().unwrap_or("")));
         let explanation = identity_explanation(parsed.error.as_deref(), aadsts, tenant, client_id);
+        // An STS outage is waited out; everything else the STS says needs an admin.
+        let kind = if status.is_server_error()
+            || parsed.error.as_deref() == Some("temporarily_unavailable")
+        {
+            GraphErrorKind::IdentityUnavailable
+        } else {
+            GraphErrorKind::Identity
+        };
         let code = match (parsed.error, aadsts) {
             (Some(e), Some(n)) => Some(format!("{e} (AADSTS{n})")),
             (Some(e), None) => Some(e),
@@ -220,7 +229,7 @@ impl GraphError {
             (None, None) => None,
         };
         Self(Box::new(Detail {
-            kind: GraphErrorKind::Identity,
+            kind,
             status: Some(status.as_u16()),
             code,
             message: explanation,
@@ -237,6 +246,7 @@ impl fmt::Display for GraphError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.kind {
             GraphErrorKind::Identity => f.write_str("token request refused")?,
+            GraphErrorKind::IdentityUnavailable => f.write_str("token request failed")?,
             _ => f.write_str("Microsoft Graph call failed")?,
         }
         if let Some(status) = self.0.status {
@@ -518,5 +528,26 @@ mod tests {
             "crid",
         );
         assert!(err.is_retryable());
+        assert_eq!(err.kind(), GraphErrorKind::IdentityUnavailable);
+        // `temporarily_unavailable` is transient whatever the status it comes with.
+        let err = GraphError::from_identity_response(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"error":"temporarily_unavailable"}"#,
+            "t",
+            "c",
+            "crid",
+        );
+        assert!(err.is_retryable());
+        let err = GraphError::from_identity_response(
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            br#"{"error":"invalid_client","error_codes":[7000215]}"#,
+            "t",
+            "c",
+            "crid",
+        );
+        assert!(!err.is_retryable());
+        assert_eq!(err.kind(), GraphErrorKind::Identity);
     }
 }

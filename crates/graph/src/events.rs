@@ -2,6 +2,7 @@
 //! and delete.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,13 @@ pub struct GraphEvent {
     pub transaction_id: Option<String>,
 }
 
+/// The extended property every event meetflow creates carries, holding its `transactionId`.
+/// Graph cannot filter events by `transactionId`, but it can by a string extended property: this
+/// is how a create whose every response was lost, or a re-approval whose body changed
+/// (`ErrorDuplicateTransactionId`), finds the event that already exists.
+pub const TRANSACTION_PROPERTY_ID: &str =
+    "String {8d3c0f4e-5b1a-4c8e-9f27-6a0d2b7e1c53} Name meetflowTransactionId";
+
 /// Outcome of a delete: either way the event is gone for the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Deleted {
@@ -78,6 +86,30 @@ impl GraphClient {
             .json_body(&CreateBody::from(event));
         let wire: WireEvent = self.fetch_json(app, &request, "create event").await?;
         wire.into_event()
+    }
+
+    /// `GET /users/{organizer}/events?$filter=singleValueExtendedProperties/Any(…)`: the event
+    /// an earlier create with this `transactionId` made, if it still exists.
+    pub async fn find_event_by_transaction(
+        &self,
+        app: &AppCredentials,
+        organizer: &str,
+        transaction_id: &str,
+    ) -> Result<Option<GraphEvent>, GraphError> {
+        let _slot = self.mailbox_permit(app, organizer).await;
+        let mut url = self.url(&["users", organizer, "events"]);
+        // Spaces, quotes, braces and the colon all percent-encoded, as the docs ask.
+        let filter = transaction_filter(transaction_id);
+        let encoded = utf8_percent_encode(&filter, NON_ALPHANUMERIC);
+        url.set_query(Some(&format!("$filter={encoded}")));
+        let request = GraphRequest::new(Method::GET, url);
+        let found: EventList = self.fetch_json(app, &request, "find event").await?;
+        found
+            .value
+            .into_iter()
+            .next()
+            .map(WireEvent::into_event)
+            .transpose()
     }
 
     /// `PATCH /users/{organizer}/events/{id}`; id, iCalUId and join URL stay the same.
@@ -118,7 +150,27 @@ impl GraphClient {
     }
 }
 
+/// The documented filter for a string extended property's value (values compare
+/// case-insensitively; quotes inside a literal are doubled).
+fn transaction_filter(transaction_id: &str) -> String {
+    format!(
+        "singleValueExtendedProperties/Any(ep: ep/id eq '{TRANSACTION_PROPERTY_ID}' and ep/value eq '{}')",
+        transaction_id.replace('\'', "''")
+    )
+}
+
 // ---- wire shapes (Graph JSON) ----
+
+#[derive(Deserialize)]
+struct EventList {
+    value: Vec<WireEvent>,
+}
+
+#[derive(Serialize)]
+struct ExtendedProperty<'a> {
+    id: &'static str,
+    value: &'a str,
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -131,6 +183,7 @@ struct CreateBody<'a> {
     is_online_meeting: bool,
     online_meeting_provider: &'static str,
     transaction_id: &'a str,
+    single_value_extended_properties: [ExtendedProperty<'a>; 1],
 }
 
 impl<'a> From<&'a NewEvent> for CreateBody<'a> {
@@ -144,6 +197,10 @@ impl<'a> From<&'a NewEvent> for CreateBody<'a> {
             is_online_meeting: true,
             online_meeting_provider: "teamsForBusiness",
             transaction_id: &e.transaction_id,
+            single_value_extended_properties: [ExtendedProperty {
+                id: TRANSACTION_PROPERTY_ID,
+                value: &e.transaction_id,
+            }],
         }
     }
 }
@@ -317,7 +374,8 @@ mod tests {
                 "attendees": [{"emailAddress": {"address": "jane@example.com", "name": "Jane Doe"}, "type": "required"}],
                 "isOnlineMeeting": true,
                 "onlineMeetingProvider": "teamsForBusiness",
-                "transactionId": "tx-1"
+                "transactionId": "tx-1",
+                "singleValueExtendedProperties": [{"id": TRANSACTION_PROPERTY_ID, "value": "tx-1"}]
             })
         );
     }

@@ -19,7 +19,9 @@ pub use artifacts::{ByteRange, CallArtifact, CallRecording, CallTranscript, Reco
 pub use client::{ClientOptions, GraphClient};
 pub use credentials::{AppCredentials, ClientSecret, GraphEndpoints};
 pub use error::{GraphError, GraphErrorKind};
-pub use events::{Deleted, EventAttendee, EventPatch, GraphEvent, NewEvent};
+pub use events::{
+    Deleted, EventAttendee, EventPatch, GraphEvent, NewEvent, TRANSACTION_PROPERTY_ID,
+};
 pub use meetings::{OnlineMeeting, join_web_url_filter_query};
 pub use subscriptions::{
     ChangeNotification, ClientState, NotificationError, ResourceData, parse_notifications,

@@ -27,6 +27,15 @@ impl EmulatorView {
             .expect("fault accepted");
     }
 
+    /// Changes emulator settings (`POST /_emulator/settings`); `patch` is its JSON.
+    pub async fn settings(&self, patch: Value) {
+        let patch = serde_json::from_value(patch).expect("a settings patch");
+        self.control
+            .update_settings(&patch)
+            .await
+            .expect("settings accepted");
+    }
+
     /// Adds a recording or transcript to the meeting of `event_id`; `artifact` is its JSON.
     pub async fn add_artifact(&self, event_id: &str, artifact: Value) {
         let artifact: NewArtifact = serde_json::from_value(artifact).expect("an artifact");

@@ -4,6 +4,7 @@ mod emulator;
 mod history;
 mod mail;
 mod postgres;
+mod proxy;
 mod smtp;
 mod stack;
 
@@ -11,6 +12,7 @@ pub use emulator::EmulatorView;
 pub use history::{histories_dir, save_history};
 pub use mail::{Eml, read_outbox};
 pub use postgres::PgSchema;
+pub use proxy::TcpProxy;
 pub use smtp::SmtpSink;
 pub use stack::Stack;
 

@@ -5,8 +5,12 @@
 //! the end timer moves; cancel: DELETE, CANCEL mails, done) → at the scheduled end plus grace (a
 //! durable timer) or on `meetingEnded`: capture recordings and transcripts in a child workflow.
 
+mod capture;
 mod changes;
 mod invitations;
+mod meeting;
+mod patches;
+mod record;
 mod state;
 mod steps;
 
@@ -60,20 +64,21 @@ impl AppointmentLifecycle {
             .execute_activity(ResolveTenant, approval.tenant_id.clone(), options::local())
             .await?;
         ctx.state_mut(|s| s.state.apply_tenant(&settings));
+        continue_sequence(ctx).await;
 
-        steps::schedule_meeting(ctx, &approval, &settings).await;
-        steps::record(ctx).await?;
+        meeting::schedule_meeting(ctx, &approval, &settings).await;
+        record::record(ctx).await;
         if steps::sends_invites(ctx) {
             steps::send_invitations(ctx, MailStep::Approved, None).await;
         }
         steps::set_phase(ctx, Phase::Scheduled);
 
-        if steps::until_over(ctx, &settings).await? == steps::Over::Cancelled {
+        if steps::until_over(ctx, &settings).await == steps::Over::Cancelled {
             return Ok(result(ctx));
         }
         steps::set_phase(ctx, Phase::Ended);
-        steps::record(ctx).await?;
-        steps::capture(ctx, &settings).await?;
+        record::record(ctx).await;
+        capture::capture(ctx, &settings).await;
         steps::set_phase(ctx, Phase::Done);
         Ok(result(ctx))
     }
@@ -160,6 +165,18 @@ impl AppointmentLifecycle {
     #[query(name = "state")]
     pub fn state(&self, _ctx: &WorkflowContextView) -> v1::AppointmentState {
         self.state.to_wire()
+    }
+}
+
+/// A re-approval after a failed run mails again under the same UID: its SEQUENCE must be above
+/// every one the earlier run sent, or calendars ignore the REQUEST (and delivery keys, which
+/// carry the sequence, would say "already sent"). So it continues after the stored one.
+async fn continue_sequence(ctx: &mut WorkflowContext<AppointmentLifecycle>) {
+    if !ctx.patched(patches::CONTINUE_SEQUENCE) {
+        return;
+    }
+    if let Some(stored) = record::stored_sequence(ctx).await {
+        ctx.state_mut(|s| s.state.continue_after(stored));
     }
 }
 

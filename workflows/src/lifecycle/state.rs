@@ -3,7 +3,10 @@
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
-use meetflow_config::{DEFAULT_ATTEMPT_TIMEOUT_SECS, TenantSettings};
+use meetflow_config::{
+    DEFAULT_ATTEMPT_TIMEOUT_SECS, DEFAULT_DELETE_RETRY_SECS, DEFAULT_LOOKUP_WINDOW_SECS,
+    TenantSettings,
+};
 use meetflow_proto::model::{Approval, RescheduleRequest, Schedule};
 use meetflow_proto::status::{CaptureStatus, MailStep, MeetingStatus, Phase, SkipReason};
 use meetflow_proto::v1;
@@ -76,6 +79,10 @@ pub struct State {
     pub capture_status: Option<CaptureStatus>,
     /// The tenant's per-attempt activity timeout (from its settings).
     pub attempt_timeout_secs: u64,
+    /// How long Graph may lag before listing a new meeting's onlineMeeting (tenant setting).
+    pub lookup_window_secs: u64,
+    /// Between DELETEs of a cancelled appointment's event that Graph refused (tenant setting).
+    pub delete_retry_secs: u64,
 }
 
 /// A validated change waiting for the main loop, with the SEQUENCE its mails will carry.
@@ -111,6 +118,8 @@ impl Default for State {
             artifacts: Vec::new(),
             capture_status: None,
             attempt_timeout_secs: DEFAULT_ATTEMPT_TIMEOUT_SECS,
+            lookup_window_secs: DEFAULT_LOOKUP_WINDOW_SECS,
+            delete_retry_secs: DEFAULT_DELETE_RETRY_SECS,
         }
     }
 }
@@ -140,8 +149,17 @@ impl State {
     /// approval's `sendInvites`, else the tenant's default).
     pub fn apply_tenant(&mut self, settings: &TenantSettings) {
         self.attempt_timeout_secs = settings.attempt_timeout_secs;
+        self.lookup_window_secs = settings.lookup_window_secs;
+        self.delete_retry_secs = settings.delete_retry_secs;
         let asked = self.approval.as_ref().and_then(|a| a.send_invites);
         self.send_invites = asked.unwrap_or(settings.send_invites_default);
+    }
+
+    /// Starts this run's SEQUENCE after `stored`, the last one an earlier run of the same
+    /// appointment recorded.
+    pub fn continue_after(&mut self, stored: u32) {
+        self.sequence = stored.saturating_add(1);
+        self.assigned_sequence = self.sequence;
     }
 
     /// When the meeting counts as over without a `meetingEnded` signal: the current scheduled
@@ -294,6 +312,19 @@ mod tests {
         assert_eq!(s.approval.as_ref().unwrap().schedule, approved_at);
         let wire = s.to_wire();
         assert_eq!(wire.end.unwrap().seconds, later.end().timestamp());
+    }
+
+    #[test]
+    fn a_re_approval_continues_after_the_stored_sequence() {
+        let mut s = approved(None);
+        s.continue_after(3);
+        assert_eq!((s.sequence, s.assigned_sequence), (4, 4));
+        // The next accepted change gets the one after.
+        let next = super::super::changes::accept(&mut s, |sequence| Change::Cancel {
+            reason: String::new(),
+            sequence,
+        });
+        assert_eq!(next, 5);
     }
 
     #[test]

@@ -81,6 +81,64 @@ async fn reused_transaction_id_with_a_different_body_is_refused() {
     assert_eq!(h.control.events().await.unwrap().len(), 1);
 }
 
+/// The event a transactionId made is found again by the extended property every create sets:
+/// what the worker does after `ErrorDuplicateTransactionId` or a create whose responses were all
+/// lost.
+#[tokio::test]
+async fn the_event_of_a_transaction_id_is_found_until_it_is_deleted() {
+    let h = Harness::start().await;
+    let made = h.create("appt-find").await;
+    let tx = transaction_id(TENANT, "appt-find");
+    let found = h
+        .client
+        .find_event_by_transaction(&h.app(), ORGANIZER_UPN, &tx)
+        .await
+        .unwrap()
+        .expect("found by its transactionId");
+    assert_eq!(
+        (found.id.as_str(), found.ical_uid.as_str()),
+        (made.id.as_str(), made.ical_uid.as_str())
+    );
+    assert_eq!(found.join_url, made.join_url);
+    // Values compare case-insensitively, as documented; another transaction finds nothing.
+    let upper = tx.to_uppercase();
+    assert!(
+        h.client
+            .find_event_by_transaction(&h.app(), ORGANIZER_UPN, &upper)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let other = transaction_id(TENANT, "appt-other");
+    assert!(
+        h.client
+            .find_event_by_transaction(&h.app(), ORGANIZER_UPN, &other)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let get = h
+        .requests()
+        .await
+        .into_iter()
+        .find(|r| r.method == "GET" && r.path.ends_with("/events"))
+        .unwrap();
+    let query = get.query.unwrap_or_default();
+    assert!(query.contains("%20"), "spaces encoded: {query}");
+    h.client
+        .delete_event(&h.app(), ORGANIZER_UPN, &made.id)
+        .await
+        .unwrap();
+    assert!(
+        h.client
+            .find_event_by_transaction(&h.app(), ORGANIZER_UPN, &tx)
+            .await
+            .unwrap()
+            .is_none(),
+        "a deleted event is gone"
+    );
+}
+
 #[tokio::test]
 async fn lost_create_response_then_retry_yields_exactly_one_event() {
     let h = Harness::start().await;
