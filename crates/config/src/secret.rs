@@ -2,16 +2,53 @@
 
 use std::{fmt, path::PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use crate::ConfigError;
 
 /// Where a secret is kept: `{ env = "ACME_GRAPH_SECRET" }` or `{ file = "/run/secrets/acme" }`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretRef {
     Env(String),
     File(PathBuf),
+}
+
+/// The table form, read only after the value is known to be a table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretTable {
+    env: Option<String>,
+    file: Option<PathBuf>,
+}
+
+/// Hand-written so that no error ever quotes the value: serde's own messages do
+/// (`unknown variant `hunter2``), and a secret written into the file by mistake must not reach
+/// a log through the error that refuses it.
+impl<'de> Deserialize<'de> for SecretRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        // No quotes in the hint: quoted parts of a secret key's error are scrubbed.
+        const HOW: &str = "refer to it as { env = <variable name> } or { file = <path> }";
+        match toml::Value::deserialize(d)? {
+            toml::Value::Table(t) => {
+                let table = SecretTable::deserialize(toml::Value::Table(t)).map_err(|e| {
+                    // Field names only (`unknown field `value``): no value is quoted.
+                    D::Error::custom(format!("{}; {HOW}", e.message()))
+                })?;
+                match (table.env, table.file) {
+                    (Some(name), None) => Ok(SecretRef::Env(name)),
+                    (None, Some(path)) => Ok(SecretRef::File(path)),
+                    _ => Err(D::Error::custom(format!(
+                        "give exactly one of env and file; {HOW}"
+                    ))),
+                }
+            }
+            other => Err(D::Error::custom(format!(
+                "a secret is never written in the file (got a {}); {HOW}",
+                other.type_str()
+            ))),
+        }
+    }
 }
 
 impl SecretRef {

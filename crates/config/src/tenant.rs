@@ -168,36 +168,54 @@ impl TenantSettings {
 
 impl TenantConfig {
     pub(crate) fn check(&self, key: &str) -> Result<(), ConfigError> {
+        use crate::bounds::*;
         let c = &self.capture;
-        if c.first_poll_secs == 0 || c.backoff_cap_secs < c.first_poll_secs {
-            return Err(ConfigError::key(
-                format!("{key}.capture"),
-                "need 0 < first_poll_secs <= backoff_cap_secs",
-            ));
-        }
-        if !(1..=3600).contains(&self.activity_attempt_timeout_secs) {
-            return Err(ConfigError::key(
-                format!("{key}.activity_attempt_timeout_secs"),
-                "must be 1..=3600",
-            ));
-        }
-        if !(1..=86_400).contains(&self.online_meeting_lookup_window_secs) {
-            return Err(ConfigError::key(
-                format!("{key}.online_meeting_lookup_window_secs"),
-                "must be 1..=86400",
-            ));
-        }
-        if !(1..=86_400).contains(&self.cancel_delete_retry_secs) {
-            return Err(ConfigError::key(
-                format!("{key}.cancel_delete_retry_secs"),
-                "must be 1..=86400",
-            ));
-        }
-        if c.window_secs < c.first_poll_secs {
-            return Err(ConfigError::key(
-                format!("{key}.capture.window_secs"),
-                "must be at least first_poll_secs",
-            ));
+        let at = |k: &str| format!("{key}.{k}");
+        in_range(
+            &at("activity_attempt_timeout_secs"),
+            self.activity_attempt_timeout_secs,
+            ATTEMPT_TIMEOUT_SECS,
+        )?;
+        in_range(
+            &at("capture.grace_after_end_secs"),
+            c.grace_after_end_secs,
+            GRACE_AFTER_END_SECS,
+        )?;
+        in_range(
+            &at("capture.first_poll_secs"),
+            c.first_poll_secs,
+            FIRST_POLL_SECS,
+        )?;
+        in_range(
+            &at("capture.backoff_cap_secs"),
+            c.backoff_cap_secs,
+            BACKOFF_CAP_SECS,
+        )?;
+        in_range(&at("capture.window_secs"), c.window_secs, WINDOW_SECS)?;
+        in_range(
+            &at("online_meeting_lookup_window_secs"),
+            self.online_meeting_lookup_window_secs,
+            LOOKUP_WINDOW_SECS,
+        )?;
+        in_range(
+            &at("cancel_delete_retry_secs"),
+            self.cancel_delete_retry_secs,
+            DELETE_RETRY_SECS,
+        )?;
+        // The backoff starts at the first poll and the window must let that poll happen.
+        for (k, value) in [
+            ("backoff_cap_secs", c.backoff_cap_secs),
+            ("window_secs", c.window_secs),
+        ] {
+            if value < c.first_poll_secs {
+                return Err(ConfigError::key(
+                    at(&format!("capture.{k}")),
+                    format!(
+                        "{value} is less than first_poll_secs ({})",
+                        c.first_poll_secs
+                    ),
+                ));
+            }
         }
         let has_app = [
             self.microsoft_tenant_id.is_some(),

@@ -19,6 +19,8 @@ pub use stack::Stack;
 use std::{future::Future, time::Duration};
 
 use meetflow_proto::v1::{AppointmentPhase, AppointmentState};
+use temporalio_client::{WorkflowGetResultOptions, errors::WorkflowGetResultError};
+use temporalio_common::{UntypedWorkflow, error::IncomingError};
 
 /// Polls `check` until it returns `Some`, or fails after `within` with the last observation.
 pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
@@ -87,4 +89,27 @@ pub async fn in_phase(
 ) -> AppointmentState {
     let what = format!("{id} reaches {}", phase.as_str_name());
     state_when(stack, id, within, &what, |s| s.phase == phase as i32).await
+}
+
+/// The workflow's failure: (type, message).
+pub async fn failure_of(stack: &Stack, workflow_id: &str) -> (String, String) {
+    let handle = stack
+        .client
+        .get_workflow_handle::<UntypedWorkflow>(workflow_id);
+    let result = tokio::time::timeout(
+        Duration::from_secs(30),
+        handle.get_result(WorkflowGetResultOptions::default()),
+    )
+    .await
+    .expect("the workflow ends promptly instead of retrying its task");
+    match result {
+        Err(WorkflowGetResultError::Failed(e)) => match *e {
+            IncomingError::Application(app) => (
+                app.type_name().unwrap_or_default().to_string(),
+                app.failure().map(|f| f.message.clone()).unwrap_or_default(),
+            ),
+            other => panic!("unexpected failure kind: {other:?}"),
+        },
+        other => panic!("expected the workflow to fail, got {:?}", other.map(|_| ())),
+    }
 }

@@ -187,6 +187,10 @@ fn result(ctx: &WorkflowContext<AppointmentLifecycle>) -> v1::AppointmentResult 
 }
 
 /// Parses and checks the input; a bad input fails the workflow at once, having written nothing.
+///
+/// Every rule `parse::approval` applies is a constant of `meetflow_proto` or comes from the input
+/// itself, never from the worker's configuration: this runs again on every replay, and
+/// `meetflow appointment approve` runs the same function, so all three must give one answer.
 fn accept(ctx: &mut WorkflowContext<AppointmentLifecycle>) -> WorkflowResult<Approval> {
     let raw = ctx
         .state_mut(|s| s.input.take())
