@@ -12,6 +12,7 @@
 //!
 //! Every error names the key that is wrong.
 
+mod codec;
 mod secret;
 mod tenant;
 mod urls;
@@ -26,6 +27,7 @@ use meetflow_proto::model::EmailAddress;
 use serde::Deserialize;
 use url::Url;
 
+pub use codec::{CodecConfig, CodecKeyRef, CodecKeys};
 pub use secret::{Secret, SecretRef};
 pub use tenant::{
     CaptureSchedule, DEFAULT_ATTEMPT_TIMEOUT_SECS, ObjectId, Organizer, TenantConfig,
@@ -67,6 +69,7 @@ pub struct Config {
     pub graph: GraphConfig,
     pub storage: StorageConfig,
     pub notifications: NotificationsConfig,
+    pub codec: CodecConfig,
     /// Per-tenant settings, keyed by the PSA tenant id.
     pub tenants: BTreeMap<String, TenantConfig>,
 }
@@ -346,6 +349,7 @@ impl Config {
                 "required when notifications.listen is set",
             ));
         }
+        self.codec.check()?;
         for (id, t) in &self.tenants {
             meetflow_proto::model::TenantId::parse(id)
                 .map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;
