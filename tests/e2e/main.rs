@@ -5,6 +5,7 @@
 mod support;
 
 mod approve;
+mod codec;
 mod contract;
 mod crash;
 mod health;

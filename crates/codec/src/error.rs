@@ -15,6 +15,8 @@ pub enum CodecError {
     NoKeyId,
     #[error("decrypted payload is not a Temporal Payload: {0}")]
     Inner(#[from] prost::DecodeError),
+    #[error("a failure's encoded attributes are not {{message, stack_trace}}: {0}")]
+    FailureAttributes(serde_json::Error),
     #[error("encryption failed")]
     Seal,
     #[error("keyring: {0}")]

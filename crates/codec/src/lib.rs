@@ -19,6 +19,7 @@
 //! ids and the phase only.
 
 mod error;
+mod failure;
 mod keyring;
 mod seal;
 

@@ -34,7 +34,11 @@ fn round_trip_restores_the_inner_payload_and_hides_it() {
     let sealed = c.seal(&plain).unwrap();
     assert_eq!(meta(&sealed, "encoding"), ENCODING.as_bytes());
     assert_eq!(meta(&sealed, KEY_ID_METADATA), b"k1");
-    assert_eq!(sealed.metadata.len(), 2, "nothing of the inner metadata leaks");
+    assert_eq!(
+        sealed.metadata.len(),
+        2,
+        "nothing of the inner metadata leaks"
+    );
     let hay = String::from_utf8_lossy(&sealed.data);
     assert!(!hay.contains("ana.client") && !hay.contains("json/plain"));
     assert_eq!(c.open(sealed).unwrap(), plain);
@@ -97,7 +101,10 @@ fn tampered_or_truncated_ciphertext_fails() {
     assert!(matches!(c.open(short), Err(CodecError::Tampered(_))));
     // The same id with different key bytes is caught too, not decrypted into garbage.
     let impostor = codec("k1", &[("k1", NEW)]);
-    assert!(matches!(impostor.open(sealed), Err(CodecError::Tampered(_))));
+    assert!(matches!(
+        impostor.open(sealed),
+        Err(CodecError::Tampered(_))
+    ));
 }
 
 #[test]
@@ -129,6 +136,34 @@ fn keyring_refuses_inconsistent_keys() {
     assert!(err("k9", &["k1"]).contains("\"k9\""));
     assert!(err("k1", &["k1", "k1"]).contains("twice"));
     assert!(err("", &[""]).contains("empty"));
+}
+
+#[test]
+fn sealed_failure_messages_open_with_their_causes() {
+    use temporalio_common::protos::temporal::api::failure::v1::Failure;
+    let c = codec("k1", &[("k1", OLD)]);
+    let sealed = |message: &str| Failure {
+        message: "Encoded failure".into(),
+        encoded_attributes: Some(
+            c.seal(&json(&format!(
+                r#"{{"message":"{message}","stack_trace":"at x"}}"#
+            )))
+            .unwrap(),
+        ),
+        ..Default::default()
+    };
+    let mut outer = sealed("start is in the past");
+    outer.cause = Some(Box::new(sealed("root cause")));
+    c.open_failure(&mut outer).unwrap();
+    assert_eq!(outer.message, "start is in the past");
+    assert_eq!(outer.stack_trace, "at x");
+    assert_eq!(outer.cause.unwrap().message, "root cause");
+    let mut plain = Failure {
+        message: "not encoded".into(),
+        ..Default::default()
+    };
+    c.open_failure(&mut plain).unwrap();
+    assert_eq!(plain.message, "not encoded");
 }
 
 #[tokio::test]
