@@ -69,7 +69,8 @@ pub(crate) async fn history_json(stack: &Stack, id: &str, codec_endpoint: Option
 /// Each finding is `needle at json.path`.
 pub(crate) fn readable(history: &Value, needles: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
-    walk(history, "$", &mut |path, text| {
+    walk(history, "$", &mut |path, node| {
+        let Value::String(text) = node else { return };
         let decoded = STANDARD
             .decode(text)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -86,9 +87,10 @@ pub(crate) fn readable(history: &Value, needles: &[&str]) -> Vec<String> {
     found
 }
 
-fn walk(v: &Value, path: &str, visit: &mut impl FnMut(&str, &str)) {
+/// Visits every node of `v` with its JSON path.
+fn walk(v: &Value, path: &str, visit: &mut impl FnMut(&str, &Value)) {
+    visit(path, v);
     match v {
-        Value::String(s) => visit(path, s),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 walk(item, &format!("{path}[{i}]"), visit);
@@ -103,7 +105,7 @@ fn walk(v: &Value, path: &str, visit: &mut impl FnMut(&str, &str)) {
     }
 }
 
-/// `eyJ…​.eyJ…​.`: a JWT's JSON header and claims. Base64 of ciphertext never has the dot, so
+/// `eyJ….eyJ….`: a JWT's JSON header and claims. Base64 of ciphertext never has the dot, so
 /// random sealed bytes do not match by chance.
 fn has_jwt(text: &str) -> bool {
     text.match_indices("eyJ").any(|(at, _)| {
@@ -117,30 +119,12 @@ fn has_jwt(text: &str) -> bool {
 
 /// Every payload in `history` (an object with `metadata.encoding`), with its JSON path.
 pub(crate) fn payloads(history: &Value) -> Vec<(String, Value)> {
-    fn collect(v: &Value, path: String, out: &mut Vec<(String, Value)>) {
-        match v {
-            Value::Object(fields) => {
-                if fields
-                    .get("metadata")
-                    .and_then(|m| m.get("encoding"))
-                    .is_some()
-                {
-                    out.push((path.clone(), v.clone()));
-                }
-                for (k, item) in fields {
-                    collect(item, format!("{path}.{k}"), out);
-                }
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    collect(item, format!("{path}[{i}]"), out);
-                }
-            }
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
-    collect(history, "$".into(), &mut out);
+    walk(history, "$", &mut |path, node| {
+        if node.pointer("/metadata/encoding").is_some() {
+            out.push((path.to_string(), node.clone()));
+        }
+    });
     out
 }
 

@@ -16,7 +16,8 @@ const env = (name) => {
 const codec = () =>
   new MeetflowCodec(JSON.parse(env('MEETFLOW_CODEC_KEYS')), env('MEETFLOW_CODEC_ENCRYPT_KEY_ID'));
 
-// Payloads travel between the two processes in the codec-server wire form (proto3 JSON).
+// Payloads travel between the two processes in the codec-server wire form:
+// {"payloads": [proto3 JSON]}.
 const fromWire = (p) => ({
   metadata: Object.fromEntries(
     Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
@@ -63,7 +64,8 @@ test('@temporalio/client with the codec approves and reads the state back decode
 
 test('payloads sealed in Rust open here; ours are left for Rust to open', async () => {
   const c = codec();
-  const [opened] = await c.decode([fromWire(JSON.parse(env('MEETFLOW_RUST_SEALED')))]);
+  const fromRust = JSON.parse(env('MEETFLOW_RUST_SEALED')).payloads.map(fromWire);
+  const [opened] = await c.decode(fromRust);
   assert.equal(Buffer.from(opened.metadata.encoding).toString(), 'json/plain');
   assert.deepEqual(JSON.parse(Buffer.from(opened.data).toString()), { sealedBy: 'rust' });
 
@@ -71,7 +73,7 @@ test('payloads sealed in Rust open here; ours are left for Rust to open', async 
   const [sealed] = await c.encode([plain]);
   assert.equal(Buffer.from(sealed.metadata.encoding).toString(), ENCODING);
   assert.equal(Buffer.from(sealed.metadata[KEY_ID]).toString(), env('MEETFLOW_CODEC_ENCRYPT_KEY_ID'));
-  writeFileSync(env('MEETFLOW_NODE_SEALED_OUT'), JSON.stringify(toWire(sealed)));
+  writeFileSync(env('MEETFLOW_NODE_SEALED_OUT'), JSON.stringify({ payloads: [toWire(sealed)] }));
 
   const tampered = { ...sealed, data: Buffer.from(sealed.data) };
   tampered.data[20] ^= 1;

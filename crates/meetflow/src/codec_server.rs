@@ -10,7 +10,7 @@
 //! anything beyond one operator's machine belongs behind an authenticating proxy.
 
 mod cors;
-mod wire;
+pub mod wire;
 
 use std::{future::Future, sync::Arc};
 

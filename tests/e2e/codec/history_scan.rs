@@ -4,7 +4,10 @@
 
 use meetflow_proto::v1::{AppointmentPhase, meeting_outcome::Outcome};
 use serde_json::json;
-use temporalio_client::{UntypedUpdate, WorkflowExecuteUpdateOptions, errors::WorkflowUpdateError};
+use temporalio_client::{
+    UntypedUpdate, WorkflowExecuteUpdateOptions, WorkflowFetchHistoryOptions, WorkflowHistory,
+    errors::WorkflowUpdateError,
+};
 use temporalio_common::{
     UntypedWorkflow,
     data_converters::{PayloadConverter, RawValue},
@@ -12,6 +15,7 @@ use temporalio_common::{
 
 use super::{codec_on, encoding_of, history_json, payloads, readable};
 use crate::lifecycle::{MINUTE, approve_scheduled, hours, update};
+use crate::replay::replayer_with;
 use crate::support::{Stack, approval, state_when};
 
 const RESCHEDULE_REASON: &str = "Ana is at the dentist";
@@ -154,6 +158,32 @@ async fn codec_on_history_holds_no_personal_data_or_secret() {
         .map(|(path, p)| format!("{path}: {}", encoding_of(p)))
         .collect();
     assert!(open.is_empty(), "payloads stored unsealed: {open:#?}");
+
+    // A sealed history still replays (workflow changes are checked against production
+    // histories) with the codec's converter on the replayer.
+    let codec = meetflow::connect::codec(&stack.config().codec)
+        .unwrap()
+        .unwrap();
+    let sealed = stack
+        .client
+        .get_workflow_handle::<UntypedWorkflow>("appointment/demo/sealed-1")
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .to_json()
+        .await
+        .unwrap();
+    let history = || WorkflowHistory::from_json(&sealed).unwrap();
+    replayer_with(meetflow_codec::data_converter(codec))
+        .replay_workflow(history())
+        .await
+        .expect("the sealed history replays");
+    // Without it the workflow cannot read its sealed input and takes another path.
+    let keyless = replayer_with(Default::default())
+        .replay_workflow(history())
+        .await;
+    assert!(
+        keyless.is_err(),
+        "a sealed history needs the codec to replay"
+    );
     stack.stop().await;
 }
 

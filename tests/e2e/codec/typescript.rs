@@ -6,8 +6,8 @@
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
+use meetflow::codec_server::wire;
 use meetflow_proto::v1::AppointmentPhase;
-use serde_json::{Value, json};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use super::{ENCRYPT_KEY_ID, KEYS, codec_on};
@@ -16,30 +16,6 @@ use crate::support::{Stack, approval, in_phase};
 
 fn peers_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers")
-}
-
-/// A payload in the codec-server wire form both sides read (proto3 JSON).
-fn to_wire(p: &Payload) -> Value {
-    let metadata: BTreeMap<&String, String> = p
-        .metadata
-        .iter()
-        .map(|(k, v)| (k, STANDARD.encode(v)))
-        .collect();
-    json!({"metadata": metadata, "data": STANDARD.encode(&p.data)})
-}
-
-fn from_wire(v: &Value) -> Payload {
-    let bytes = |s: &Value| STANDARD.decode(s.as_str().unwrap()).unwrap();
-    Payload {
-        metadata: v["metadata"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, s)| (k.clone(), bytes(s)))
-            .collect(),
-        data: bytes(&v["data"]),
-        ..Default::default()
-    }
 }
 
 fn json_payload(text: &str) -> Payload {
@@ -77,7 +53,7 @@ async fn codec_typescript_client_shares_the_encrypted_workflows() {
         )
         .env("MEETFLOW_CODEC_ENCRYPT_KEY_ID", ENCRYPT_KEY_ID)
         .env("MEETFLOW_APPROVAL", input.to_string())
-        .env("MEETFLOW_RUST_SEALED", to_wire(&sealed_by_rust).to_string())
+        .env("MEETFLOW_RUST_SEALED", wire::render(&[sealed_by_rust]))
         .env("MEETFLOW_NODE_SEALED_OUT", &node_out)
         .kill_on_drop(true)
         .output();
@@ -103,9 +79,9 @@ async fn codec_typescript_client_shares_the_encrypted_workflows() {
     )
     .await;
     // And a payload node sealed opens here.
-    let sealed_by_node: Value =
-        serde_json::from_slice(&std::fs::read(&node_out).expect("node wrote its payload")).unwrap();
-    let opened = codec.open(from_wire(&sealed_by_node)).unwrap();
+    let sealed_by_node = std::fs::read(&node_out).expect("node wrote its payload");
+    let [sealed_by_node] = <[_; 1]>::try_from(wire::parse(&sealed_by_node).unwrap()).unwrap();
+    let opened = codec.open(sealed_by_node).unwrap();
     assert_eq!(opened, json_payload(r#"{"sealedBy":"node"}"#));
     stack.stop().await;
 }

@@ -1,4 +1,5 @@
-//! The protocol's body: `Payloads` in proto3 JSON — metadata values and data as base64.
+//! The protocol's body: `Payloads` in proto3 JSON — metadata values and data as base64. Public
+//! for the tests, which hand payloads to the TypeScript codec in this form.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,7 +25,7 @@ struct JsonPayload {
     data: String,
 }
 
-pub(super) fn parse(body: &[u8]) -> Result<Vec<Payload>, String> {
+pub fn parse(body: &[u8]) -> Result<Vec<Payload>, String> {
     let parsed: Payloads = serde_json::from_slice(body)
         .map_err(|e| format!("body is not {{\"payloads\": [...]}}: {e}"))?;
     parsed
@@ -51,7 +52,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Vec<Payload>, String> {
         .collect()
 }
 
-pub(super) fn render(payloads: &[Payload]) -> String {
+pub fn render(payloads: &[Payload]) -> String {
     let payloads = payloads
         .iter()
         .map(|p| JsonPayload {
