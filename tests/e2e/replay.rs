@@ -5,17 +5,25 @@
 //! instead of in production on the workflows already running.
 
 use temporalio_client::WorkflowHistory;
+use temporalio_common::data_converters::DataConverter;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 use crate::support::histories_dir;
 
 fn replayer() -> WorkflowReplayer {
+    replayer_with(DataConverter::default())
+}
+
+/// The replayer has a converter of its own: a history sealed by the codec replays only with
+/// the codec's (see `codec/history_scan.rs`).
+pub(crate) fn replayer_with(data_converter: DataConverter) -> WorkflowReplayer {
     let options = WorkflowReplayerOptions::new()
         .register_workflow::<meetflow_workflows::AppointmentLifecycle>()
         .unwrap()
         .register_workflow::<meetflow_workflows::RecordingCapture>()
         .unwrap()
         .register_workflow_interceptors(meetflow_workflows::clock::interceptors())
+        .data_converter(data_converter)
         .build();
     WorkflowReplayer::new(options).unwrap()
 }

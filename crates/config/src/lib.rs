@@ -14,6 +14,7 @@
 //! a secret (see [`ConfigError`]). Every number has a range ([`bounds`]).
 
 pub mod bounds;
+mod codec;
 mod secret;
 mod tenant;
 mod urls;
@@ -28,6 +29,7 @@ use meetflow_proto::model::EmailAddress;
 use serde::Deserialize;
 use url::Url;
 
+pub use codec::{CodecConfig, CodecKeyRef, CodecKeys};
 pub use secret::{Secret, SecretRef};
 pub use tenant::{
     CaptureSchedule, DEFAULT_ATTEMPT_TIMEOUT_SECS, DEFAULT_DELETE_RETRY_SECS,
@@ -121,6 +123,7 @@ pub struct Config {
     pub graph: GraphConfig,
     pub storage: StorageConfig,
     pub notifications: NotificationsConfig,
+    pub codec: CodecConfig,
     /// Per-tenant settings, keyed by the PSA tenant id.
     pub tenants: BTreeMap<String, TenantConfig>,
 }
@@ -425,6 +428,7 @@ impl Config {
                 "required when notifications.listen is set",
             ));
         }
+        self.codec.check()?;
         for (id, t) in &self.tenants {
             meetflow_proto::model::TenantId::parse(id)
                 .map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;

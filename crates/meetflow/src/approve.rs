@@ -100,7 +100,7 @@ impl Source {
 pub async fn run(config: &meetflow_config::Config, source: Source) -> anyhow::Result<()> {
     let input = source.read()?;
     let approval = check(&input)?;
-    let client = crate::connect::client(&config.temporal, &crate::connect::identity("cli")).await?;
+    let client = crate::connect::client(config, &crate::connect::identity("cli")).await?;
     let started = start(&client, &config.temporal.task_queue, &input, &approval).await?;
     println!(
         "started {} (run {})",

@@ -149,8 +149,7 @@ async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<(
     let log = opts.dir.join("bench-worker.log");
     let mut worker = process::spawn(&exe, &["worker".to_string()], &env, &log)?;
     let pid = worker.id().context("worker pid")?;
-    let client =
-        Arc::new(connect::client(&stack.config.temporal, &connect::identity("bench")).await?);
+    let client = Arc::new(connect::client(&stack.config, &connect::identity("bench")).await?);
     let idle_rss = {
         tokio::time::sleep(Duration::from_secs(2)).await;
         rss_mib(pid)

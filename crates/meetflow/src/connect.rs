@@ -1,9 +1,12 @@
 //! Connecting to Temporal by Temporal's own conventions: `TEMPORAL_ADDRESS`,
 //! `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`, `TEMPORAL_PROFILE` and
 //! `temporal.toml` win; `[temporal]` in meetflow's config fills in what they leave unset.
+//! Every client meetflow makes comes from here, so with `[codec]` on every one of them (worker,
+//! CLI, tests) seals and opens payloads the same way.
 
 use anyhow::Context;
-use meetflow_config::TemporalConfig;
+use meetflow_codec::{EncryptionCodec, Keyring};
+use meetflow_config::{CodecConfig, Config};
 use temporalio_client::{
     Client, ClientOptions, Connection, TlsOptions, envconfig::LoadClientConfigProfileOptions,
 };
@@ -20,7 +23,17 @@ pub fn address_url(address: &str, tls: bool) -> anyhow::Result<Url> {
         .with_context(|| format!("temporal.address {address:?} is not host:port"))
 }
 
-pub async fn client(cfg: &TemporalConfig, identity: &str) -> anyhow::Result<Client> {
+/// The payload codec `[codec]` describes; `None` when it is off.
+pub fn codec(cfg: &CodecConfig) -> anyhow::Result<Option<EncryptionCodec>> {
+    let Some(keys) = cfg.resolve()? else {
+        return Ok(None);
+    };
+    let keyring = Keyring::new(&keys.encrypt_key_id, keys.keys).context("codec.keys")?;
+    Ok(Some(EncryptionCodec::new(keyring)))
+}
+
+pub async fn client(config: &Config, identity: &str) -> anyhow::Result<Client> {
+    let cfg = &config.temporal;
     let (mut conn, mut opts) = ClientOptions::load_from_config(
         LoadClientConfigProfileOptions::default(),
     )
@@ -48,6 +61,9 @@ pub async fn client(cfg: &TemporalConfig, identity: &str) -> anyhow::Result<Clie
     }
     if !env_set("TEMPORAL_NAMESPACE") && !profile {
         opts.namespace = cfg.namespace.clone();
+    }
+    if let Some(codec) = codec(&config.codec)? {
+        opts.data_converter = meetflow_codec::data_converter(codec);
     }
     conn.identity = identity.to_string();
     let target = conn.target.clone();

@@ -135,7 +135,7 @@ impl DevStack {
 async fn wait_until_serving(config: &Config) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
-        match crate::connect::client(&config.temporal, "meetflow-dev-probe").await {
+        match crate::connect::client(config, "meetflow-dev-probe").await {
             Ok(_) => return Ok(()),
             Err(e) if tokio::time::Instant::now() > deadline => {
                 return Err(e.context("the Temporal dev server never became healthy"));

@@ -3,6 +3,7 @@
 
 pub mod approve;
 pub mod bench;
+pub mod codec_server;
 pub mod connect;
 pub mod dev;
 pub mod health;

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use meetflow::{approve, bench, connect, dev, inspect, telemetry, worker};
+use meetflow::{approve, bench, codec_server, connect, dev, inspect, telemetry, worker};
 
 #[derive(Parser)]
 #[command(
@@ -56,6 +56,14 @@ enum Command {
     GraphEmulator {
         #[arg(long, default_value = "127.0.0.1:7280")]
         listen: String,
+    },
+    /// Serve the Temporal Web UI's codec endpoint (POST /decode, /encode) with the [codec] keys.
+    CodecServer {
+        #[arg(long, default_value = "127.0.0.1:8888")]
+        listen: String,
+        /// The Web UI's origin: the only one a browser may call from.
+        #[arg(long, default_value = "http://127.0.0.1:8233")]
+        cors_origin: String,
     },
     /// Appointment operations, as the PSA backend or an operator would run them.
     Appointment {
@@ -126,10 +134,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::GraphEmulator { listen } => dev::serve_emulator(&listen).await,
+        Command::CodecServer {
+            listen,
+            cors_origin,
+        } => codec_server::run(&config()?, &listen, &cors_origin).await,
         Command::Appointment { command } => {
             let config = config()?;
             let identity = connect::identity("cli");
-            let client = || connect::client(&config.temporal, &identity);
+            let client = || connect::client(&config, &identity);
             match command {
                 AppointmentCommand::Approve { file, sample } => {
                     let source = match (file, sample) {

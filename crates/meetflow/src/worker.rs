@@ -21,7 +21,7 @@ use crate::{connect, health, notifications};
 /// Runs until `shutdown` resolves (then drains) or the worker fails.
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let identity = connect::identity("worker");
-    let client = connect::client(&config.temporal, &identity).await?;
+    let client = connect::client(config, &identity).await?;
     let deps = Arc::new(Deps::from_config(config).await?);
     let store = deps.store().clone();
 

@@ -48,7 +48,7 @@ impl Stack {
         let dev = DevStack::start_ephemeral(dir.path(), overrides)
             .await
             .expect("dev stack starts");
-        let client = meetflow::connect::client(&dev.config.temporal, "e2e-test")
+        let client = meetflow::connect::client(&dev.config, "e2e-test")
             .await
             .expect("temporal client");
         let store = Store::connect(dev.config.store.url.expose())
