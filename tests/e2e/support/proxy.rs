@@ -52,7 +52,9 @@ impl TcpProxy {
 
     /// Listens on the same address again.
     pub async fn up(&self) {
-        let listener = TcpListener::bind(self.addr).await.expect("proxy port again");
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("proxy port again");
         self.serve(listener);
     }
 }
