@@ -41,7 +41,7 @@ fn worker_process() {
     .expect("worker");
 }
 
-fn start_worker(stack: &Stack, env: &[(String, String)], n: usize) -> Child {
+pub(crate) fn start_worker(stack: &Stack, env: &[(String, String)], n: usize) -> Child {
     let exe = std::env::current_exe().unwrap();
     let log = stack.outbox().with_file_name(format!("worker-{n}.log"));
     let args = [
@@ -59,12 +59,18 @@ fn start_worker(stack: &Stack, env: &[(String, String)], n: usize) -> Child {
     meetflow::process::spawn(&exe, &args, &vars, &log).expect("worker process")
 }
 
-fn kill9(child: &mut Child) {
+pub(crate) fn kill9(child: &mut Child) {
     // SIGKILL: no drain, no cleanup, exactly like a crashed host.
     let _ = child.start_kill();
 }
 
-async fn update(stack: &Stack, id: &str, name: &str, update_id: &str, input: serde_json::Value) {
+pub(crate) async fn update(
+    stack: &Stack,
+    id: &str,
+    name: &str,
+    update_id: &str,
+    input: serde_json::Value,
+) {
     let handle = stack.client.get_workflow_handle::<UntypedWorkflow>(id);
     let raw = RawValue::from_value(&input, &PayloadConverter::default());
     // The same update id on every try: Temporal applies an update once per id, so a retried

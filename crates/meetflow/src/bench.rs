@@ -129,7 +129,8 @@ async fn lifecycle(
 }
 
 pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
-    let stack = dev::DevStack::start_ephemeral(&opts.dir, std::env::vars().collect()).await?;
+    let stack =
+        dev::DevStack::start_ephemeral(&opts.dir, std::env::vars().collect(), false).await?;
     let result = measure(&opts, &stack).await;
     stack.stop().await;
     result

@@ -34,14 +34,19 @@ pub struct DevOptions {
 }
 
 impl DevOptions {
-    /// Ephemeral ports, no UI, Temporal in memory: what tests and the benchmark want.
-    fn ephemeral(dir: &Path, overrides: Vec<(String, String)>) -> anyhow::Result<Self> {
+    /// Ephemeral ports and no UI: what tests and the benchmark want. Temporal keeps its state
+    /// in memory unless `persistent` (then it survives [`DevStack::restart_temporal`]).
+    fn ephemeral(
+        dir: &Path,
+        overrides: Vec<(String, String)>,
+        persistent: bool,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             dir: dir.to_path_buf(),
             temporal_port: process::free_port()?,
             ui_port: None,
             graph_port: 0,
-            persistent: false,
+            persistent,
             overrides,
         })
     }
@@ -49,6 +54,8 @@ impl DevOptions {
 
 pub struct DevStack {
     temporal: Child,
+    opts: DevOptions,
+    dir: PathBuf,
     emulator: EmulatorHandle,
     pub config: Config,
     pub config_path: PathBuf,
@@ -85,11 +92,13 @@ impl DevStack {
         wait_until_serving(&config).await?;
         Ok(Self {
             temporal,
+            ui_url: opts.ui_port.map(|p| format!("http://127.0.0.1:{p}")),
+            opts,
+            dir,
             emulator,
             outbox: config.mail.outbox_dir.clone(),
             config,
             config_path,
-            ui_url: opts.ui_port.map(|p| format!("http://127.0.0.1:{p}")),
         })
     }
 
@@ -101,10 +110,11 @@ impl DevStack {
     pub async fn start_ephemeral(
         dir: &Path,
         overrides: Vec<(String, String)>,
+        persistent: bool,
     ) -> anyhow::Result<Self> {
         let mut attempt = 1;
         loop {
-            match Self::start(DevOptions::ephemeral(dir, overrides.clone())?).await {
+            match Self::start(DevOptions::ephemeral(dir, overrides.clone(), persistent)?).await {
                 Ok(stack) => return Ok(stack),
                 Err(e) if attempt < 3 => {
                     tracing::warn!(attempt, error = %format!("{e:#}"), "dev stack did not start; retrying on fresh ports")
@@ -122,6 +132,18 @@ impl DevStack {
     /// Base URL of the emulator's control API (`/_emulator/...`).
     pub fn emulator_url(&self) -> url::Url {
         self.emulator.base_url()
+    }
+
+    /// Kills the Temporal dev server and starts it again on the same port and database, as an
+    /// operator's restart or a crashed server would; only a persistent stack keeps its state.
+    pub async fn restart_temporal(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.opts.persistent,
+            "an in-memory Temporal loses everything on restart"
+        );
+        process::stop(&mut self.temporal, Duration::from_secs(10)).await;
+        self.temporal = start_temporal(&self.opts, &self.dir).await?;
+        wait_until_serving(&self.config).await
     }
 
     pub async fn stop(mut self) {

@@ -44,8 +44,14 @@ impl Stack {
 
     /// The stack without a worker: the test runs workers itself (e.g. as processes it kills).
     pub async fn without_worker(overrides: Vec<(String, String)>) -> Self {
+        Self::without_worker_on(overrides, false).await
+    }
+
+    /// As [`Stack::without_worker`]; with `persistent`, Temporal keeps its state in a file and
+    /// survives [`Stack::restart_temporal`].
+    pub async fn without_worker_on(overrides: Vec<(String, String)>, persistent: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let dev = DevStack::start_ephemeral(dir.path(), overrides)
+        let dev = DevStack::start_ephemeral(dir.path(), overrides, persistent)
             .await
             .expect("dev stack starts");
         let client = meetflow::connect::client(&dev.config, "e2e-test")
@@ -63,6 +69,16 @@ impl Stack {
             worker: None,
             _dir: dir,
         }
+    }
+
+    /// Restarts the Temporal dev server (same port, same database).
+    pub async fn restart_temporal(&mut self) {
+        self.dev
+            .as_mut()
+            .expect("running")
+            .restart_temporal()
+            .await
+            .expect("Temporal restarts");
     }
 
     /// The generated configuration file (the overrides are not in it: pass them as environment).
