@@ -47,15 +47,16 @@ pub fn local() -> ActivityOptions {
     )
 }
 
-/// Store reads and writes: each attempt bounded, the whole never. A store outage of any length
-/// is waited out (the workflow shows it meanwhile, see `steps::record`) instead of failing every
-/// appointment in flight and leaving live meetings nobody can change.
-pub fn store() -> ActivityOptions {
-    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::StartToClose(Duration::from_secs(
-        15,
-    )))
-    .retry_policy(policy(Duration::from_millis(200), Duration::from_secs(60)))
-    .build()
+/// Store reads and writes: each attempt bounded (15 s), the whole run by `window`, after which
+/// the workflow shows the outage and schedules the call again (`record::patiently`): a store
+/// outage of any length is waited out instead of failing every appointment in flight and leaving
+/// live meetings nobody can change.
+pub fn store(window: Duration) -> ActivityOptions {
+    options(
+        Duration::from_secs(15),
+        window,
+        policy(Duration::from_millis(200), Duration::from_secs(10)),
+    )
 }
 
 /// The online-meeting lookup right after a create: Graph may not list the meeting for a while

@@ -4,8 +4,8 @@
 //! (`tests/histories/pre-resilience-*.json` are such histories). Remove a patch only once no
 //! execution recorded without it can still be replayed (docs/workflows.md).
 
-/// A store write that has not succeeded within `STORE_PATIENCE` shows as `store_unavailable`
-/// in `lastError` while it keeps retrying (a timer beside the write).
+/// A store call whose retries ran out (a store outage) shows as `store_unavailable` in
+/// `lastError` and is scheduled again, instead of failing the workflow.
 pub const STORE_OUTAGE_VISIBLE: &str = "store-outage-visible";
 
 /// A create that failed is looked up by its transactionId before the meeting counts as failed.

@@ -2,22 +2,23 @@
 
 use std::time::Duration;
 
-use futures::FutureExt as _;
-use temporalio_sdk::{ActivityExecutionError, workflows::select};
+use temporalio_common::ActivityDefinition;
+use temporalio_common::data_converters::TemporalDeserializable;
+use temporalio_sdk::ActivityExecutionError;
 
 use super::patches;
 use super::state::Meeting;
 use super::steps::{Ctx, approval, keep, keep_error};
 use crate::activity_api::{AppointmentKey, MeetingRecordInput, RecordMeeting, StoredSequence};
-use crate::options;
+use crate::{failure, options};
 
-/// How long a store write may take before the state says the store is out.
+/// How long a store call may take (retrying inside Temporal) before the state says the store
+/// is out and the call starts over.
 const STORE_PATIENCE: Duration = Duration::from_secs(30);
 
-/// Upserts the store's meeting row from state. The write retries without an overall limit
-/// (`options::store`), so a store outage delays the appointment but never fails it; while it
-/// lasts longer than [`STORE_PATIENCE`] the state's `lastError` says so. A write the store
-/// refuses for good (which a retry cannot fix) is kept as the last error too.
+/// Upserts the store's meeting row from state. The write is retried without an overall limit,
+/// so a store outage delays the appointment but never fails it (see [`patiently`]). A write the
+/// store refuses for good (which a retry cannot fix) is kept as the last error.
 pub(super) async fn record(ctx: &mut Ctx) {
     let approval = approval(ctx);
     let input = ctx.state(|s| {
@@ -52,46 +53,53 @@ pub(super) async fn record(ctx: &mut Ctx) {
             error_code,
         }
     });
-    let write = ctx.execute_activity(RecordMeeting, input, options::store());
-    if let Err(e) = patiently(ctx, write).await {
+    if let Err(e) = patiently(ctx, RecordMeeting, input).await {
         keep_error(ctx, &e);
     }
 }
 
-/// Awaits a store activity (which retries without an overall limit); once it has taken longer
-/// than [`STORE_PATIENCE`], `lastError` says the store is out until it answers.
-async fn patiently<T>(
+/// Runs a store activity until it succeeds or fails for good. Each run retries inside Temporal
+/// for [`STORE_PATIENCE`]; when that runs out the state's `lastError` says `store_unavailable`
+/// (cleared once the store answers) and the activity is scheduled again, for as long as the
+/// outage lasts. The happy path costs one activity, no timer: an outage costs one activity
+/// schedule per 30 s.
+async fn patiently<A>(
     ctx: &Ctx,
-    call: impl Future<Output = Result<T, ActivityExecutionError>>,
-) -> Result<T, ActivityExecutionError> {
-    let call = call.fuse();
-    futures::pin_mut!(call);
-    let result = if ctx.patched(patches::STORE_OUTAGE_VISIBLE) {
-        select! {
-            r = call => r,
-            _ = ctx.timer(STORE_PATIENCE).fuse() => {
-                keep(ctx, OUTAGE, format!(
-                    "the store has not answered for {}s; retrying until it does",
-                    STORE_PATIENCE.as_secs()
-                ));
-                call.await
+    activity: A,
+    input: A::Input,
+) -> Result<A::Output, ActivityExecutionError>
+where
+    A: ActivityDefinition + Copy,
+    A::Input: Clone,
+    A::Output: TemporalDeserializable,
+{
+    loop {
+        let attempt = ctx
+            .execute_activity(activity, input.clone(), options::store(STORE_PATIENCE))
+            .await;
+        match attempt {
+            Ok(out) => {
+                ctx.state_mut(|s| {
+                    if s.state.last_error.as_ref().is_some_and(|e| e.code == OUTAGE) {
+                        s.state.last_error = None;
+                    }
+                });
+                return Ok(out);
             }
+            Err(e) if !failure::is_permanent(&e) && ctx.patched(patches::STORE_OUTAGE_VISIBLE) => {
+                keep(
+                    ctx,
+                    OUTAGE,
+                    format!(
+                        "the store has not answered for {}s; retrying until it does ({})",
+                        STORE_PATIENCE.as_secs(),
+                        failure::error_info(&e).message
+                    ),
+                );
+            }
+            Err(e) => return Err(e),
         }
-    } else {
-        call.await
-    };
-    if result.is_ok() {
-        ctx.state_mut(|s| {
-            if s.state
-                .last_error
-                .as_ref()
-                .is_some_and(|e| e.code == OUTAGE)
-            {
-                s.state.last_error = None;
-            }
-        });
     }
-    result
 }
 
 const OUTAGE: &str = "store_unavailable";
@@ -103,8 +111,7 @@ pub(super) async fn stored_sequence(ctx: &mut Ctx) -> Option<u32> {
         tenant_id: approval.tenant_id.clone(),
         appointment_id: approval.appointment_id.clone(),
     };
-    let read = ctx.execute_activity(StoredSequence, key, options::store());
-    match patiently(ctx, read).await {
+    match patiently(ctx, StoredSequence, key).await {
         Ok(sequence) => sequence,
         Err(e) => {
             keep_error(ctx, &e);
