@@ -93,6 +93,60 @@ pub(crate) async fn update(
     panic!("update {update_id} never went through");
 }
 
+/// Waits until every appointment of `ids` (tenant demo) is cancelled with `mails` mails sent.
+pub(crate) async fn all_cancelled(stack: &Stack, ids: &[String], mails: usize, within: Duration) {
+    for id in ids {
+        let wf = format!("appointment/demo/{id}");
+        state_when(
+            stack,
+            &wf,
+            within,
+            &format!("{wf} cancelled with all mails"),
+            |s| s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == mails,
+        )
+        .await;
+    }
+}
+
+/// Message-IDs per (UID/SEQUENCE, recipient).
+pub(crate) type PerKey = BTreeMap<(String, String), Vec<String>>;
+
+/// The delivered mails, and their Message-IDs per (UID/SEQUENCE, recipient): one key per mail
+/// the lifecycle meant to send. Asserts that every key got one message, however often resent.
+pub(crate) fn mails_per_key(maildir: &std::path::Path) -> (Vec<crate::support::Eml>, PerKey) {
+    let mails = read_outbox(maildir).unwrap();
+    let mut per_key = PerKey::new();
+    for m in &mails {
+        let ics = String::from_utf8(m.parts_of("text/calendar")[0].1.clone())
+            .unwrap()
+            .replace("\r\n ", "");
+        let field = |name: &str| {
+            ics.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                .unwrap()
+                .to_string()
+        };
+        per_key
+            .entry((
+                format!("{}/{}", field("UID"), field("SEQUENCE")),
+                m.to.clone(),
+            ))
+            .or_default()
+            .push(m.message_id.clone());
+    }
+    for (key, message_ids) in &per_key {
+        let mut distinct = message_ids.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            1,
+            "{key:?} got different messages: {message_ids:?}"
+        );
+    }
+    (mails, per_key)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
     let maildir = tempfile::tempdir().unwrap();
@@ -158,17 +212,7 @@ async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
     };
     tokio::join!(changes, crashes);
 
-    for id in &ids {
-        let wf = format!("appointment/demo/{id}");
-        state_when(
-            &stack,
-            &wf,
-            Duration::from_secs(180),
-            &format!("{wf} cancelled with all mails"),
-            |s| s.phase == AppointmentPhase::Cancelled as i32 && s.mails.len() == 8,
-        )
-        .await;
-    }
+    all_cancelled(&stack, &ids, 8, Duration::from_secs(180)).await;
     kill9(&mut worker);
 
     // Graph: one event per appointment (however often the create was retried), each deleted.
@@ -186,41 +230,12 @@ async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
     );
 
     // Mail: per appointment, recipient and SEQUENCE exactly one Message-ID; 4 steps × 2 people.
-    let mails = read_outbox(&smtp.maildir).unwrap();
-    let mut per_key: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for m in &mails {
-        let ics = String::from_utf8(m.parts_of("text/calendar")[0].1.clone())
-            .unwrap()
-            .replace("\r\n ", "");
-        let uid = ics
-            .lines()
-            .find_map(|l| l.strip_prefix("UID:"))
-            .unwrap()
-            .to_string();
-        let seq = ics
-            .lines()
-            .find_map(|l| l.strip_prefix("SEQUENCE:"))
-            .unwrap()
-            .to_string();
-        per_key
-            .entry((format!("{uid}/{seq}"), m.to.clone()))
-            .or_default()
-            .push(m.message_id.clone());
-    }
+    let (mails, per_key) = mails_per_key(&smtp.maildir);
     assert_eq!(
         per_key.len(),
         ids.len() * 8,
         "one (appointment, step, recipient) each"
     );
-    for (key, message_ids) in &per_key {
-        let mut distinct = message_ids.clone();
-        distinct.dedup();
-        assert_eq!(
-            distinct.len(),
-            1,
-            "{key:?} got different messages: {message_ids:?}"
-        );
-    }
     let duplicates = mails.len() - per_key.len();
     eprintln!(
         "crash test: {} lifecycles, 5 SIGKILLs, {creates} Graph creates for {} events, {} SMTP deliveries for {} mails ({duplicates} resent with the same Message-ID)",

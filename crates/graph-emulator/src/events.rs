@@ -12,6 +12,7 @@ use crate::control_api::ExtendedProperty;
 use crate::identity::Caller;
 use crate::meetings::{query_param, quoted};
 use crate::reply::{GraphFailure, GraphResult, graph_instant, graph_local_time};
+use crate::seed::SeedUser;
 use crate::world::{
     Attendee, Event, Meeting, World, new_change_key, new_event_id, new_ical_uid, new_online_meeting,
 };
@@ -23,10 +24,7 @@ pub async fn create(
     Json(body): Json<Value>,
 ) -> GraphResult {
     let mut world = state.world();
-    let organizer = world
-        .user(&caller.tenant_id, &user)
-        .cloned()
-        .ok_or_else(|| GraphFailure::invalid_user(&user))?;
+    let organizer = mailbox(&world, &caller, &user)?;
     let transaction_id = body
         .get("transactionId")
         .and_then(Value::as_str)
@@ -131,10 +129,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> GraphResult {
     let world = state.world();
-    let organizer = world
-        .user(&caller.tenant_id, &user)
-        .cloned()
-        .ok_or_else(|| GraphFailure::invalid_user(&user))?;
+    let organizer = mailbox(&world, &caller, &user)?;
     let filter = query_param(query.as_deref().unwrap_or(""), "$filter")
         .map(|f| extended_property_filter(&f))
         .transpose()?;
@@ -227,16 +222,25 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The mailbox a path names (UPN or object id) in the caller's tenant.
+pub(crate) fn mailbox(
+    world: &World,
+    caller: &Caller,
+    user: &str,
+) -> Result<SeedUser, GraphFailure> {
+    world
+        .user(&caller.tenant_id, user)
+        .cloned()
+        .ok_or_else(|| GraphFailure::invalid_user(user))
+}
+
 fn find<'w>(
     world: &'w mut World,
     caller: &Caller,
     user: &str,
     id: &str,
-) -> Result<(crate::seed::SeedUser, &'w mut Event), GraphFailure> {
-    let organizer = world
-        .user(&caller.tenant_id, user)
-        .cloned()
-        .ok_or_else(|| GraphFailure::invalid_user(user))?;
+) -> Result<(SeedUser, &'w mut Event), GraphFailure> {
+    let organizer = mailbox(world, caller, user)?;
     let event = world
         .event_mut(&caller.tenant_id, &organizer.id, id)
         .ok_or_else(GraphFailure::not_found)?;
@@ -371,7 +375,7 @@ fn parse_date_time_time_zone(value: &Value, field: &str) -> Result<DateTime<Utc>
 }
 
 /// The event as Graph returns it (shape of the docs' create-event example).
-pub fn event_json(e: &Event, organizer: &crate::seed::SeedUser) -> Value {
+pub fn event_json(e: &Event, organizer: &SeedUser) -> Value {
     let attendees: Vec<Value> = e
         .attendees
         .iter()

@@ -21,10 +21,7 @@ pub(crate) fn organizer(
     caller: &Caller,
     user: &str,
 ) -> Result<SeedUser, GraphFailure> {
-    let found = world
-        .user(&caller.tenant_id, user)
-        .cloned()
-        .ok_or_else(|| GraphFailure::invalid_user(user))?;
+    let found = crate::events::mailbox(world, caller, user)?;
     if !found.id.eq_ignore_ascii_case(user) {
         return Err(GraphFailure::bad_request(
             "The userId in the path must be the user's object ID, not the user principal name.",

@@ -519,33 +519,24 @@ mod tests {
             "{err}"
         );
 
-        let err = GraphError::from_identity_response(
+        let identity = |status, body: &[u8]| {
+            GraphError::from_identity_response(status, &HeaderMap::new(), body, "t", "c", "crid")
+        };
+        let err = identity(
             StatusCode::SERVICE_UNAVAILABLE,
-            &HeaderMap::new(),
             br#"{"error":"temporarily_unavailable"}"#,
-            "t",
-            "c",
-            "crid",
         );
         assert!(err.is_retryable());
         assert_eq!(err.kind(), GraphErrorKind::IdentityUnavailable);
         // `temporarily_unavailable` is transient whatever the status it comes with.
-        let err = GraphError::from_identity_response(
+        let err = identity(
             StatusCode::BAD_REQUEST,
-            &HeaderMap::new(),
             br#"{"error":"temporarily_unavailable"}"#,
-            "t",
-            "c",
-            "crid",
         );
         assert!(err.is_retryable());
-        let err = GraphError::from_identity_response(
+        let err = identity(
             StatusCode::UNAUTHORIZED,
-            &HeaderMap::new(),
             br#"{"error":"invalid_client","error_codes":[7000215]}"#,
-            "t",
-            "c",
-            "crid",
         );
         assert!(!err.is_retryable());
         assert_eq!(err.kind(), GraphErrorKind::Identity);

@@ -80,7 +80,11 @@ where
         match attempt {
             Ok(out) => {
                 ctx.state_mut(|s| {
-                    if s.state.last_error.as_ref().is_some_and(|e| e.code == OUTAGE) {
+                    if s.state
+                        .last_error
+                        .as_ref()
+                        .is_some_and(|e| e.code == OUTAGE)
+                    {
                         s.state.last_error = None;
                     }
                 });
