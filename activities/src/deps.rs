@@ -29,6 +29,7 @@ pub struct Deps {
     pub(crate) storage: meetflow_recordings::RecordingStorage,
     /// Right-hand side of our Message-IDs.
     pub(crate) message_id_domain: String,
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +125,17 @@ impl Deps {
             },
             storage,
             message_id_domain,
+            metrics: crate::metrics::Metrics::off(),
         })
+    }
+
+    /// Records business metrics through `meter` (the worker's Prometheus exporter).
+    pub fn with_metrics(
+        mut self,
+        meter: std::sync::Arc<dyn temporalio_common::telemetry::metrics::CoreMeter>,
+    ) -> Self {
+        self.metrics = crate::metrics::Metrics::new(meter);
+        self
     }
 
     /// The store, for the binary's status commands and the tests.

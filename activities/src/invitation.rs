@@ -54,14 +54,17 @@ pub(crate) async fn send(
     input: &InvitationInput,
 ) -> Result<MailReceipt, ActivityError> {
     let key = &input.delivery_key;
-    if let Some(done) = deps.store.delivery(key).await.map_err(failure::classify)?
+    let recorded = deps.store.delivery(key).await.map_err(failure::classify)?;
+    if let Some(done) = &recorded
         && done.state == DeliveryState::Sent
     {
         return Ok(MailReceipt {
-            message_id: done.message_id,
+            message_id: done.message_id.clone(),
             already_sent: true,
         });
     }
+    // A `pending` record: an earlier attempt may have handed this very message over already.
+    let resend = recorded.is_some();
     let message_id = message_id_for(key, &deps.message_id_domain);
     let mut delivery = Delivery {
         key: key.clone(),
@@ -122,6 +125,8 @@ pub(crate) async fn send(
     .map_err(|e| failure::permanent("invalid_input", e.to_string()))?;
 
     deps.mail.send(&mail).await.map_err(failure::classify)?;
+    deps.metrics
+        .mail_sent(input.tenant_id.as_str(), &input.step.to_string(), resend);
     delivery.state = DeliveryState::Sent;
     delivery.message_id = mail.message_id.clone();
     deps.store

@@ -24,6 +24,7 @@ mod deps;
 pub mod failure;
 mod invitation;
 mod meeting;
+mod metrics;
 mod tenant;
 
 use std::sync::Arc;
@@ -49,6 +50,16 @@ impl MeetflowActivities {
     pub fn new(deps: Arc<Deps>) -> Self {
         Self { deps }
     }
+
+    /// Passes `result` through, counting a failure in the business metrics.
+    fn counted<T>(
+        &self,
+        activity: &str,
+        result: Result<T, ActivityError>,
+    ) -> Result<T, ActivityError> {
+        self.deps.metrics.observe(activity, &result);
+        result
+    }
 }
 
 // The wire names here must equal the names in `meetflow_workflows::activity_api`; the
@@ -70,7 +81,7 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: CreateMeetingInput,
     ) -> Result<CreatedMeeting, ActivityError> {
-        meeting::create(&self.deps, &input).await
+        self.counted("create_meeting", meeting::create(&self.deps, &input).await)
     }
 
     #[activity(name = "resolve_online_meeting")]
@@ -79,7 +90,10 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: ResolveOnlineMeetingInput,
     ) -> Result<String, ActivityError> {
-        meeting::resolve_online_meeting(&self.deps, &input).await
+        self.counted(
+            "resolve_online_meeting",
+            meeting::resolve_online_meeting(&self.deps, &input).await,
+        )
     }
 
     #[activity(name = "find_meeting")]
@@ -88,7 +102,7 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         key: AppointmentKey,
     ) -> Result<Option<CreatedMeeting>, ActivityError> {
-        meeting::find(&self.deps, &key).await
+        self.counted("find_meeting", meeting::find(&self.deps, &key).await)
     }
 
     #[activity(name = "stored_sequence")]
@@ -97,7 +111,10 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         key: AppointmentKey,
     ) -> Result<Option<u32>, ActivityError> {
-        meeting::stored_sequence(&self.deps, &key).await
+        self.counted(
+            "stored_sequence",
+            meeting::stored_sequence(&self.deps, &key).await,
+        )
     }
 
     #[activity(name = "record_meeting")]
@@ -106,7 +123,7 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: MeetingRecordInput,
     ) -> Result<(), ActivityError> {
-        meeting::record(&self.deps, &input).await
+        self.counted("record_meeting", meeting::record(&self.deps, &input).await)
     }
 
     #[activity(name = "send_invitation")]
@@ -115,7 +132,10 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: InvitationInput,
     ) -> Result<MailReceipt, ActivityError> {
-        invitation::send(&self.deps, &input).await
+        self.counted(
+            "send_invitation",
+            invitation::send(&self.deps, &input).await,
+        )
     }
 
     #[activity(name = "update_meeting")]
@@ -124,7 +144,7 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: UpdateMeetingInput,
     ) -> Result<(), ActivityError> {
-        meeting::update(&self.deps, &input).await
+        self.counted("update_meeting", meeting::update(&self.deps, &input).await)
     }
 
     #[activity(name = "delete_meeting")]
@@ -133,7 +153,7 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: DeleteMeetingInput,
     ) -> Result<bool, ActivityError> {
-        meeting::delete(&self.deps, &input).await
+        self.counted("delete_meeting", meeting::delete(&self.deps, &input).await)
     }
 
     #[activity(name = "list_artifacts")]
@@ -142,7 +162,7 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: ListArtifactsInput,
     ) -> Result<ArtifactList, ActivityError> {
-        artifacts::list(&self.deps, &input).await
+        self.counted("list_artifacts", artifacts::list(&self.deps, &input).await)
     }
 
     #[activity(name = "capture_transcript")]
@@ -151,7 +171,10 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: CaptureArtifactInput,
     ) -> Result<CapturedArtifact, ActivityError> {
-        artifacts::capture_transcript(&self.deps, &input).await
+        self.counted(
+            "capture_transcript",
+            artifacts::capture_transcript(&self.deps, &input).await,
+        )
     }
 
     #[activity(name = "capture_recording")]
@@ -160,7 +183,10 @@ impl MeetflowActivities {
         ctx: ActivityContext,
         input: CaptureArtifactInput,
     ) -> Result<CapturedArtifact, ActivityError> {
-        artifacts::capture_recording(&self.deps, &ctx, &input).await
+        self.counted(
+            "capture_recording",
+            artifacts::capture_recording(&self.deps, &ctx, &input).await,
+        )
     }
 }
 

@@ -106,6 +106,7 @@ pub(crate) async fn create(
         }
         Err(e) => return Err(failure::classify(e)),
     };
+    deps.metrics.meeting_created(input.tenant_id.as_str());
     Ok(created_meeting(created, organizer))
 }
 

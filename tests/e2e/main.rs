@@ -16,5 +16,6 @@ mod contract;
 mod crash;
 mod health;
 mod lifecycle;
+mod metrics;
 mod replay;
 mod tenant_rules;

@@ -161,6 +161,9 @@ impl Default for TemporalConfig {
 pub struct WorkerConfig {
     /// `host:port` for `/healthz` (process up) and `/readyz` (polling Temporal). Empty: off.
     pub health_listen: String,
+    /// `host:port` serving Prometheus metrics at `/metrics`: the SDK's worker metrics and
+    /// meetflow's `meetflow_*` counters. Empty: off.
+    pub metrics_listen: String,
     /// Seconds in-flight activities get to finish on SIGTERM before they are cancelled.
     pub graceful_shutdown_secs: u64,
     pub max_concurrent_activities: usize,
@@ -174,6 +177,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             health_listen: String::new(),
+            metrics_listen: String::new(),
             graceful_shutdown_secs: 20,
             max_concurrent_activities: 50,
             max_concurrent_workflow_tasks: 50,

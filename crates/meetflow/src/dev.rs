@@ -26,6 +26,8 @@ pub struct DevOptions {
     pub temporal_port: u16,
     /// `None`: no Web UI (tests).
     pub ui_port: Option<u16>,
+    /// The worker's Prometheus endpoint; `None`: off (tests turn it on by override).
+    pub metrics_port: Option<u16>,
     pub graph_port: u16,
     /// Keep Temporal's state in `dir/temporal.db` across restarts (else in memory).
     pub persistent: bool,
@@ -45,6 +47,7 @@ impl DevOptions {
             dir: dir.to_path_buf(),
             temporal_port: process::free_port()?,
             ui_port: None,
+            metrics_port: None,
             graph_port: 0,
             persistent,
             overrides,
@@ -239,6 +242,9 @@ graph_url = "{graph}"
 [storage]
 url = "file://{dir}/recordings"
 
+[worker]
+metrics_listen = "{metrics}"
+
 [tenants.{demo}]
 microsoft_tenant_id = "{tid}"
 client_id = "{cid}"
@@ -248,6 +254,10 @@ organizer_object_id = "{oid}"
 exchange_sends_invitations = true
 "#,
         port = opts.temporal_port,
+        metrics = opts
+            .metrics_port
+            .map(|p| format!("127.0.0.1:{p}"))
+            .unwrap_or_default(),
         dir = dir.display(),
         authority = emulator.authority_url(),
         graph = emulator.graph_url(),
@@ -271,6 +281,12 @@ pub async fn run_foreground(opts: DevOptions) -> anyhow::Result<()> {
     );
     if let Some(ui) = &stack.ui_url {
         println!("  Temporal Web UI {ui}");
+    }
+    if !stack.config.worker.metrics_listen.is_empty() {
+        println!(
+            "  Metrics         http://{}/metrics",
+            stack.config.worker.metrics_listen
+        );
     }
     let emulator = stack.emulator_url();
     println!(

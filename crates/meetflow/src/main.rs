@@ -33,6 +33,9 @@ enum Command {
         ui_port: u16,
         #[arg(long, default_value_t = 7280)]
         graph_port: u16,
+        /// The worker's Prometheus endpoint (`/metrics`).
+        #[arg(long, default_value_t = 9464)]
+        metrics_port: u16,
         /// Keep nothing between runs (Temporal in memory).
         #[arg(long)]
         ephemeral: bool,
@@ -105,12 +108,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             temporal_port,
             ui_port,
             graph_port,
+            metrics_port,
             ephemeral,
         } => {
             dev::run_foreground(dev::DevOptions {
                 dir,
                 temporal_port,
                 ui_port: Some(ui_port),
+                metrics_port: Some(metrics_port),
                 graph_port,
                 persistent: !ephemeral,
                 overrides: std::env::vars().collect(),

@@ -8,6 +8,10 @@ use anyhow::Context;
 use meetflow_activities::{Deps, MeetflowActivities};
 use meetflow_config::Config;
 use meetflow_workflows::{AppointmentLifecycle, RecordingCapture, clock};
+use temporalio_common::telemetry::{
+    PrometheusExporterOptions, TelemetryOptions, metrics::CoreMeter,
+    start_prometheus_metric_exporter,
+};
 use temporalio_sdk::{
     Worker, WorkerOptions,
     runtime::{
@@ -18,11 +22,39 @@ use temporalio_sdk::{
 
 use crate::{connect, health, notifications};
 
+/// Starts the Prometheus endpoint of `worker.metrics_listen`, when set: the SDK serves it, and
+/// meetflow's own counters go through the same meter.
+fn metrics_exporter(config: &Config) -> anyhow::Result<Option<Arc<dyn CoreMeter>>> {
+    let listen = &config.worker.metrics_listen;
+    if listen.is_empty() {
+        return Ok(None);
+    }
+    let addr: std::net::SocketAddr = listen
+        .parse()
+        .with_context(|| format!("worker.metrics_listen: {listen:?} is not host:port"))?;
+    let exporter = start_prometheus_metric_exporter(
+        PrometheusExporterOptions::builder()
+            .socket_addr(addr)
+            .counters_total_suffix(true)
+            .use_seconds_for_durations(true)
+            .unit_suffix(true)
+            .build(),
+    )
+    .map_err(|e| anyhow::anyhow!("worker.metrics_listen: cannot serve on {listen}: {e}"))?;
+    tracing::info!(addr = %exporter.bound_addr, "Prometheus metrics on /metrics");
+    Ok(Some(exporter.meter.clone() as Arc<dyn CoreMeter>))
+}
+
 /// Runs until `shutdown` resolves (then drains) or the worker fails.
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let identity = connect::identity("worker");
     let client = connect::client(config, &identity).await?;
-    let deps = Arc::new(Deps::from_config(config).await?);
+    let telemetry = metrics_exporter(config)?;
+    let mut deps = Deps::from_config(config).await?;
+    if let Some(meter) = &telemetry {
+        deps = deps.with_metrics(meter.clone());
+    }
+    let deps = Arc::new(deps);
     let store = deps.store().clone();
 
     let mut opts = WorkerOptions::new(config.temporal.task_queue.clone())
@@ -46,11 +78,14 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
         .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
         .build()
         .into();
-    let runtime = temporalio_sdk::Runtime::from_current_tokio(
-        RuntimeOptions::builder()
-            .build()
-            .map_err(anyhow::Error::msg)?,
-    )?;
+    let runtime_options = match telemetry {
+        Some(meter) => RuntimeOptions::builder()
+            .telemetry_options(TelemetryOptions::builder().metrics(meter).build())
+            .build(),
+        None => RuntimeOptions::builder().build(),
+    }
+    .map_err(anyhow::Error::msg)?;
+    let runtime = temporalio_sdk::Runtime::from_current_tokio(runtime_options)?;
     let mut worker = Worker::new(&runtime, client.clone(), opts).context("creating the worker")?;
 
     if !config.worker.health_listen.is_empty() {

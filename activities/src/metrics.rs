@@ -1,0 +1,86 @@
+//! Business metrics, recorded through the Temporal SDK's meter so they are served with the
+//! worker's own metrics on one Prometheus endpoint (`worker.metrics_listen`). Labels are low
+//! cardinality by construction: tenant, step, activity, failure code — never an appointment,
+//! an address or an id.
+
+use std::sync::Arc;
+
+use temporalio_common::telemetry::metrics::{
+    CoreMeter, Counter, MetricAttributes, MetricKeyValue, MetricParameters, NewAttributes,
+    NoOpCoreMeter,
+};
+use temporalio_sdk::activities::ActivityError;
+
+pub struct Metrics {
+    meter: Arc<dyn CoreMeter>,
+    meetings_created: Counter,
+    mails_sent: Counter,
+    activity_failures: Counter,
+}
+
+impl Metrics {
+    pub fn new(meter: Arc<dyn CoreMeter>) -> Self {
+        let counter = |name: &'static str, description: &'static str| {
+            meter.counter(
+                MetricParameters::builder()
+                    .name(name)
+                    .description(description)
+                    .build(),
+            )
+        };
+        Self {
+            meetings_created: counter(
+                "meetflow_meetings_created",
+                "Teams meetings created (or found again by transactionId) in Graph",
+            ),
+            mails_sent: counter(
+                "meetflow_mails_sent",
+                "invitation mails handed to the transport; resent=true for a delivery an earlier attempt had already recorded",
+            ),
+            activity_failures: counter(
+                "meetflow_activity_failures",
+                "activity attempts that failed, by activity and failure code",
+            ),
+            meter,
+        }
+    }
+
+    /// Records nothing: the worker without `worker.metrics_listen`, and tests.
+    pub fn off() -> Self {
+        Self::new(Arc::new(NoOpCoreMeter))
+    }
+
+    fn labels(&self, pairs: &[(&'static str, &str)]) -> MetricAttributes {
+        self.meter.new_attributes(NewAttributes {
+            attributes: pairs
+                .iter()
+                .map(|(k, v)| MetricKeyValue::new(*k, v.to_string()))
+                .collect(),
+        })
+    }
+
+    pub fn meeting_created(&self, tenant: &str) {
+        self.meetings_created
+            .add(1, &self.labels(&[("tenant", tenant)]));
+    }
+
+    pub fn mail_sent(&self, tenant: &str, step: &str, resent: bool) {
+        let resent = if resent { "true" } else { "false" };
+        self.mails_sent.add(
+            1,
+            &self.labels(&[("tenant", tenant), ("step", step), ("resent", resent)]),
+        );
+    }
+
+    /// Counts `result` when it is a failure, under the activity's name and the failure's code.
+    pub fn observe<T>(&self, activity: &str, result: &Result<T, ActivityError>) {
+        let code = match result {
+            Ok(_) => return,
+            Err(ActivityError::Application(f)) => f.type_name().unwrap_or("activity_failed"),
+            Err(ActivityError::Cancelled { .. }) => "cancelled",
+            Err(_) => "activity_failed",
+        };
+        self.activity_failures
+            .add(1, &self.labels(&[("activity", activity), ("code", code)]));
+    }
+}
