@@ -23,12 +23,15 @@ pub(super) async fn capture(ctx: &mut Ctx, settings: &TenantSettings) {
     let Some(online_meeting_id) = online_meeting_id(ctx).await else {
         return;
     };
+    // Refreshes that arrive while the record is written and the child starts are forwarded
+    // once it runs, not lost.
+    let forwarded = ctx.state(|s| s.state.refresh_requests);
     set_phase(ctx, Phase::Capturing);
     record(ctx).await;
     let Some((child_id, started)) = start_capture(ctx, settings, online_meeting_id).await else {
         return;
     };
-    let outcome = forward_refreshes_until_done(ctx, &child_id, started).await;
+    let outcome = forward_refreshes_until_done(ctx, &child_id, started, forwarded).await;
     record_capture_outcome(ctx, outcome).await
 }
 
@@ -113,14 +116,16 @@ async fn forward_refreshes_until_done(
     ctx: &mut Ctx,
     child_id: &str,
     started: StartedChildWorkflow<impl CaptureChild>,
+    mut forwarded: u32,
 ) -> Result<CaptureOutcome, ChildWorkflowExecutionError> {
     let result = started.result().fuse();
     futures::pin_mut!(result);
     loop {
-        let seen = ctx.state(|s| s.state.refresh_requests);
+        let seen = forwarded;
         select! {
             r = result => return r,
             _ = ctx.wait_condition(move |s: &AppointmentLifecycle| s.state.refresh_requests != seen).fuse() => {
+                forwarded = ctx.state(|s| s.state.refresh_requests);
                 let forward = ctx.external_workflow(child_id.to_string(), None).signal(
                     RecordingCapture::artifacts_available,
                     RawValue::new(vec![]),
