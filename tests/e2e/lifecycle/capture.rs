@@ -191,6 +191,7 @@ async fn a_graph_change_notification_makes_capture_poll_at_once() {
         .unwrap();
     assert_eq!(genuine.status(), 202);
 
+    // Well before the first scheduled poll (60 s after the end): only the notification can do it.
     let done = in_phase(&stack, id, AppointmentPhase::Done, Duration::from_secs(45)).await;
     assert_eq!(done.capture_status, "complete");
     stack.stop().await;
