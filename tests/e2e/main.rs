@@ -16,5 +16,6 @@ mod contract;
 mod crash;
 mod health;
 mod lifecycle;
+mod ops;
 mod replay;
 mod tenant_rules;

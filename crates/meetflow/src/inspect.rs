@@ -67,7 +67,12 @@ pub async fn events(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<Hi
     Ok(out)
 }
 
-/// One line per history event: id, time, type (`history --raw`).
+/// One line per history event of `workflow_id`: id, time, type (`history --raw`).
+pub async fn history(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<String>> {
+    Ok(raw_lines(&events(client, workflow_id).await?))
+}
+
+/// One line per history event: id, time, type.
 pub fn raw_lines(events: &[HistoryEvent]) -> Vec<String> {
     events
         .iter()
