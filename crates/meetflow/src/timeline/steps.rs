@@ -74,7 +74,14 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                     capture = true;
                     push(
                         "approved",
-                        format!("capture started for Graph event {}", s(&input, "event_id")),
+                        format!(
+                            "capture started for online meeting {} (meeting ended {})",
+                            s(&input, "online_meeting_id"),
+                            input["ended_at"]
+                                .as_str()
+                                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                                .map_or("?".into(), |t| local(t.to_utc(), tz))
+                        ),
                         input,
                     );
                 } else {
@@ -350,9 +357,10 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                 let phase = result["finalState"]["phase"]
                     .as_str()
                     .map(|p| p.trim_start_matches("APPOINTMENT_PHASE_").to_lowercase());
-                let text = match &phase {
-                    Some(p) => format!("workflow completed: {p}"),
-                    None => "workflow completed".to_string(),
+                // The lifecycle returns its final state, the capture child its status.
+                let text = match (phase.as_deref(), result["status"].as_str()) {
+                    (Some(p), _) | (None, Some(p)) => format!("workflow completed: {p}"),
+                    _ => "workflow completed".to_string(),
                 };
                 push("completed", text, json!({ "phase": phase }));
             }
@@ -491,6 +499,30 @@ fn completed(name: &str, input: &Value, result: &Value, tz: Tz) -> (String, Valu
                 json!({"recipient": input["recipient"]["email"], "step": input["step"], "sequence": input["sequence"], "message_id": result["message_id"]}),
             )
         }
+        "list_artifacts" => {
+            let found: Vec<&str> = result["artifacts"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x["kind"].as_str()).collect())
+                .unwrap_or_default();
+            let text = if found.is_empty() {
+                "Graph polled: no recordings or transcripts yet".to_string()
+            } else {
+                format!("Graph polled: {}", found.join(", "))
+            };
+            (text, json!({ "found": found }))
+        }
+        "capture_transcript" | "capture_recording" => (
+            format!(
+                "{} {} captured{}",
+                s(result, "kind"),
+                s(result, "id"),
+                result["location"]
+                    .as_str()
+                    .map(|l| format!(" to {l}"))
+                    .unwrap_or_default()
+            ),
+            json!({"kind": result["kind"], "id": result["id"], "location": result["location"]}),
+        ),
         other => (format!("{other} done"), json!({ "result": result })),
     }
 }

@@ -422,3 +422,55 @@ fn status_summary_names_meeting_mails_and_error() {
          last error: graph_throttled: 429\n"
     );
 }
+
+fn recorded(name: &str) -> Vec<HistoryEvent> {
+    let path = format!(
+        "{}/../../tests/histories/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    serde_json::from_value(v["events"].clone()).unwrap()
+}
+
+/// The recorded capture: the parent names its child, the child its polls and captures.
+#[test]
+fn recorded_capture_reads_as_parent_and_child_steps() {
+    let parent = texts(&recorded("capture-parent"));
+    assert!(
+        parent.contains(&"timer \"meeting end\" fired".to_string()),
+        "{parent:?}"
+    );
+    assert!(parent.contains(&"child RecordingCapture started (capture/demo/cap-1)".to_string()));
+    assert!(parent.contains(&"child RecordingCapture completed: complete".to_string()));
+    assert_eq!(parent.last().unwrap(), "workflow completed: done");
+    let child = texts(&recorded("capture-child"));
+    assert!(
+        child[0].starts_with("capture started for online meeting MSo"),
+        "{child:?}"
+    );
+    assert!(
+        child
+            .iter()
+            .any(|t| t.starts_with("Graph polled: no recordings"))
+    );
+    assert!(
+        child
+            .iter()
+            .any(|t| t.starts_with("timer \"next poll\" set for"))
+    );
+    assert!(
+        child
+            .iter()
+            .any(|t| t.starts_with("recording ") && t.contains(" captured to file://"))
+    );
+    assert_eq!(child.last().unwrap(), "workflow completed: complete");
+}
+
+#[test]
+fn recorded_cancel_by_signal_shows_the_signal_and_its_reason() {
+    let t = texts(&recorded("cancel-by-signal"));
+    assert!(
+        t.contains(&"signal cancel received, reason \"not needed\"".to_string()),
+        "{t:?}"
+    );
+}
