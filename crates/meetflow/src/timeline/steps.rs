@@ -169,11 +169,7 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
             Attributes::ActivityTaskFailedEventAttributes(a) => {
                 if let Some(act) = activities.get_mut(&a.scheduled_event_id) {
                     act.done = true;
-                    let why = a
-                        .failure
-                        .as_ref()
-                        .map(|f| code(f, decoder))
-                        .unwrap_or_default();
+                    let why = code_of(a.failure.as_ref(), decoder);
                     last_ended = Some((act.name.clone(), false));
                     push(
                         "activity_failed",
@@ -236,11 +232,7 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
             Attributes::WorkflowExecutionUpdateRejectedEventAttributes(a) => {
                 let input = a.rejected_request.as_ref().and_then(|r| r.input.as_ref());
                 let name = input.map(|i| i.name.clone()).unwrap_or_default();
-                let why = a
-                    .failure
-                    .as_ref()
-                    .map(|f| message(f, decoder))
-                    .unwrap_or_default();
+                let why = message_of(a.failure.as_ref(), decoder);
                 push(
                     "update",
                     format!("{name} rejected: {why}"),
@@ -329,11 +321,7 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                 );
             }
             Attributes::ChildWorkflowExecutionFailedEventAttributes(a) => {
-                let why = a
-                    .failure
-                    .as_ref()
-                    .map(|f| code(f, decoder))
-                    .unwrap_or_default();
+                let why = code_of(a.failure.as_ref(), decoder);
                 push(
                     "child",
                     format!("child FAILED: {why}"),
@@ -341,11 +329,7 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                 );
             }
             Attributes::WorkflowTaskFailedEventAttributes(a) => {
-                let why = a
-                    .failure
-                    .as_ref()
-                    .map(|f| message(f, decoder))
-                    .unwrap_or_default();
+                let why = message_of(a.failure.as_ref(), decoder);
                 push(
                     "workflow_task_failed",
                     format!("workflow task failed: {why}"),
@@ -365,11 +349,7 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                 push("completed", text, json!({ "phase": phase }));
             }
             Attributes::WorkflowExecutionFailedEventAttributes(a) => {
-                let why = a
-                    .failure
-                    .as_ref()
-                    .map(|f| code(f, decoder))
-                    .unwrap_or_default();
+                let why = code_of(a.failure.as_ref(), decoder);
                 push(
                     "failed",
                     format!("workflow FAILED: {why}"),
@@ -573,6 +553,14 @@ fn code(f: &Failure, decoder: &Decoder) -> String {
     } else {
         format!("{ty}: {msg}")
     }
+}
+
+fn code_of(f: Option<&Failure>, decoder: &Decoder) -> String {
+    f.map(|f| code(f, decoder)).unwrap_or_default()
+}
+
+fn message_of(f: Option<&Failure>, decoder: &Decoder) -> String {
+    f.map(|f| message(f, decoder)).unwrap_or_default()
 }
 
 /// The activity's own failure sits under Temporal's "activity task failed" wrapper.
