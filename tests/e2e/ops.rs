@@ -153,6 +153,7 @@ async fn history_status_and_list_tell_an_approve_reschedule_cancel() {
         Ok(text.contains("ops-1").then_some(text))
     })
     .await;
+    eprintln!("{listed}");
     assert!(listed.contains("cancelled"), "{listed}");
     let other_tenant = inspect::list(&stack.client, Some("acme"), None)
         .await
