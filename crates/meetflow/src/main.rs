@@ -197,11 +197,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 } => {
                     let tz = timeline::time_zone(out.tz.as_deref())?;
                     let c = client().await?;
-                    print!(
-                        "{}",
-                        inspect::status_report(&c, &tenant, &appointment, tz, out.json).await?
-                    );
-                    Ok(())
+                    print_report(
+                        inspect::status_report(&c, &tenant, &appointment, tz, out.json).await,
+                    )
                 }
                 AppointmentCommand::History {
                     tenant,
@@ -212,26 +210,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 } => {
                     let opts =
                         inspect::history_options(&config, out.tz.as_deref(), out.json, raw, ui)?;
-                    let c = client().await?;
-                    print!(
-                        "{}",
-                        inspect::history_report(&c, &tenant, &appointment, &opts).await?
-                    );
-                    Ok(())
+                    print_report(
+                        inspect::history_report(&client().await?, &tenant, &appointment, &opts)
+                            .await,
+                    )
                 }
                 AppointmentCommand::List { tenant, phase, out } => {
                     let tz = timeline::time_zone(out.tz.as_deref())?;
                     let c = client().await?;
-                    print!(
-                        "{}",
-                        inspect::list_report(&c, tenant.as_deref(), phase.as_deref(), tz, out.json)
-                            .await?
-                    );
-                    Ok(())
+                    let (t, p) = (tenant.as_deref(), phase.as_deref());
+                    print_report(inspect::list_report(&c, t, p, tz, out.json).await)
                 }
             }
         }
     }
+}
+
+/// The ops commands build their whole output first (so tests check exactly it), then print it.
+fn print_report(report: anyhow::Result<String>) -> anyhow::Result<()> {
+    print!("{}", report?);
+    Ok(())
 }
 
 #[tokio::main]

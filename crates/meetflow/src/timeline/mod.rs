@@ -69,19 +69,20 @@ impl Decoder {
     }
 }
 
-/// The operator's time zone: `--tz`, else `TZ`, else UTC. A name chrono-tz does not know is an
-/// error rather than a silent UTC, so a typo never shows times an hour off.
+/// The operator's time zone: `--tz`, else `TZ`, else UTC. A `--tz` chrono-tz does not know is
+/// an error, so a typo never shows times an hour off; a `TZ` it cannot read (a POSIX rule such
+/// as `CET-1CEST`, a path) falls back to UTC, which every line then names.
 pub fn time_zone(flag: Option<&str>) -> anyhow::Result<chrono_tz::Tz> {
-    let env = std::env::var("TZ").ok();
-    let name = flag
-        .or(env.as_deref().map(|t| t.trim_start_matches(':')))
-        .filter(|t| !t.is_empty());
-    match name {
-        None => Ok(chrono_tz::UTC),
-        Some(n) => n
+    if let Some(name) = flag {
+        return name
             .parse()
-            .map_err(|_| anyhow::anyhow!("time zone {n:?} is not an IANA name")),
+            .map_err(|_| anyhow::anyhow!("--tz {name:?} is not an IANA time zone name"));
     }
+    let env = std::env::var("TZ").unwrap_or_default();
+    Ok(env
+        .trim_start_matches(':')
+        .parse()
+        .unwrap_or(chrono_tz::UTC))
 }
 
 #[cfg(test)]
