@@ -75,8 +75,11 @@ pub fn status_text(state: &Value, tz: Tz) -> String {
             ));
         }
     }
-    if let Some(c) = state["captureStatus"].as_str() {
-        out.push_str(&format!("capture:  {c}\n"));
+    // The capture status is set once the child finished; while it runs the phase says so.
+    match state["captureStatus"].as_str() {
+        Some(c) => out.push_str(&format!("capture:  {c}\n")),
+        None if phase == "capturing" => out.push_str("capture:  in progress\n"),
+        None => {}
     }
     if let Some(e) = state.get("lastError") {
         out.push_str(&format!(
