@@ -9,7 +9,7 @@ use serde_json::json;
 use temporalio_common::protos::temporal::api::enums::v1::EventType;
 
 use crate::lifecycle::{MINUTE, hours, update};
-use crate::support::{Stack, approval, eventually, in_phase, state_when};
+use crate::support::{Stack, approval, eventually, history_text, in_phase, state_when};
 
 fn golden(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -192,6 +192,37 @@ async fn history_status_and_list_tell_an_approve_reschedule_cancel() {
         steps
             .iter()
             .any(|s| s["detail"]["sequence"] == 2 && s["kind"] == "update")
+    );
+    stack.stop().await;
+}
+
+/// A throttled Graph create that a retry fixed: `history` shows the attempts and the failure.
+/// Two 429s, because the Graph client waits out one short Retry-After inside the attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_shows_a_throttled_create_fixed_by_its_retry() {
+    let stack = Stack::start().await;
+    let fault = json!({"method": "POST", "path": "/v1.0/users/*/events", "status": 429,
+                       "code": "ApplicationThrottled", "retryAfter": "1", "count": 2});
+    stack.emulator.add_fault(fault).await;
+    meetflow::approve::approve(&stack.client, "meetflow", &approval("demo", "ops-429"))
+        .await
+        .unwrap();
+    in_phase(
+        &stack,
+        "appointment/demo/ops-429",
+        AppointmentPhase::Scheduled,
+        MINUTE,
+    )
+    .await;
+    let history = history_text(&stack, "demo", "ops-429").await;
+    let created = history
+        .lines()
+        .find(|l| l.contains("Graph event created: "))
+        .unwrap_or_else(|| panic!("{history}"));
+    assert!(
+        created.contains("— attempt 2, ")
+            && created.contains("earlier attempt failed: graph_throttled"),
+        "{created}"
     );
     stack.stop().await;
 }

@@ -110,10 +110,7 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
     save_history(&stack, "capture/demo/cap-1", "capture-child").await;
 
     // `history` follows the child: its steps come indented after the parent's.
-    let opts = inspect::history_options(stack.config(), Some("UTC"), false, false, None).unwrap();
-    let history = inspect::history_report(&stack.client, "demo", "cap-1", &opts)
-        .await
-        .unwrap();
+    let history = history_text(&stack, "demo", "cap-1").await;
     let child = history
         .split_once("\n    capture/demo/cap-1  (times in UTC)\n")
         .map(|(_, c)| c)
