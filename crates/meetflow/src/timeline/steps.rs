@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use temporalio_common::protos::temporal::api::{
     failure::v1::{Failure, failure::FailureInfo},
-    history::v1::{HistoryEvent, history_event::Attributes},
+    history::v1::{self as h, HistoryEvent, history_event::Attributes},
     update::v1::outcome,
 };
 
@@ -275,20 +275,21 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                     json!({"timer": purpose, "fires_at": fires}),
                 );
             }
-            Attributes::TimerFiredEventAttributes(a) => {
-                let purpose = timers.get(&a.timer_id).map_or("?", |t| t.purpose);
+            Attributes::TimerFiredEventAttributes(h::TimerFiredEventAttributes {
+                timer_id,
+                ..
+            })
+            | Attributes::TimerCanceledEventAttributes(h::TimerCanceledEventAttributes {
+                timer_id,
+                ..
+            }) => {
+                let purpose = timers.get(timer_id).map_or("?", |t| t.purpose);
+                let fired = matches!(attrs, Attributes::TimerFiredEventAttributes(_));
+                let what = if fired { "fired" } else { "cancelled" };
                 push(
                     "timer",
-                    format!("timer \"{purpose}\" fired"),
-                    json!({"timer": purpose, "fired": true}),
-                );
-            }
-            Attributes::TimerCanceledEventAttributes(a) => {
-                let purpose = timers.get(&a.timer_id).map_or("?", |t| t.purpose);
-                push(
-                    "timer",
-                    format!("timer \"{purpose}\" cancelled"),
-                    json!({"timer": purpose, "cancelled": true}),
+                    format!("timer \"{purpose}\" {what}"),
+                    json!({"timer": purpose, "fired": fired}),
                 );
             }
             Attributes::StartChildWorkflowExecutionInitiatedEventAttributes(a) => {
