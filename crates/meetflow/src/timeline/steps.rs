@@ -14,7 +14,7 @@ use temporalio_common::protos::temporal::api::{
     update::v1::outcome,
 };
 
-use super::Decoder;
+use super::{Decoder, ENCRYPTED};
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,6 +84,8 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                         ),
                         input,
                     );
+                } else if input.as_str() == Some(ENCRYPTED) {
+                    push("approved", format!("approved {ENCRYPTED}"), input);
                 } else {
                     let text = format!(
                         "approved \"{}\", {} (generateTeamsMeeting {})",
@@ -416,6 +418,13 @@ fn mark_fixed(steps: &mut [Step]) {
 
 /// What a completed activity meant, and its facts.
 fn completed(name: &str, input: &Value, result: &Value, tz: Tz) -> (String, Value) {
+    let sealed = |v: &Value| v.as_str() == Some(ENCRYPTED);
+    if sealed(input) || sealed(result) {
+        return (
+            format!("{} completed {ENCRYPTED}", activity_label(name)),
+            json!({}),
+        );
+    }
     match name {
         "resolve_tenant" => ("tenant settings read".into(), json!({})),
         "stored_sequence" => (
@@ -444,7 +453,7 @@ fn completed(name: &str, input: &Value, result: &Value, tz: Tz) -> (String, Valu
             format!(
                 "store written ({}, SEQUENCE {})",
                 s(input, "status"),
-                input["sequence"]
+                s(input, "sequence")
             ),
             json!({"status": input["status"], "sequence": input["sequence"]}),
         ),
@@ -474,7 +483,7 @@ fn completed(name: &str, input: &Value, result: &Value, tz: Tz) -> (String, Valu
                     "invitation to {} (step {}, SEQUENCE {}, Message-ID {}{again})",
                     s(&input["recipient"], "email"),
                     s(input, "step"),
-                    input["sequence"],
+                    s(input, "sequence"),
                     s(result, "message_id"),
                 ),
                 json!({"recipient": input["recipient"]["email"], "step": input["step"], "sequence": input["sequence"], "message_id": result["message_id"]}),
@@ -510,6 +519,8 @@ fn completed(name: &str, input: &Value, result: &Value, tz: Tz) -> (String, Valu
 
 fn activity_label(name: &str) -> &str {
     match name {
+        "resolve_tenant" => "tenant settings read",
+        "stored_sequence" => "stored SEQUENCE read",
         "create_meeting" => "Graph event create",
         "update_meeting" => "Graph event move",
         "delete_meeting" => "Graph event delete",
@@ -587,7 +598,11 @@ fn message(f: &Failure, decoder: &Decoder) -> String {
     f.message.clone()
 }
 
+/// A field as text; `?` when absent, `(encrypted)` when the whole payload is sealed.
 fn s(v: &Value, key: &str) -> String {
+    if v.as_str() == Some(ENCRYPTED) {
+        return ENCRYPTED.into();
+    }
     match &v[key] {
         Value::String(s) => s.clone(),
         Value::Null => "?".into(),
@@ -624,6 +639,7 @@ fn span(start: &Value, end: &Value, tz: Tz) -> String {
             a.format("%Y-%m-%d %H:%M"),
             b.format("%Y-%m-%d %H:%M %Z")
         ),
-        _ => format!("{start}–{end}"),
+        // A sealed payload without its key: say so rather than print nulls.
+        _ => ENCRYPTED.to_string(),
     }
 }

@@ -474,3 +474,27 @@ fn recorded_cancel_by_signal_shows_the_signal_and_its_reason() {
         "{t:?}"
     );
 }
+
+#[test]
+fn a_sealed_activity_still_reads_as_a_step() {
+    let sealed = Payload {
+        metadata: HashMap::from([("encoding".to_string(), b"binary/encrypted".to_vec())]),
+        data: vec![1, 2, 3],
+        ..Default::default()
+    };
+    let mut events = [
+        scheduled(1, "send_invitation", json!({})),
+        completed(2, 1, json!({})),
+    ];
+    let Some(Attributes::ActivityTaskScheduledEventAttributes(a)) = &mut events[0].attributes
+    else {
+        unreachable!()
+    };
+    a.input = Some(Payloads {
+        payloads: vec![sealed],
+    });
+    assert_eq!(
+        texts(&events),
+        ["invitation completed (encrypted) — attempt 1, 1000 ms"]
+    );
+}
