@@ -20,6 +20,15 @@ fn json_payload(v: Value) -> Payload {
     }
 }
 
+/// What the worker writes with `[codec]` on, for a reader without the key.
+fn sealed_payload() -> Payload {
+    Payload {
+        metadata: HashMap::from([("encoding".to_string(), b"binary/encrypted".to_vec())]),
+        data: vec![1, 2, 3],
+        ..Default::default()
+    }
+}
+
 fn payloads(v: Value) -> Option<Payloads> {
     Some(Payloads {
         payloads: vec![json_payload(v)],
@@ -330,11 +339,7 @@ fn timers_are_named_by_purpose_and_signals_by_name() {
 
 #[test]
 fn sealed_payloads_without_a_key_read_as_encrypted() {
-    let sealed = Payload {
-        metadata: HashMap::from([("encoding".to_string(), b"binary/encrypted".to_vec())]),
-        data: vec![1, 2, 3],
-        ..Default::default()
-    };
+    let sealed = sealed_payload();
     assert_eq!(Decoder::plain().decode(&sealed), json!(super::ENCRYPTED));
 }
 
@@ -477,11 +482,7 @@ fn recorded_cancel_by_signal_shows_the_signal_and_its_reason() {
 
 #[test]
 fn a_sealed_activity_still_reads_as_a_step() {
-    let sealed = Payload {
-        metadata: HashMap::from([("encoding".to_string(), b"binary/encrypted".to_vec())]),
-        data: vec![1, 2, 3],
-        ..Default::default()
-    };
+    let sealed = sealed_payload();
     let mut events = [
         scheduled(1, "send_invitation", json!({})),
         completed(2, 1, json!({})),
