@@ -323,21 +323,11 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                     json!({"child": ty, "result": result}),
                 );
             }
-            Attributes::ChildWorkflowExecutionFailedEventAttributes(a) => {
-                let why = code_of(a.failure.as_ref(), decoder);
-                push(
-                    "child",
-                    format!("child FAILED: {why}"),
-                    json!({"failure": why}),
-                );
-            }
-            Attributes::WorkflowTaskFailedEventAttributes(a) => {
-                let why = message_of(a.failure.as_ref(), decoder);
-                push(
-                    "workflow_task_failed",
-                    format!("workflow task failed: {why}"),
-                    json!({"failure": why}),
-                );
+            Attributes::ChildWorkflowExecutionFailedEventAttributes(_)
+            | Attributes::WorkflowTaskFailedEventAttributes(_)
+            | Attributes::WorkflowExecutionFailedEventAttributes(_) => {
+                let (kind, what, why) = failed(attrs, decoder);
+                push(kind, format!("{what}: {why}"), json!({ "failure": why }));
             }
             Attributes::WorkflowExecutionCompletedEventAttributes(a) => {
                 let result = decoder.first(a.result.as_ref());
@@ -350,14 +340,6 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                     _ => "workflow completed".to_string(),
                 };
                 push("completed", text, json!({ "phase": phase }));
-            }
-            Attributes::WorkflowExecutionFailedEventAttributes(a) => {
-                let why = code_of(a.failure.as_ref(), decoder);
-                push(
-                    "failed",
-                    format!("workflow FAILED: {why}"),
-                    json!({ "failure": why }),
-                );
             }
             Attributes::WorkflowExecutionTerminatedEventAttributes(a) => {
                 push(
@@ -393,6 +375,30 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
         });
     }
     out
+}
+
+/// The kind, wording and `code: message` of a child's, a workflow task's or the workflow's failure.
+fn failed(attrs: &Attributes, decoder: &Decoder) -> (&'static str, &'static str, String) {
+    match attrs {
+        Attributes::ChildWorkflowExecutionFailedEventAttributes(a) => (
+            "child",
+            "child FAILED",
+            code_of(a.failure.as_ref(), decoder),
+        ),
+        // A workflow task failure is the worker's (non-determinism, a panic): its message is
+        // what ops needs, there is no application code.
+        Attributes::WorkflowTaskFailedEventAttributes(a) => (
+            "workflow_task_failed",
+            "workflow task failed",
+            message_of(a.failure.as_ref(), decoder),
+        ),
+        Attributes::WorkflowExecutionFailedEventAttributes(a) => (
+            "failed",
+            "workflow FAILED",
+            code_of(a.failure.as_ref(), decoder),
+        ),
+        _ => ("failed", "failed", String::new()),
+    }
 }
 
 /// An activity failure the workflow recovered from (it ran the activity again and that run

@@ -499,3 +499,25 @@ fn a_sealed_activity_still_reads_as_a_step() {
         ["invitation completed (encrypted) — attempt 1, 1000 ms"]
     );
 }
+
+#[test]
+fn the_workflows_failure_shows_its_code() {
+    let failed = ev(
+        9,
+        Attributes::WorkflowExecutionFailedEventAttributes(
+            h::WorkflowExecutionFailedEventAttributes {
+                failure: Some(app_failure(
+                    "invalid_input",
+                    "invalid input: start: missing",
+                )),
+                ..Default::default()
+            },
+        ),
+    );
+    let s = steps(&[failed], &Decoder::plain(), chrono_tz::UTC);
+    assert_eq!(s[0].kind, "failed");
+    assert_eq!(
+        s[0].text,
+        "workflow FAILED: invalid_input: invalid input: start: missing"
+    );
+}
