@@ -17,5 +17,6 @@ mod crash;
 mod health;
 mod lifecycle;
 mod metrics;
+mod ops;
 mod replay;
 mod tenant_rules;

@@ -142,6 +142,9 @@ pub struct TemporalConfig {
     pub api_key_env: Option<String>,
     /// Turn TLS on (implied by an API key).
     pub tls: bool,
+    /// The Temporal Web UI's base URL, for the links `meetflow appointment history` prints.
+    /// Unset: derived for a loopback dev server (its UI listens on the frontend port + 1000).
+    pub ui_url: Option<String>,
 }
 
 impl Default for TemporalConfig {
@@ -152,6 +155,7 @@ impl Default for TemporalConfig {
             task_queue: meetflow_proto::names::DEFAULT_TASK_QUEUE.into(),
             api_key_env: None,
             tls: false,
+            ui_url: None,
         }
     }
 }

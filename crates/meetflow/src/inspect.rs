@@ -1,21 +1,39 @@
-//! Ops commands: an appointment's state (the workflow's `state` query) and its history.
+//! Ops commands: an appointment's state (the workflow's `state` query), its history as a
+//! timeline, and the list of appointments (a visibility query over the search attributes).
+//! Each `*_report` returns the text the command prints, so the end-to-end tests check exactly it.
 
+use chrono_tz::Tz;
 use futures_util::StreamExt as _;
 use meetflow_proto::{
     model::{AppointmentId, TenantId},
     names, v1,
 };
-use temporalio_client::{Client, UntypedQuery, WorkflowFetchHistoryOptions, WorkflowQueryOptions};
-use temporalio_common::{UntypedWorkflow, data_converters::RawValue};
+use serde_json::{Value, json};
+use temporalio_client::{
+    Client, NamespacedClient as _, UntypedQuery, WorkflowFetchHistoryOptions, WorkflowListOptions,
+    WorkflowQueryOptions,
+};
+use temporalio_common::{
+    UntypedWorkflow,
+    data_converters::RawValue,
+    protos::temporal::api::history::v1::{HistoryEvent, history_event::Attributes},
+};
 
-pub fn workflow_id(tenant: &str, appointment: &str) -> anyhow::Result<String> {
+use crate::timeline::{self, Decoder, render::ui_link, steps::local};
+
+fn ids(tenant: &str, appointment: &str) -> anyhow::Result<(TenantId, AppointmentId)> {
     let t = TenantId::parse(tenant).map_err(|p| anyhow::anyhow!("tenant: {p}"))?;
     let a = AppointmentId::parse(appointment).map_err(|p| anyhow::anyhow!("appointment: {p}"))?;
+    Ok((t, a))
+}
+
+pub fn workflow_id(tenant: &str, appointment: &str) -> anyhow::Result<String> {
+    let (t, a) = ids(tenant, appointment)?;
     Ok(names::appointment_workflow_id(&t, &a))
 }
 
-/// The `state` query, as the proto3 JSON the contract defines.
-pub async fn state(client: &Client, workflow_id: &str) -> anyhow::Result<v1::AppointmentState> {
+/// The `state` query's proto3 JSON, as the workflow returned it.
+pub async fn state_json(client: &Client, workflow_id: &str) -> anyhow::Result<Value> {
     let handle = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
     let raw: RawValue = handle
         .query(
@@ -31,37 +49,262 @@ pub async fn state(client: &Client, workflow_id: &str) -> anyhow::Result<v1::App
     Ok(serde_json::from_slice(&payload.data)?)
 }
 
-/// One line per history event: id, time, type.
-pub async fn history(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<String>> {
+/// The `state` query, as the proto3 JSON the contract defines.
+pub async fn state(client: &Client, workflow_id: &str) -> anyhow::Result<v1::AppointmentState> {
+    Ok(serde_json::from_value(
+        state_json(client, workflow_id).await?,
+    )?)
+}
+
+/// Every event of the workflow's latest run (open or closed).
+pub async fn events(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<HistoryEvent>> {
     let handle = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
-    let mut events = handle.fetch_history(WorkflowFetchHistoryOptions::default());
-    let mut lines = Vec::new();
-    while let Some(e) = events.next().await {
-        let e = e?;
-        let when = e
-            .event_time
-            .map(|t| {
-                chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32)
-                    .unwrap_or_default()
-                    .to_rfc3339()
-            })
-            .unwrap_or_default();
-        lines.push(format!("{:>4}  {when}  {:?}", e.event_id, e.event_type()));
+    let mut stream = handle.fetch_history(WorkflowFetchHistoryOptions::default());
+    let mut out = Vec::new();
+    while let Some(e) = stream.next().await {
+        out.push(e?);
     }
-    Ok(lines)
+    Ok(out)
 }
 
-/// `meetflow appointment status`: the state query as pretty JSON.
-pub async fn print_state(client: &Client, tenant: &str, appointment: &str) -> anyhow::Result<()> {
-    let state = state(client, &workflow_id(tenant, appointment)?).await?;
-    println!("{}", serde_json::to_string_pretty(&state)?);
-    Ok(())
+/// One line per history event of `workflow_id`: id, time, type (`history --raw`).
+pub async fn history(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<String>> {
+    Ok(raw_lines(&events(client, workflow_id).await?))
 }
 
-/// `meetflow appointment history`: one line per event.
-pub async fn print_history(client: &Client, tenant: &str, appointment: &str) -> anyhow::Result<()> {
-    for line in history(client, &workflow_id(tenant, appointment)?).await? {
-        println!("{line}");
+/// One line per history event: id, time, type.
+pub fn raw_lines(events: &[HistoryEvent]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            let when = e
+                .event_time
+                .map(|t| {
+                    chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32)
+                        .unwrap_or_default()
+                        .to_rfc3339()
+                })
+                .unwrap_or_default();
+            format!("{:>4}  {when}  {:?}", e.event_id, e.event_type())
+        })
+        .collect()
+}
+
+/// The Web UI base: `temporal.ui_url`, else the dev server's (frontend port + 1000) when the
+/// address is on loopback. A remote cluster's UI cannot be guessed, so it gets no link.
+pub fn ui_base(config: &meetflow_config::Config) -> Option<String> {
+    if let Some(url) = &config.temporal.ui_url {
+        return Some(url.clone());
     }
-    Ok(())
+    let address = std::env::var("TEMPORAL_ADDRESS").unwrap_or(config.temporal.address.clone());
+    let url = crate::connect::address_url(&address, false).ok()?;
+    let host = url.host_str()?;
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let port = url.port()?.checked_add(1000)?;
+    loopback.then(|| format!("http://{host}:{port}"))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Raw,
+}
+
+pub struct HistoryOptions {
+    pub tz: Tz,
+    pub format: Format,
+    pub ui: Option<String>,
+    pub decoder: Decoder,
+}
+
+fn run_id(events: &[HistoryEvent]) -> Option<&str> {
+    events.iter().find_map(|e| match &e.attributes {
+        Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
+            Some(a.original_execution_run_id.as_str())
+        }
+        _ => None,
+    })
+}
+
+/// `meetflow appointment history`: the appointment's timeline, then its capture child's (when
+/// the parent started one), each with its Web UI link.
+pub async fn history_report(
+    client: &Client,
+    tenant: &str,
+    appointment: &str,
+    opts: &HistoryOptions,
+) -> anyhow::Result<String> {
+    let (t, a) = ids(tenant, appointment)?;
+    let parent = names::appointment_workflow_id(&t, &a);
+    let child = names::capture_workflow_id(&t, &a);
+    let mut out = String::new();
+    let mut sections = vec![(parent, 0)];
+    let mut i = 0;
+    while let Some((id, indent)) = sections.get(i).cloned() {
+        i += 1;
+        let events = events(client, &id).await?;
+        if opts.format == Format::Raw {
+            for line in raw_lines(&events) {
+                out.push_str(&format!("{}{line}\n", " ".repeat(indent)));
+            }
+            continue;
+        }
+        let steps = timeline::steps(&events, &opts.decoder, opts.tz);
+        // Only a parent that started the child has one to follow: asking the server for a
+        // workflow that never existed would only turn into an error to swallow.
+        if indent == 0
+            && steps
+                .iter()
+                .any(|s| s.detail["workflow_id"] == json!(child))
+        {
+            sections.push((child.clone(), 4));
+        }
+        match opts.format {
+            Format::Json => out.push_str(&timeline::render_json(&id, &steps)),
+            _ => {
+                let link = opts
+                    .ui
+                    .as_deref()
+                    .zip(run_id(&events))
+                    .map(|(ui, run)| ui_link(ui, &client.namespace(), &id, run));
+                if indent > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&timeline::render_text(
+                    &id,
+                    link.as_deref(),
+                    &steps,
+                    opts.tz,
+                    indent,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `meetflow appointment status`: the state in words, or (`json`) the query's JSON.
+pub async fn status_report(
+    client: &Client,
+    tenant: &str,
+    appointment: &str,
+    tz: Tz,
+    json: bool,
+) -> anyhow::Result<String> {
+    let state = state_json(client, &workflow_id(tenant, appointment)?).await?;
+    if json {
+        return Ok(format!("{}\n", serde_json::to_string_pretty(&state)?));
+    }
+    Ok(crate::summary::status_text(&state, tz))
+}
+
+/// The visibility query for `list`; the values were checked as ids, so quoting them is safe.
+pub fn list_query(tenant: Option<&str>, phase: Option<&str>) -> anyhow::Result<String> {
+    let mut terms = vec![format!("WorkflowType = '{}'", names::APPOINTMENT_WORKFLOW)];
+    if let Some(t) = tenant {
+        let t = TenantId::parse(t).map_err(|p| anyhow::anyhow!("tenant: {p}"))?;
+        terms.push(format!("{} = '{}'", names::SA_TENANT_ID, t.as_str()));
+    }
+    if let Some(p) = phase {
+        let known = [
+            "approving",
+            "scheduled",
+            "ended",
+            "capturing",
+            "done",
+            "cancelled",
+        ];
+        anyhow::ensure!(known.contains(&p), "phase: one of {}", known.join(", "));
+        terms.push(format!("{} = '{p}'", names::SA_APPOINTMENT_PHASE));
+    }
+    Ok(terms.join(" AND "))
+}
+
+/// One row of `list`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Listed {
+    pub tenant_id: String,
+    pub appointment_id: String,
+    pub phase: String,
+    /// When the workflow started (the approval).
+    pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub status: String,
+}
+
+pub async fn list(
+    client: &Client,
+    tenant: Option<&str>,
+    phase: Option<&str>,
+) -> anyhow::Result<Vec<Listed>> {
+    let query = list_query(tenant, phase)?;
+    let mut stream = client.list_workflows(query, WorkflowListOptions::default());
+    let decoder = Decoder::plain();
+    let mut out = Vec::new();
+    while let Some(w) = stream.next().await {
+        let w = w?;
+        let raw = w.raw();
+        let sa = |k: &str| {
+            raw.search_attributes
+                .as_ref()
+                .and_then(|s| s.indexed_fields.get(k))
+                .map(|p| decoder.decode(p).as_str().unwrap_or_default().to_string())
+                .unwrap_or_default()
+        };
+        out.push(Listed {
+            tenant_id: sa(names::SA_TENANT_ID),
+            appointment_id: sa(names::SA_APPOINTMENT_ID),
+            phase: sa(names::SA_APPOINTMENT_PHASE),
+            approved_at: w.start_time().map(chrono::DateTime::from),
+            status: format!("{:?}", w.status()).to_lowercase(),
+        });
+    }
+    Ok(out)
+}
+
+/// `meetflow appointment list`.
+pub async fn list_report(
+    client: &Client,
+    tenant: Option<&str>,
+    phase: Option<&str>,
+    tz: Tz,
+    json: bool,
+) -> anyhow::Result<String> {
+    let rows = list(client, tenant, phase).await?;
+    let mut out = String::new();
+    for r in rows {
+        if json {
+            out.push_str(&format!("{}\n", serde_json::to_string(&r)?));
+        } else {
+            let at = r.approved_at.map(|t| local(t, tz)).unwrap_or_default();
+            out.push_str(&format!(
+                "{:<12} {:<24} {:<10} approved {at}  ({})\n",
+                r.tenant_id, r.appointment_id, r.phase, r.status
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The CLI's flags → [`HistoryOptions`], with the `[codec]` keys so sealed payloads are read.
+pub fn history_options(
+    config: &meetflow_config::Config,
+    tz: Option<&str>,
+    json: bool,
+    raw: bool,
+    ui: Option<String>,
+) -> anyhow::Result<HistoryOptions> {
+    Ok(HistoryOptions {
+        tz: timeline::time_zone(tz)?,
+        format: match (json, raw) {
+            (_, true) => Format::Raw,
+            (true, _) => Format::Json,
+            _ => Format::Text,
+        },
+        ui: ui.or_else(|| ui_base(config)),
+        decoder: Decoder::new(crate::connect::codec(&config.codec)?),
+    })
 }

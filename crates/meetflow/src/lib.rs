@@ -11,5 +11,7 @@ pub mod inspect;
 pub mod notifications;
 pub mod process;
 pub mod sample;
+pub mod summary;
 pub mod telemetry;
+pub mod timeline;
 pub mod worker;

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use meetflow::{approve, bench, codec_server, connect, dev, inspect, telemetry, worker};
+use meetflow::{approve, bench, codec_server, connect, dev, inspect, telemetry, timeline, worker};
 
 #[derive(Parser)]
 #[command(
@@ -86,10 +86,47 @@ enum AppointmentCommand {
         #[arg(long)]
         sample: bool,
     },
-    /// Print an appointment's state (the workflow's `state` query) as JSON.
-    Status { tenant: String, appointment: String },
-    /// Print an appointment's workflow history, one event per line.
-    History { tenant: String, appointment: String },
+    /// Print an appointment's state: a summary, or (`--json`) the `state` query's JSON.
+    Status {
+        tenant: String,
+        appointment: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Print an appointment's history as a timeline (and its capture child's).
+    History {
+        tenant: String,
+        appointment: String,
+        #[command(flatten)]
+        out: Output,
+        /// Temporal's event list instead of the timeline.
+        #[arg(long, conflicts_with = "json")]
+        raw: bool,
+        /// Web UI base for the links (default: `temporal.ui_url`, else derived for a dev server).
+        #[arg(long)]
+        ui: Option<String>,
+    },
+    /// List appointments (a visibility query over TenantId / AppointmentPhase).
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+        /// approving, scheduled, ended, capturing, done or cancelled.
+        #[arg(long)]
+        phase: Option<String>,
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
+/// Output flags the ops commands share.
+#[derive(clap::Args)]
+struct Output {
+    /// JSON for machines.
+    #[arg(long)]
+    json: bool,
+    /// Time zone for printed times (IANA name; default `TZ`, else UTC).
+    #[arg(long)]
+    tz: Option<String>,
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<meetflow_config::Config> {
@@ -161,14 +198,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 AppointmentCommand::Status {
                     tenant,
                     appointment,
-                } => inspect::print_state(&client().await?, &tenant, &appointment).await,
+                    out,
+                } => {
+                    let tz = timeline::time_zone(out.tz.as_deref())?;
+                    let c = client().await?;
+                    print_report(
+                        inspect::status_report(&c, &tenant, &appointment, tz, out.json).await,
+                    )
+                }
                 AppointmentCommand::History {
                     tenant,
                     appointment,
-                } => inspect::print_history(&client().await?, &tenant, &appointment).await,
+                    out,
+                    raw,
+                    ui,
+                } => {
+                    let opts =
+                        inspect::history_options(&config, out.tz.as_deref(), out.json, raw, ui)?;
+                    print_report(
+                        inspect::history_report(&client().await?, &tenant, &appointment, &opts)
+                            .await,
+                    )
+                }
+                AppointmentCommand::List { tenant, phase, out } => {
+                    let tz = timeline::time_zone(out.tz.as_deref())?;
+                    let c = client().await?;
+                    let (t, p) = (tenant.as_deref(), phase.as_deref());
+                    print_report(inspect::list_report(&c, t, p, tz, out.json).await)
+                }
             }
         }
     }
+}
+
+/// The ops commands build their whole output first (so tests check exactly it), then print it.
+fn print_report(report: anyhow::Result<String>) -> anyhow::Result<()> {
+    print!("{}", report?);
+    Ok(())
 }
 
 #[tokio::main]

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{KEYS, codec_on, encoding_of, history_json, readable};
 use crate::lifecycle::approve_scheduled;
-use crate::support::{Stack, approval};
+use crate::support::{Stack, approval, history_text};
 
 const UI: &str = "http://127.0.0.1:8233";
 
@@ -162,5 +162,29 @@ async fn codec_server_decodes_history_for_the_web_ui() {
         !readable(&through, &[email]).is_empty(),
         "the CLI shows the decoded approval"
     );
+
+    // `meetflow appointment history` opens payloads with the [codec] keys; without them it
+    // still tells the steps, with `(encrypted)` where a payload's contents would be.
+    let clear = history_text(&stack, "demo", "ui-1").await;
+    assert!(clear.contains("approved \"Firewall review"), "{clear}");
+    assert!(
+        clear.contains("invitation to ana.client@customer.example"),
+        "{clear}"
+    );
+    let opts = meetflow::inspect::HistoryOptions {
+        tz: chrono_tz::UTC,
+        format: meetflow::inspect::Format::Text,
+        ui: None,
+        decoder: meetflow::timeline::Decoder::plain(),
+    };
+    let sealed = meetflow::inspect::history_report(&stack.client, "demo", "ui-1", &opts)
+        .await
+        .unwrap();
+    assert!(sealed.contains("approved (encrypted)"), "{sealed}");
+    assert!(
+        sealed.contains("Graph event create completed (encrypted)"),
+        "{sealed}"
+    );
+    assert!(!sealed.contains("ana.client@customer.example"), "{sealed}");
     stack.stop().await;
 }

@@ -108,6 +108,25 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
     assert_eq!(row.status.as_str(), "captured");
     save_history(&stack, id, "capture-parent").await;
     save_history(&stack, "capture/demo/cap-1", "capture-child").await;
+
+    // `history` follows the child: its steps come indented after the parent's.
+    let history = history_text(&stack, "demo", "cap-1").await;
+    let child = history
+        .split_once("\n    capture/demo/cap-1  (times in UTC)\n")
+        .map(|(_, c)| c)
+        .unwrap_or_else(|| panic!("no capture section in {history}"));
+    assert!(
+        history.contains("child RecordingCapture completed: complete"),
+        "{history}"
+    );
+    assert!(
+        child.contains(" recording ") && child.contains(" captured to "),
+        "{child}"
+    );
+    assert!(
+        child.trim_end().ends_with("workflow completed: complete"),
+        "{child}"
+    );
     stack.stop().await;
 }
 

@@ -31,5 +31,12 @@ async fn graph_403_becomes_graph_unauthorized_without_a_retry_storm() {
         2,
         "invitations still go out"
     );
+    // Ops reads the failure, its code and that nothing fixed it, in `history`.
+    let history = history_text(&stack, "demo", "deny-1").await;
+    assert!(
+        history.contains("Graph event create FAILED: graph_unauthorized: ")
+            && history.contains("— after 1 attempt(s); not fixed"),
+        "{history}"
+    );
     stack.stop().await;
 }

@@ -22,7 +22,8 @@ use temporalio_common::{
 };
 
 use crate::support::{
-    Eml, PgSchema, SmtpSink, Stack, approval, in_phase, read_outbox, save_history, state_when,
+    Eml, PgSchema, SmtpSink, Stack, approval, history_text, in_phase, read_outbox, save_history,
+    state_when,
 };
 
 pub(super) fn at(offset: chrono::Duration) -> String {

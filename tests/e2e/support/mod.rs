@@ -113,3 +113,12 @@ pub async fn failure_of(stack: &Stack, workflow_id: &str) -> (String, String) {
         other => panic!("expected the workflow to fail, got {:?}", other.map(|_| ())),
     }
 }
+
+/// `meetflow appointment history` as the CLI prints it with the stack's config (times in UTC).
+pub async fn history_text(stack: &Stack, tenant: &str, appointment: &str) -> String {
+    let config = stack.config();
+    let opts = meetflow::inspect::history_options(config, Some("UTC"), false, false, None).unwrap();
+    meetflow::inspect::history_report(&stack.client, tenant, appointment, &opts)
+        .await
+        .unwrap()
+}
