@@ -134,6 +134,10 @@ impl Deps {
         mut self,
         meter: std::sync::Arc<dyn temporalio_common::telemetry::metrics::CoreMeter>,
     ) -> Self {
+        self.graph
+            .observe(std::sync::Arc::new(crate::metrics::GraphMetrics::new(
+                meter.clone(),
+            )));
         self.metrics = crate::metrics::Metrics::new(meter);
         self
     }

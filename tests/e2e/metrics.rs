@@ -118,6 +118,27 @@ async fn one_endpoint_serves_worker_and_business_metrics() {
         ),
         Some(1.0)
     );
+    // Graph exchanges as the client saw them: the refused create and the one that worked.
+    for (status, expected) in [("500", 1.0), ("201", 1.0)] {
+        assert_eq!(
+            value(
+                &samples,
+                "meetflow_graph_requests_total",
+                json!({"method": "POST", "operation": "events", "status": status})
+            ),
+            Some(expected),
+            "POST events {status}"
+        );
+    }
+    assert!(
+        value(
+            &samples,
+            "meetflow_graph_request_duration_seconds_count",
+            json!({"method": "POST", "operation": "events"})
+        )
+        .is_some_and(|n| n >= 2.0),
+        "latency histogram"
+    );
     // The SDK's own worker metrics, through its telemetry options.
     let sdk: Vec<&str> = samples
         .iter()

@@ -14,6 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::credentials::{AppCredentials, GraphEndpoints};
 use crate::error::{GraphError, GraphErrorKind};
+use crate::observe::GraphObserver;
 use crate::token::TokenCache;
 
 /// Tuning knobs; the defaults suit production.
@@ -56,6 +57,8 @@ struct Inner {
     tokens: TokenCache,
     mailboxes: Mutex<HashMap<String, Arc<Semaphore>>>,
     options: ClientOptions,
+    /// Set once by the worker when it serves metrics.
+    observer: std::sync::OnceLock<Arc<dyn GraphObserver>>,
 }
 
 /// One Graph request, replayable (the body is serialized once so a retry sends the same bytes,
@@ -121,12 +124,19 @@ impl GraphClient {
                 endpoints,
                 mailboxes: Mutex::new(HashMap::new()),
                 options,
+                observer: std::sync::OnceLock::new(),
             }),
         })
     }
 
     pub fn endpoints(&self) -> &GraphEndpoints {
         &self.inner.endpoints
+    }
+
+    /// Reports every Graph exchange of this client (all clones) to `observer`; only the first
+    /// observer set counts.
+    pub fn observe(&self, observer: Arc<dyn GraphObserver>) {
+        let _ = self.inner.observer.set(observer);
     }
 
     /// Token requests sent so far by this client (all clones).
@@ -192,11 +202,21 @@ impl GraphClient {
         let mut token = self.inner.tokens.get(app).await?;
         let mut refreshed = false;
         let mut waited = false;
+        let observer = self.inner.observer.get();
+        let operation = observer.map(|_| crate::observe::operation(request.url.path()));
+        let report = |status: Option<u16>, began: std::time::Instant| {
+            if let (Some(o), Some(op)) = (observer, &operation) {
+                o.request(request.method.as_str(), op, status, began.elapsed());
+            }
+        };
         loop {
             let client_request_id = uuid::Uuid::new_v4().to_string();
-            let response = self
+            let began = std::time::Instant::now();
+            let sent = self
                 .send_once(request, &token.bearer(), &client_request_id)
-                .await?;
+                .await;
+            report(sent.as_ref().ok().map(|r| r.status().as_u16()), began);
+            let response = sent?;
             let status = response.status();
             if status.is_success() {
                 return Ok(response);
@@ -214,6 +234,9 @@ impl GraphClient {
                 !waited && err.is_retryable() && *d <= self.inner.options.max_inline_retry_after
             }) {
                 waited = true;
+                if let (Some(o), Some(op)) = (observer, &operation) {
+                    o.retry_after_wait(op, delay);
+                }
                 tokio::time::sleep(delay).await;
                 continue;
             }

@@ -11,6 +11,7 @@ mod credentials;
 mod error;
 mod events;
 mod meetings;
+mod observe;
 mod subscriptions;
 mod token;
 mod transaction;
@@ -23,6 +24,7 @@ pub use events::{
     Deleted, EventAttendee, EventPatch, GraphEvent, NewEvent, TRANSACTION_PROPERTY_ID,
 };
 pub use meetings::{OnlineMeeting, join_web_url_filter_query};
+pub use observe::{GraphObserver, operation};
 pub use subscriptions::{
     ChangeNotification, ClientState, NotificationError, ResourceData, parse_notifications,
     validation_token,

@@ -1,0 +1,55 @@
+//! What the client reports about each Graph call, for metrics: a hook, so the client needs no
+//! metrics library and the worker decides where the figures go.
+
+use std::time::Duration;
+
+/// Receives one call per HTTP exchange with Graph (each attempt, including the forced token
+/// refresh retry and an inline `Retry-After` wait's retry).
+pub trait GraphObserver: Send + Sync {
+    /// `operation` is a low-cardinality route (`events`, `events/{id}`,
+    /// `onlineMeetings/{id}/recordings`, …); `status` is `None` when no HTTP answer came.
+    fn request(&self, method: &str, operation: &str, status: Option<u16>, elapsed: Duration);
+    /// The client waited out a short `Retry-After` inside the call.
+    fn retry_after_wait(&self, operation: &str, delay: Duration);
+}
+
+/// The route of a Graph URL path with ids replaced: `/v1.0/users/{u}/events/{id}` → `events/{id}`.
+/// Known collection names stay, everything else is an id.
+pub fn operation(path: &str) -> String {
+    const NAMES: [&str; 6] = [
+        "events",
+        "onlineMeetings",
+        "recordings",
+        "transcripts",
+        "content",
+        "subscriptions",
+    ];
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Everything after `users/{user}` (the mailbox is an id too).
+    let rest = match segments.iter().position(|s| *s == "users") {
+        Some(i) => &segments[(i + 2).min(segments.len())..],
+        None => &segments[..],
+    };
+    rest.iter()
+        .map(|s| if NAMES.contains(s) { *s } else { "{id}" })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation;
+
+    #[test]
+    fn ids_are_replaced_and_names_kept() {
+        assert_eq!(operation("/v1.0/users/33-44/events"), "events");
+        assert_eq!(
+            operation("/v1.0/users/33-44/events/AAMk%2Bx="),
+            "events/{id}"
+        );
+        assert_eq!(
+            operation("/v1.0/users/o/onlineMeetings/MSo1/recordings/r1/content"),
+            "onlineMeetings/{id}/recordings/{id}/content"
+        );
+    }
+}
