@@ -55,26 +55,19 @@ pub fn transient(code: &str, message: impl Into<String>) -> ActivityError {
     coded(code, message.into(), true)
 }
 
-/// The Graph code for an error kind. 401/403 and identity errors all mean "an admin must fix
-/// the app's credentials or permissions", as the PSA's own mapping has it.
-pub fn graph_code(kind: GraphErrorKind) -> &'static str {
-    match kind {
-        GraphErrorKind::Unauthorized | GraphErrorKind::Forbidden | GraphErrorKind::Identity => {
-            "graph_unauthorized"
-        }
-        // The contract's names for these (docs/contract.md) differ from the client's.
-        GraphErrorKind::Transport => "graph_unavailable",
-        // Retryable, so it must not share a code with the permanent identity failures above
-        // (the retry policies list `graph_unauthorized` as non-retryable).
-        GraphErrorKind::IdentityUnavailable => "identity_unavailable",
-        GraphErrorKind::Other => "graph_error",
-        same => same.as_str(),
-    }
-}
-
 impl Classify for GraphError {
+    /// 401/403 and identity errors all mean "an admin must fix the app's credentials or
+    /// permissions", as the PSA's own mapping has it.
     fn code(&self) -> &'static str {
-        graph_code(self.kind())
+        match self.kind() {
+            GraphErrorKind::Unauthorized | GraphErrorKind::Forbidden | GraphErrorKind::Identity => {
+                "graph_unauthorized"
+            }
+            // The contract's names for these (docs/contract.md) differ from the client's.
+            GraphErrorKind::Transport => "graph_unavailable",
+            GraphErrorKind::Other => "graph_error",
+            same => same.as_str(),
+        }
     }
     fn is_retryable(&self) -> bool {
         GraphError::is_retryable(self)

@@ -13,7 +13,9 @@ use meetflow::approve;
 use meetflow_proto::v1::AppointmentPhase;
 use serde_json::json;
 
-use crate::crash::{all_cancelled, kill9, mails_per_key, start_worker, update};
+use crate::support::workers::{
+    all_cancelled, kill9, mails_per_key, start_worker, update_until_accepted,
+};
 use crate::support::{PgSchema, SmtpSink, Stack, TcpProxy, approval, state_when};
 
 const APPOINTMENTS: usize = 6;
@@ -86,8 +88,9 @@ async fn lifecycles_survive_every_dependency_failing_in_turn() {
         async move {
             for id in &ids {
                 let wf = format!("appointment/demo/{id}");
-                update(stack, &wf, "reschedule", &format!("{id}-r"), moved.clone()).await;
-                update(
+                update_until_accepted(stack, &wf, "reschedule", &format!("{id}-r"), moved.clone())
+                    .await;
+                update_until_accepted(
                     stack,
                     &wf,
                     "cancelAppointment",
@@ -162,7 +165,7 @@ async fn a_restarted_temporal_server_loses_nothing() {
     stack.restart_temporal().await;
     let moved = json!({"start": (chrono::Utc::now() + chrono::Duration::hours(5)).to_rfc3339(),
                        "end": (chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339()});
-    update(&stack, wf, "reschedule", "restart-1-r", moved).await;
+    update_until_accepted(&stack, wf, "reschedule", "restart-1-r", moved).await;
     let state = state_when(
         &stack,
         wf,

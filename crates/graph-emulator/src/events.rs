@@ -109,6 +109,7 @@ pub async fn create(
             id: meeting_id,
             event_id: id,
             join_url,
+            created: now,
             ended_at: None,
             artifacts: Vec::new(),
         });

@@ -52,29 +52,21 @@ pub async fn lookup(
         )
     })?;
     let literal = join_web_url_literal(&filter)?;
-    let mine = || {
-        world
-            .meetings
-            .iter()
-            .filter(|m| m.tenant_id == caller.tenant_id && m.organizer_id == organizer.id)
-    };
     let lag = chrono::Duration::seconds(
         i64::try_from(world.settings.online_meeting_lag_secs).unwrap_or(i64::MAX / 1000),
     );
     let now = chrono::Utc::now();
-    let replicated = |m: &&crate::world::Meeting| {
-        world
-            .events
-            .iter()
-            .find(|e| e.id == m.event_id)
-            .is_none_or(|e| {
-                e.created_date_time
+    // This organizer's meetings that Graph lists by now (replication lag).
+    let mine = || {
+        world.meetings.iter().filter(|m| {
+            m.tenant_id == caller.tenant_id
+                && m.organizer_id == organizer.id
+                && m.created
                     .checked_add_signed(lag)
                     .is_some_and(|visible| visible <= now)
-            })
+        })
     };
     let found: Vec<Value> = mine()
-        .filter(replicated)
         .filter(|m| m.join_url == literal)
         .map(|m| meeting_json(&world, m))
         .collect();
@@ -82,10 +74,7 @@ pub async fn lookup(
         // Graph matches the literal against the stored URL byte for byte; a literal that only
         // matches after decoding the URL's own escapes means the client did not encode them.
         let loose = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-        if mine()
-            .filter(replicated)
-            .any(|m| loose(&m.join_url) == loose(&literal))
-        {
+        if mine().any(|m| loose(&m.join_url) == loose(&literal)) {
             return Err(GraphFailure::bad_request(
                 "Invalid JoinWebUrl: the join URL must be URL-encoded inside the filter literal.",
             ));

@@ -84,6 +84,8 @@ pub struct Meeting {
     pub id: String,
     pub event_id: String,
     pub join_url: String,
+    /// When its event was created: the JoinWebUrl lookup lists it `online_meeting_lag_secs` later.
+    pub created: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub artifacts: Vec<Artifact>,
 }

@@ -7,6 +7,7 @@ mod postgres;
 mod proxy;
 mod smtp;
 mod stack;
+pub mod workers;
 
 pub use emulator::EmulatorView;
 pub use history::{histories_dir, save_history};
