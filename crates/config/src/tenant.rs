@@ -62,14 +62,14 @@ fn default_delete_retry() -> u64 {
 }
 
 /// See [`TenantConfig::cancel_delete_retry_secs`].
-pub const DEFAULT_DELETE_RETRY_SECS: u64 = 900;
+const DEFAULT_DELETE_RETRY_SECS: u64 = 900;
 
 fn default_lookup_window() -> u64 {
     DEFAULT_LOOKUP_WINDOW_SECS
 }
 
 /// See [`TenantConfig::online_meeting_lookup_window_secs`].
-pub const DEFAULT_LOOKUP_WINDOW_SECS: u64 = 600;
+const DEFAULT_LOOKUP_WINDOW_SECS: u64 = 600;
 
 fn yes() -> bool {
     true

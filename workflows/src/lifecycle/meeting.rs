@@ -106,7 +106,7 @@ async fn find_after_failed_create(ctx: &mut Ctx, approval: &Approval) -> Option<
 /// only capture needs the id, so a failure is kept for ops instead of failing the approval.
 pub(super) async fn resolve_online_meeting(ctx: &mut Ctx, join_url: String) -> Option<String> {
     let tenant_id = approval(ctx).tenant_id;
-    let window = Duration::from_secs(ctx.state(|s| s.state.lookup_window_secs));
+    let window = Duration::from_secs(ctx.state(|s| s.state.tenant.lookup_window_secs));
     let lookup = ResolveOnlineMeetingInput {
         tenant_id,
         join_url,

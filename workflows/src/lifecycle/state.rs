@@ -3,10 +3,7 @@
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
-use meetflow_config::{
-    DEFAULT_ATTEMPT_TIMEOUT_SECS, DEFAULT_DELETE_RETRY_SECS, DEFAULT_LOOKUP_WINDOW_SECS,
-    TenantSettings,
-};
+use meetflow_config::TenantSettings;
 use meetflow_proto::model::{Approval, RescheduleRequest, Schedule};
 use meetflow_proto::status::{CaptureStatus, MailStep, MeetingStatus, Phase, SkipReason};
 use meetflow_proto::v1;
@@ -77,12 +74,9 @@ pub struct State {
     pub refresh_requests: u32,
     pub artifacts: Vec<CapturedArtifact>,
     pub capture_status: Option<CaptureStatus>,
-    /// The tenant's per-attempt activity timeout (from its settings).
-    pub attempt_timeout_secs: u64,
-    /// How long Graph may lag before listing a new meeting's onlineMeeting (tenant setting).
-    pub lookup_window_secs: u64,
-    /// Between DELETEs of a cancelled appointment's event that Graph refused (tenant setting).
-    pub delete_retry_secs: u64,
+    /// The tenant's settings as `resolve_tenant` returned them (attempt timeout, lookup window,
+    /// delete retry …); an unconfigured tenant's until then.
+    pub tenant: TenantSettings,
 }
 
 /// A validated change waiting for the main loop, with the SEQUENCE its mails will carry.
@@ -117,9 +111,7 @@ impl Default for State {
             refresh_requests: 0,
             artifacts: Vec::new(),
             capture_status: None,
-            attempt_timeout_secs: DEFAULT_ATTEMPT_TIMEOUT_SECS,
-            lookup_window_secs: DEFAULT_LOOKUP_WINDOW_SECS,
-            delete_retry_secs: DEFAULT_DELETE_RETRY_SECS,
+            tenant: TenantSettings::unconfigured(),
         }
     }
 }
@@ -148,9 +140,7 @@ impl State {
     /// Settles what depends on the tenant: the attempt timeout, and whether we mail (the
     /// approval's `sendInvites`, else the tenant's default).
     pub fn apply_tenant(&mut self, settings: &TenantSettings) {
-        self.attempt_timeout_secs = settings.attempt_timeout_secs;
-        self.lookup_window_secs = settings.lookup_window_secs;
-        self.delete_retry_secs = settings.delete_retry_secs;
+        self.tenant = settings.clone();
         let asked = self.approval.as_ref().and_then(|a| a.send_invites);
         self.send_invites = asked.unwrap_or(settings.send_invites_default);
     }

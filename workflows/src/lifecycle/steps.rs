@@ -37,7 +37,7 @@ pub(super) fn schedule(ctx: &Ctx) -> Schedule {
 
 /// The tenant's per-attempt timeout for Graph and mail activities.
 pub(super) fn attempt(ctx: &Ctx) -> Duration {
-    Duration::from_secs(ctx.state(|s| s.state.attempt_timeout_secs))
+    Duration::from_secs(ctx.state(|s| s.state.tenant.attempt_timeout_secs))
 }
 
 pub(super) fn keep_error(ctx: &Ctx, e: &temporalio_sdk::ActivityExecutionError) {
@@ -188,7 +188,7 @@ async fn apply_cancel(ctx: &mut Ctx, reason: String, sequence: u32) {
     if gone || !ctx.patched(patches::DELETE_UNTIL_GONE) {
         return;
     }
-    let pause = Duration::from_secs(ctx.state(|s| s.state.delete_retry_secs));
+    let pause = Duration::from_secs(ctx.state(|s| s.state.tenant.delete_retry_secs));
     loop {
         ctx.timer(pause).await;
         if delete_event(ctx).await {
