@@ -118,6 +118,11 @@ impl GraphError {
         self.0.client_request_id.as_deref()
     }
 
+    /// The identity platform's `AADSTS` error number, for a refused token request.
+    pub fn aadsts(&self) -> Option<u32> {
+        aadsts_in(self.0.code.as_deref()?)
+    }
+
     /// The create was refused because its `transactionId` already made a *different* event.
     pub fn is_duplicate_transaction(&self) -> bool {
         self.0.code.as_deref() == Some("ErrorDuplicateTransactionId")
