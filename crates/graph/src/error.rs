@@ -307,8 +307,9 @@ fn hint_for(
         ),
         GraphErrorKind::Forbidden => Some(
             "grant the app the application permission this call needs (Calendars.ReadWrite, \
-             OnlineMeetings.Read.All, OnlineMeetingRecording.Read.All, OnlineMeetingTranscript.Read.All) \
-             with admin consent, and check any Exchange application access policy",
+             OnlineMeetings.Read.All, OnlineMeetingRecording.Read.All, OnlineMeetingTranscript.Read.All; \
+             User.Read.All when organizer_object_id is not configured) with admin consent, and check \
+             any Exchange application access policy",
         ),
         GraphErrorKind::PaymentRequired => Some(
             "the tenant's metered Teams API capacity is exhausted; link an Azure subscription to the app \

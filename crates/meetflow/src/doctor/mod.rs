@@ -31,9 +31,9 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub name: &'static str,
+    pub detail: String,
     #[serde(flatten)]
     pub outcome: Outcome,
-    pub detail: String,
 }
 
 impl Check {
