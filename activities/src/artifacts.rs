@@ -12,13 +12,13 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::deps::Deps;
 use crate::failure;
-use crate::meeting::graph_identity;
+use crate::tenant::graph_identity;
 
 pub(crate) async fn list(
     deps: &Deps,
     input: &ListArtifactsInput,
 ) -> Result<ArtifactList, ActivityError> {
-    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let (app, organizer) = graph_identity(deps, &input.tenant_id).await?;
     let recordings = deps
         .graph
         .list_recordings(app, organizer, &input.online_meeting_id)
@@ -91,7 +91,7 @@ pub(crate) async fn capture_transcript(
     {
         return Ok(captured(input, None));
     }
-    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let (app, organizer) = graph_identity(deps, &input.tenant_id).await?;
     let vtt = deps
         .graph
         .transcript_content(app, organizer, &input.online_meeting_id, &input.artifact.id)
@@ -141,7 +141,7 @@ pub(crate) async fn capture_recording(
             return Ok(captured(input, location));
         }
     }
-    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let (app, organizer) = graph_identity(deps, &input.tenant_id).await?;
     // The app-only content endpoint: Graph's `recordingContentUrl` rejects app tokens.
     let content_url = deps
         .graph

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use meetflow_config::{
-    Config, MailTransportKind, Organizer, SmtpSecurity as CfgSecurity, TenantSettings,
+    Config, MailTransportKind, SmtpConfig, SmtpSecurity as CfgSecurity, TenantConfig,
+    TenantSettings,
 };
 use meetflow_graph::{AppCredentials, ClientSecret, GraphClient, GraphEndpoints};
 use meetflow_mail::{
@@ -17,7 +18,7 @@ use meetflow_store::Store;
 pub(crate) struct Tenant {
     pub settings: TenantSettings,
     pub app: Option<AppCredentials>,
-    pub organizer: Option<Organizer>,
+    pub organizer: Option<crate::tenant::OrganizerMailbox>,
 }
 
 pub struct Deps {
@@ -46,29 +47,57 @@ pub enum DepsError {
     Storage(meetflow_recordings::StorageError),
 }
 
+/// The app a tenant's Graph calls authenticate as, its secret resolved; `None` when the tenant
+/// has no app configured.
+pub fn app_credentials(
+    id: &str,
+    t: &TenantConfig,
+) -> Result<Option<AppCredentials>, meetflow_config::ConfigError> {
+    let (Some(tenant_id), Some(client_id), Some(secret)) =
+        (&t.microsoft_tenant_id, &t.client_id, &t.client_secret)
+    else {
+        return Ok(None);
+    };
+    let secret = secret.resolve(&format!("tenants.{id}.client_secret"))?;
+    Ok(Some(AppCredentials {
+        tenant_id: tenant_id.clone(),
+        client_id: client_id.clone(),
+        client_secret: ClientSecret::new(secret.expose().to_string()),
+    }))
+}
+
+/// The SMTP transport `[mail.smtp]` describes, its password resolved.
+pub fn smtp_transport(s: &SmtpConfig) -> Result<SmtpTransport, DepsError> {
+    let security = match s.security {
+        CfgSecurity::Starttls => SmtpSecurity::StartTls,
+        CfgSecurity::Tls => SmtpSecurity::ImplicitTls,
+        CfgSecurity::None => SmtpSecurity::None,
+    };
+    let mut settings = SmtpSettings::new(s.host.clone(), s.port, security);
+    settings.timeout = std::time::Duration::from_secs(s.timeout_secs);
+    settings.max_connections = s.pool_max_size;
+    if let (Some(user), Some(password)) = (&s.username, &s.password) {
+        let password = password.resolve("mail.smtp.password")?;
+        settings.credentials = Some(SmtpCredentials::new(
+            user.clone(),
+            password.expose().to_string(),
+        ));
+    }
+    SmtpTransport::new(settings).map_err(DepsError::Mail)
+}
+
 impl Deps {
     /// Resolves secrets, opens the store (running migrations) and builds the transports.
     /// Fails with the config key at fault.
     pub async fn from_config(config: &Config) -> Result<Self, DepsError> {
         let mut tenants = HashMap::new();
         for (id, t) in &config.tenants {
-            let app = match (&t.microsoft_tenant_id, &t.client_id, &t.client_secret) {
-                (Some(tenant_id), Some(client_id), Some(secret)) => {
-                    let secret = secret.resolve(&format!("tenants.{id}.client_secret"))?;
-                    Some(AppCredentials {
-                        tenant_id: tenant_id.clone(),
-                        client_id: client_id.clone(),
-                        client_secret: ClientSecret::new(secret.expose().to_string()),
-                    })
-                }
-                _ => None,
-            };
             tenants.insert(
                 id.clone(),
                 Tenant {
                     settings: t.settings(),
-                    app,
-                    organizer: t.organizer(),
+                    app: app_credentials(id, t)?,
+                    organizer: t.organizer().map(Into::into),
                 },
             );
         }
@@ -84,25 +113,7 @@ impl Deps {
             MailTransportKind::Outbox => {
                 MailTransport::Outbox(Outbox::new(config.mail.outbox_dir.clone()))
             }
-            MailTransportKind::Smtp => {
-                let s = &config.mail.smtp;
-                let security = match s.security {
-                    CfgSecurity::Starttls => SmtpSecurity::StartTls,
-                    CfgSecurity::Tls => SmtpSecurity::ImplicitTls,
-                    CfgSecurity::None => SmtpSecurity::None,
-                };
-                let mut settings = SmtpSettings::new(s.host.clone(), s.port, security);
-                settings.timeout = std::time::Duration::from_secs(s.timeout_secs);
-                settings.max_connections = s.pool_max_size;
-                if let (Some(user), Some(password)) = (&s.username, &s.password) {
-                    let password = password.resolve("mail.smtp.password")?;
-                    settings.credentials = Some(SmtpCredentials::new(
-                        user.clone(),
-                        password.expose().to_string(),
-                    ));
-                }
-                MailTransport::Smtp(SmtpTransport::new(settings).map_err(DepsError::Mail)?)
-            }
+            MailTransportKind::Smtp => MailTransport::Smtp(smtp_transport(&config.mail.smtp)?),
         };
         let storage = meetflow_recordings::RecordingStorage::from_url(config.storage.url.as_str())
             .map_err(DepsError::Storage)?;

@@ -3,7 +3,7 @@
 //!
 //! | activity | effect | idempotency |
 //! |---|---|---|
-//! | `resolve_tenant` | none (reads configuration) | read-only |
+//! | `resolve_tenant` | none (reads configuration; Graph GET of the organizer when only its UPN is configured) | read-only |
 //! | `create_meeting` | Graph POST event (or, for a transactionId already used with another body, PATCH of that event) | `transactionId` from (tenant, appointment) |
 //! | `resolve_online_meeting` | none (Graph GET) | read-only |
 //! | `find_meeting` | none (Graph GET by the transactionId property) | read-only |
@@ -38,7 +38,7 @@ use meetflow_workflows::activity_api::{
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-pub use deps::{Deps, DepsError};
+pub use deps::{Deps, DepsError, app_credentials, smtp_transport};
 
 /// The activity implementations, sharing one set of adapters (Graph client with its token
 /// cache, store pool, mail transport).
@@ -72,7 +72,7 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         tenant: TenantId,
     ) -> Result<TenantSettings, ActivityError> {
-        Ok(tenant::resolve(&self.deps, &tenant))
+        self.counted("resolve_tenant", tenant::resolve(&self.deps, &tenant).await)
     }
 
     #[activity(name = "create_meeting")]

@@ -2,10 +2,8 @@
 
 use meetflow_config::Organizer;
 use meetflow_graph::{
-    AppCredentials, Deleted, EventAttendee, EventPatch, GraphErrorKind, GraphEvent, NewEvent,
-    transaction_id,
+    Deleted, EventAttendee, EventPatch, GraphErrorKind, GraphEvent, NewEvent, transaction_id,
 };
-use meetflow_proto::model::TenantId;
 use meetflow_store::MeetingRecord;
 use meetflow_workflows::activity_api::{
     AppointmentKey, CreateMeetingInput, CreatedMeeting, DeleteMeetingInput, MeetingRecordInput,
@@ -15,36 +13,7 @@ use temporalio_sdk::activities::ActivityError;
 
 use crate::deps::Deps;
 use crate::failure;
-
-/// The tenant's app and organizer, or the permanent failure that says what is missing. Both
-/// were parsed when the configuration loaded, so nothing here can turn out malformed after a
-/// Graph call.
-fn graph_tenant<'a>(
-    deps: &'a Deps,
-    tenant: &TenantId,
-) -> Result<(&'a AppCredentials, &'a Organizer), ActivityError> {
-    let t = deps.tenants.get(tenant.as_str()).ok_or_else(|| {
-        failure::permanent(
-            "not_configured",
-            format!("tenant {tenant} has no [tenants.{tenant}] configuration"),
-        )
-    })?;
-    let organizer = t.organizer.as_ref().ok_or_else(|| {
-        failure::permanent(
-            "no_organizer",
-            format!("tenants.{tenant}: set organizer_upn and organizer_object_id"),
-        )
-    })?;
-    let app = t.app.as_ref().ok_or_else(|| {
-        failure::permanent(
-            "not_configured",
-            format!(
-                "tenants.{tenant}: microsoft_tenant_id, client_id and client_secret are not set"
-            ),
-        )
-    })?;
-    Ok((app, organizer))
-}
+use crate::tenant::{graph_identity, graph_tenant};
 
 /// The event body external attendees see: the description only, escaped; never internal links.
 fn body_html(description: &str) -> String {
@@ -58,7 +27,7 @@ pub(crate) async fn create(
     deps: &Deps,
     input: &CreateMeetingInput,
 ) -> Result<CreatedMeeting, ActivityError> {
-    let (app, organizer) = graph_tenant(deps, &input.tenant_id)?;
+    let (app, organizer) = graph_tenant(deps, &input.tenant_id).await?;
     let event = NewEvent {
         subject: input.subject.clone(),
         body_html: body_html(&input.description),
@@ -107,7 +76,7 @@ pub(crate) async fn create(
         Err(e) => return Err(failure::classify(e)),
     };
     deps.metrics.meeting_created(input.tenant_id.as_str());
-    Ok(created_meeting(created, organizer))
+    Ok(created_meeting(created, &organizer))
 }
 
 fn created_meeting(event: GraphEvent, organizer: &Organizer) -> CreatedMeeting {
@@ -125,14 +94,14 @@ pub(crate) async fn find(
     deps: &Deps,
     key: &AppointmentKey,
 ) -> Result<Option<CreatedMeeting>, ActivityError> {
-    let (app, organizer) = graph_tenant(deps, &key.tenant_id)?;
+    let (app, organizer) = graph_tenant(deps, &key.tenant_id).await?;
     let tx = transaction_id(key.tenant_id.as_str(), key.appointment_id.as_str());
     let found = deps
         .graph
         .find_event_by_transaction(app, organizer.object_id.as_str(), &tx)
         .await
         .map_err(failure::classify)?;
-    Ok(found.map(|event| created_meeting(event, organizer)))
+    Ok(found.map(|event| created_meeting(event, &organizer)))
 }
 
 pub(crate) async fn stored_sequence(
@@ -147,20 +116,11 @@ pub(crate) async fn stored_sequence(
     Ok(row.map(|m| m.sequence))
 }
 
-/// The app credentials and organizer object id every Graph call of a tenant uses.
-pub(crate) fn graph_identity<'a>(
-    deps: &'a Deps,
-    tenant: &TenantId,
-) -> Result<(&'a AppCredentials, &'a str), ActivityError> {
-    let (app, organizer) = graph_tenant(deps, tenant)?;
-    Ok((app, organizer.object_id.as_str()))
-}
-
 pub(crate) async fn resolve_online_meeting(
     deps: &Deps,
     input: &ResolveOnlineMeetingInput,
 ) -> Result<String, ActivityError> {
-    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let (app, organizer) = graph_identity(deps, &input.tenant_id).await?;
     match deps
         .graph
         .find_online_meeting(app, organizer, &input.join_url)
@@ -181,7 +141,7 @@ pub(crate) async fn resolve_online_meeting(
 
 /// Only the times change: replacing the body would drop the Teams join block Graph put there.
 pub(crate) async fn update(deps: &Deps, input: &UpdateMeetingInput) -> Result<(), ActivityError> {
-    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let (app, organizer) = graph_identity(deps, &input.tenant_id).await?;
     let patch = EventPatch {
         start: Some(input.schedule.start()),
         end: Some(input.schedule.end()),
@@ -196,7 +156,7 @@ pub(crate) async fn update(deps: &Deps, input: &UpdateMeetingInput) -> Result<()
 
 /// A 404 means an earlier attempt (or a person) already deleted it: done either way.
 pub(crate) async fn delete(deps: &Deps, input: &DeleteMeetingInput) -> Result<bool, ActivityError> {
-    let (app, organizer) = graph_identity(deps, &input.tenant_id)?;
+    let (app, organizer) = graph_identity(deps, &input.tenant_id).await?;
     let outcome = deps
         .graph
         .delete_event(app, organizer, &input.event_id)
@@ -218,7 +178,8 @@ pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<()
         online_meeting_id: input.online_meeting_id.clone(),
         join_url: input.join_url.clone(),
         organizer_upn: organizer.map(|o| o.upn.to_string()),
-        organizer_object_id: organizer.map(|o| o.object_id.to_string()),
+        // As known to this process: recording never waits on Graph for a lookup.
+        organizer_object_id: organizer.and_then(|o| o.object_id.get().map(ToString::to_string)),
         subject: input.subject.clone(),
         start: input.schedule.start(),
         end: input.schedule.end(),

@@ -32,8 +32,8 @@ use url::Url;
 pub use codec::{CodecConfig, CodecKeyRef, CodecKeys};
 pub use secret::{Secret, SecretRef};
 pub use tenant::{
-    CaptureSchedule, DEFAULT_ATTEMPT_TIMEOUT_SECS, ObjectId, Organizer, TenantConfig,
-    TenantSettings,
+    CaptureSchedule, ConfiguredOrganizer, DEFAULT_ATTEMPT_TIMEOUT_SECS, ObjectId, Organizer,
+    TenantConfig, TenantSettings,
 };
 pub use urls::{StorageUrl, StoreUrl};
 

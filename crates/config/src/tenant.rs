@@ -26,7 +26,8 @@ pub struct TenantConfig {
     pub client_secret: Option<SecretRef>,
     /// The mailbox that owns the meetings' calendar events (ORGANIZER of every ICS).
     pub organizer_upn: Option<EmailAddress>,
-    /// Its Entra object id; `/onlineMeetings` only accepts the object id, not the UPN.
+    /// Its Entra object id; `/onlineMeetings` only accepts the object id, not the UPN. When
+    /// absent the worker looks it up from `organizer_upn` in Graph (needs `User.Read.All`).
     pub organizer_object_id: Option<ObjectId>,
     /// Put the participants on the Graph event, so Exchange itself sends its invitations,
     /// updates and cancellations (our mails then carry the event's iCalUId so calendars merge
@@ -98,6 +99,30 @@ impl ObjectId {
 pub struct Organizer {
     pub upn: EmailAddress,
     pub object_id: ObjectId,
+}
+
+/// The organizer as configured: the UPN always, the object id when an admin typed it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfiguredOrganizer {
+    Known(Organizer),
+    /// The object id is looked up from the UPN in Graph (`GET /users/{upn}`).
+    UpnOnly(EmailAddress),
+}
+
+impl ConfiguredOrganizer {
+    pub fn upn(&self) -> &EmailAddress {
+        match self {
+            ConfiguredOrganizer::Known(o) => &o.upn,
+            ConfiguredOrganizer::UpnOnly(upn) => upn,
+        }
+    }
+
+    pub fn object_id(&self) -> Option<&ObjectId> {
+        match self {
+            ConfiguredOrganizer::Known(o) => Some(&o.object_id),
+            ConfiguredOrganizer::UpnOnly(_) => None,
+        }
+    }
 }
 
 /// When the capture workflow polls Graph, relative to the meeting's end. Seconds, so tests can
@@ -231,11 +256,12 @@ impl TenantConfig {
         Ok(())
     }
 
-    /// The organizer mailbox, when both of its ids are configured.
-    pub fn organizer(&self) -> Option<Organizer> {
-        Some(Organizer {
-            upn: self.organizer_upn.clone()?,
-            object_id: self.organizer_object_id.clone()?,
+    /// The organizer mailbox, when its UPN is configured.
+    pub fn organizer(&self) -> Option<ConfiguredOrganizer> {
+        let upn = self.organizer_upn.clone()?;
+        Some(match self.organizer_object_id.clone() {
+            Some(object_id) => ConfiguredOrganizer::Known(Organizer { upn, object_id }),
+            None => ConfiguredOrganizer::UpnOnly(upn),
         })
     }
 
@@ -245,7 +271,7 @@ impl TenantConfig {
             Some(SkipReason::Disabled)
         } else if self.client_secret.is_none() {
             Some(SkipReason::NotConfigured)
-        } else if self.organizer().is_none() {
+        } else if self.organizer_upn.is_none() {
             Some(SkipReason::NoOrganizer)
         } else {
             None

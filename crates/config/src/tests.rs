@@ -38,6 +38,14 @@ fn empty_file_is_the_embedded_default() {
     assert_eq!(c.mail.from.as_str(), "meetings@meetflow.localhost");
 }
 
+/// `toml` without the line that sets `key`.
+fn without_key(toml: &str, key: &str) -> String {
+    toml.lines()
+        .filter(|l| !l.trim_start().starts_with(&format!("{key} ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn tenant_settings_and_skip_reasons() {
     let c = load_str(TENANT, &[]).unwrap();
@@ -60,7 +68,23 @@ fn tenant_settings_and_skip_reasons() {
         "organizer_object_id = \"0a1b2c3d-0000-4000-8000-00000000000a\"",
         "",
     );
-    assert_eq!(unavailable(&no_object_id), Some(SkipReason::NoOrganizer));
+    assert_eq!(
+        unavailable(&no_object_id),
+        None,
+        "the worker looks the object id up from the UPN"
+    );
+    let no_upn = without_key(TENANT, "organizer_upn");
+    assert_eq!(unavailable(&no_upn), Some(SkipReason::NoOrganizer));
+    assert_eq!(
+        load_str(&no_object_id, &[])
+            .unwrap()
+            .tenant("acme")
+            .unwrap()
+            .organizer()
+            .unwrap()
+            .object_id(),
+        None
+    );
     assert_eq!(
         unavailable("[tenants.acme]\nteams_enabled = false\n"),
         Some(SkipReason::Disabled)
@@ -71,7 +95,7 @@ fn tenant_settings_and_skip_reasons() {
     );
     let acme = c.tenant("acme").unwrap();
     assert_eq!(
-        acme.organizer().unwrap().object_id.as_str(),
+        acme.organizer().unwrap().object_id().unwrap().as_str(),
         "0a1b2c3d-0000-4000-8000-00000000000a"
     );
 }

@@ -64,6 +64,7 @@ fn page(
     query: Option<String>,
     kind: ArtifactKind,
 ) -> GraphResult {
+    caller.require(kind.permission())?;
     let world = state.world();
     let organizer = organizer(&world, caller, &user)?;
     let m = meeting(&world, caller, &organizer, &id)?;
@@ -140,6 +141,7 @@ pub(crate) fn artifact<'w>(
     kind: ArtifactKind,
     artifact_id: &str,
 ) -> Result<(&'w Meeting, &'w Artifact), GraphFailure> {
+    caller.require(kind.permission())?;
     let organizer = organizer(world, caller, user)?;
     let m = meeting(world, caller, &organizer, meeting_id)?;
     let now = Utc::now();

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::control_api::{
-    AddedArtifact, EmulatedArtifact, EmulatedMeeting, Fault, NewArtifact, SecretExpiry,
-    SettingsPatch,
+    AccessPolicyRevocation, AddedArtifact, EmulatedArtifact, EmulatedMeeting, Fault, NewArtifact,
+    PermissionRevocation, SecretExpiry, SettingsPatch,
 };
 use crate::world::{Artifact, ArtifactContent, ArtifactKind, after, new_guid};
 
@@ -128,6 +128,37 @@ pub async fn expire_secret(
         .world()
         .expired_secrets
         .push((body.tenant_id, body.client_id));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /_emulator/permissions/revoke` `{tenantId, clientId, permission}`.
+pub async fn revoke_permission(
+    State(state): State<AppState>,
+    Json(body): Json<PermissionRevocation>,
+) -> Response {
+    state
+        .world()
+        .revoked_permissions
+        .push((body.tenant_id, body.client_id, body.permission));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /_emulator/access-policies/revoke` `{tenantId, user}`; 404 for an unknown user.
+pub async fn revoke_access_policy(
+    State(state): State<AppState>,
+    Json(body): Json<AccessPolicyRevocation>,
+) -> Response {
+    let mut world = state.world();
+    let Some(id) = world
+        .user(&body.tenant_id, &body.user)
+        .map(|u| u.id.clone())
+    else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            format!("no user {} in tenant {}", body.user, body.tenant_id),
+        );
+    };
+    world.revoked_access_policies.push((body.tenant_id, id));
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::faults::Fault;
+pub use crate::identity::Permission;
 pub use crate::request_log::LoggedRequest;
 pub use crate::world::{ArtifactKind, Attendee, Settings};
 
@@ -211,6 +212,25 @@ pub struct AddedArtifact {
 pub struct SecretExpiry {
     pub tenant_id: String,
     pub client_id: String,
+}
+
+/// `POST /_emulator/permissions/revoke`: tokens issued to the app from now on lack `permission`,
+/// so the routes that need it answer 403.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PermissionRevocation {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub permission: Permission,
+}
+
+/// `POST /_emulator/access-policies/revoke`: the Teams application access policy no longer
+/// covers `user` (object id or UPN), so its onlineMeetings routes answer 403.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessPolicyRevocation {
+    pub tenant_id: String,
+    pub user: String,
 }
 
 #[cfg(test)]

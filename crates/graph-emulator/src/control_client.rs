@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::control_api::{
-    AddedArtifact, EmulatedEvent, EmulatedMeeting, Fault, LoggedRequest, NewArtifact, SecretExpiry,
-    Settings, SettingsPatch,
+    AccessPolicyRevocation, AddedArtifact, EmulatedEvent, EmulatedMeeting, Fault, LoggedRequest,
+    NewArtifact, Permission, PermissionRevocation, SecretExpiry, Settings, SettingsPatch,
 };
 
 /// Why a control call failed.
@@ -109,6 +109,38 @@ impl ControlClient {
         };
         self.empty(
             self.request(Method::POST, &["secrets", "expire"])
+                .json(&body),
+        )
+        .await
+    }
+
+    /// Tokens issued to this app from now on lack `permission` (the routes needing it get 403).
+    pub async fn revoke_permission(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        permission: Permission,
+    ) -> ControlResult<()> {
+        let body = PermissionRevocation {
+            tenant_id: tenant_id.to_owned(),
+            client_id: client_id.to_owned(),
+            permission,
+        };
+        self.empty(
+            self.request(Method::POST, &["permissions", "revoke"])
+                .json(&body),
+        )
+        .await
+    }
+
+    /// The Teams application access policy no longer covers `user` (object id or UPN).
+    pub async fn revoke_access_policy(&self, tenant_id: &str, user: &str) -> ControlResult<()> {
+        let body = AccessPolicyRevocation {
+            tenant_id: tenant_id.to_owned(),
+            user: user.to_owned(),
+        };
+        self.empty(
+            self.request(Method::POST, &["access-policies", "revoke"])
                 .json(&body),
         )
         .await

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::control_api::ExtendedProperty;
-use crate::identity::Caller;
+use crate::identity::{Caller, Permission};
 use crate::meetings::{query_param, quoted};
 use crate::reply::{GraphFailure, GraphResult, graph_instant, graph_local_time};
 use crate::seed::SeedUser;
@@ -23,6 +23,7 @@ pub async fn create(
     Path(user): Path<String>,
     Json(body): Json<Value>,
 ) -> GraphResult {
+    caller.require(Permission::CalendarsReadWrite)?;
     let mut world = state.world();
     let organizer = mailbox(&world, &caller, &user)?;
     let transaction_id = body
@@ -129,6 +130,7 @@ pub async fn list(
     Path(user): Path<String>,
     RawQuery(query): RawQuery,
 ) -> GraphResult {
+    caller.require(Permission::CalendarsReadWrite)?;
     let world = state.world();
     let organizer = mailbox(&world, &caller, &user)?;
     let filter = query_param(query.as_deref().unwrap_or(""), "$filter")
@@ -181,6 +183,7 @@ pub async fn patch(
     Path((user, id)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> GraphResult {
+    caller.require(Permission::CalendarsReadWrite)?;
     let fields = EventFields::parse(&body)?;
     if body.get("transactionId").is_some() {
         return Err(GraphFailure::bad_request(
@@ -217,6 +220,7 @@ pub async fn delete(
     caller: Caller,
     Path((user, id)): Path<(String, String)>,
 ) -> GraphResult {
+    caller.require(Permission::CalendarsReadWrite)?;
     let mut world = state.world();
     let (_, event) = find(&mut world, &caller, &user, &id)?;
     event.deleted = true;

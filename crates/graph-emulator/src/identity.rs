@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
@@ -101,6 +102,13 @@ pub async fn token(
         );
     }
 
+    // Graph checks the roles the token carries, so a revoked permission holds for tokens issued
+    // after the revocation (as with real admin consent changes).
+    let roles: Vec<&'static str> = Permission::ALL
+        .iter()
+        .filter(|p| !world.permission_revoked(&tenant.tenant_id, &client_id, **p))
+        .map(|p| p.role())
+        .collect();
     let lifetime = world.settings.token_lifetime_secs;
     let now = Utc::now();
     let expires_at = now + Duration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX / 1000));
@@ -109,7 +117,7 @@ pub async fn token(
         "iss": format!("https://sts.windows.net/{}/", tenant.tenant_id),
         "tid": tenant.tenant_id,
         "appid": client_id,
-        "roles": ["Calendars.ReadWrite", "OnlineMeetings.Read.All", "OnlineMeetingRecording.Read.All", "OnlineMeetingTranscript.Read.All"],
+        "roles": roles,
         "iat": now.timestamp(),
         "exp": expires_at.timestamp(),
         "uti": new_guid(),
@@ -121,6 +129,7 @@ pub async fn token(
         IssuedToken {
             tenant_id: tenant.tenant_id.clone(),
             expires_at,
+            roles: roles.clone(),
         },
     );
     Json(json!({
@@ -168,9 +177,84 @@ fn identity_error(status: StatusCode, error: &str, aadsts: u32, text: &str) -> R
     (status, Json(body)).into_response()
 }
 
-/// The tenant a valid bearer token was issued for.
+/// An application permission (app role) a Graph route needs in the token's `roles` claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    #[serde(rename = "Calendars.ReadWrite")]
+    CalendarsReadWrite,
+    #[serde(rename = "OnlineMeetings.Read.All")]
+    OnlineMeetingsReadAll,
+    #[serde(rename = "OnlineMeetingRecording.Read.All")]
+    OnlineMeetingRecordingReadAll,
+    #[serde(rename = "OnlineMeetingTranscript.Read.All")]
+    OnlineMeetingTranscriptReadAll,
+    #[serde(rename = "User.Read.All")]
+    UserReadAll,
+}
+
+impl Permission {
+    /// Every permission the emulator grants an app unless revoked.
+    pub const ALL: [Permission; 5] = [
+        Permission::CalendarsReadWrite,
+        Permission::OnlineMeetingsReadAll,
+        Permission::OnlineMeetingRecordingReadAll,
+        Permission::OnlineMeetingTranscriptReadAll,
+        Permission::UserReadAll,
+    ];
+
+    /// The role's name as Entra ID spells it in tokens and the portal.
+    pub fn role(self) -> &'static str {
+        match self {
+            Permission::CalendarsReadWrite => "Calendars.ReadWrite",
+            Permission::OnlineMeetingsReadAll => "OnlineMeetings.Read.All",
+            Permission::OnlineMeetingRecordingReadAll => "OnlineMeetingRecording.Read.All",
+            Permission::OnlineMeetingTranscriptReadAll => "OnlineMeetingTranscript.Read.All",
+            Permission::UserReadAll => "User.Read.All",
+        }
+    }
+
+    /// The 403 each workload answers when the token lacks the role: Exchange, the directory and
+    /// Teams word it differently.
+    fn denied(self, roles: &[&str]) -> GraphFailure {
+        match self {
+            Permission::CalendarsReadWrite => GraphFailure::new(
+                StatusCode::FORBIDDEN,
+                "ErrorAccessDenied",
+                "Access is denied. Check credentials and try again.",
+            ),
+            Permission::UserReadAll => GraphFailure::new(
+                StatusCode::FORBIDDEN,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            ),
+            teams => GraphFailure::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!(
+                    "Missing role permissions on the request. API requires one of '{}'. Roles on the request '{}'.",
+                    teams.role(),
+                    roles.join(", ")
+                ),
+            ),
+        }
+    }
+}
+
+/// The tenant a valid bearer token was issued for, and the roles it carries.
 pub struct Caller {
     pub tenant_id: String,
+    pub roles: Vec<&'static str>,
+}
+
+impl Caller {
+    /// `Ok` when the token carries `permission`, else that workload's 403.
+    pub fn require(&self, permission: Permission) -> Result<(), GraphFailure> {
+        if self.roles.contains(&permission.role()) {
+            Ok(())
+        } else {
+            Err(permission.denied(&self.roles))
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -206,6 +290,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller {
             tenant_id: issued.tenant_id.clone(),
+            roles: issued.roles.clone(),
         })
     }
 }

@@ -15,6 +15,7 @@ mod reply;
 mod request_log;
 mod seed;
 mod throttle;
+mod users;
 mod world;
 
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ use tokio::task::JoinHandle;
 
 pub use control_client::{ControlClient, ControlError, ControlResult};
 pub use faults::Fault;
+pub use identity::Permission;
 pub use recording_stream::synthetic_byte;
 pub use seed::{Seed, SeedApp, SeedTenant, SeedUser};
 pub use world::Settings;
@@ -56,6 +58,7 @@ pub fn router(seed: Seed) -> Router {
     };
     let graph = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .route("/v1.0/users/{user}", get(users::get))
         .route(
             "/v1.0/users/{user}/events",
             post(events::create).get(events::list),
@@ -116,6 +119,14 @@ pub fn router(seed: Seed) -> Router {
         )
         .route("/_emulator/tokens/expire", post(control::expire_tokens))
         .route("/_emulator/secrets/expire", post(control::expire_secret))
+        .route(
+            "/_emulator/permissions/revoke",
+            post(control::revoke_permission),
+        )
+        .route(
+            "/_emulator/access-policies/revoke",
+            post(control::revoke_access_policy),
+        )
         .route("/_emulator/meetings/{id}/end", post(control::end_meeting))
         .route(
             "/_emulator/meetings/{id}/artifacts",

@@ -9,7 +9,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::identity::Caller;
+use crate::identity::{Caller, Permission};
 use crate::reply::{GraphFailure, GraphResult, graph_instant};
 use crate::seed::SeedUser;
 use crate::world::{Meeting, World};
@@ -27,7 +27,7 @@ pub(crate) fn organizer(
             "The userId in the path must be the user's object ID, not the user principal name.",
         ));
     }
-    if !found.online_meeting_access_policy {
+    if !world.has_access_policy(&caller.tenant_id, &found) {
         return Err(GraphFailure::new(
             StatusCode::FORBIDDEN,
             "Forbidden",
@@ -44,6 +44,7 @@ pub async fn lookup(
     Path(user): Path<String>,
     RawQuery(query): RawQuery,
 ) -> GraphResult {
+    caller.require(Permission::OnlineMeetingsReadAll)?;
     let world = state.world();
     let organizer = organizer(&world, &caller, &user)?;
     let filter = query_param(query.as_deref().unwrap_or(""), "$filter").ok_or_else(|| {
@@ -185,6 +186,7 @@ pub async fn get(
     caller: Caller,
     Path((user, id)): Path<(String, String)>,
 ) -> GraphResult {
+    caller.require(Permission::OnlineMeetingsReadAll)?;
     let world = state.world();
     let organizer = organizer(&world, &caller, &user)?;
     let m = meeting(&world, &caller, &organizer, &id)?;

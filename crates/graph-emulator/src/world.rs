@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::faults::Fault;
+use crate::identity::Permission;
 use crate::request_log::LoggedRequest;
 use crate::seed::{Seed, SeedApp, SeedTenant, SeedUser};
 
@@ -53,6 +54,11 @@ pub struct World {
     pub tokens: HashMap<String, IssuedToken>,
     /// Apps whose secret the control API marked as expired: `(tenant id, client id)`.
     pub expired_secrets: Vec<(String, String)>,
+    /// Application permissions the control API took away: `(tenant id, client id, permission)`.
+    pub revoked_permissions: Vec<(String, String, Permission)>,
+    /// Users whose Teams application access policy the control API took away:
+    /// `(tenant id, object id)`.
+    pub revoked_access_policies: Vec<(String, String)>,
     pub events: Vec<Event>,
     pub meetings: Vec<Meeting>,
     pub faults: Vec<Fault>,
@@ -66,6 +72,8 @@ pub struct World {
 pub struct IssuedToken {
     pub tenant_id: String,
     pub expires_at: DateTime<Utc>,
+    /// The app roles granted when it was issued (its `roles` claim).
+    pub roles: Vec<&'static str>,
 }
 
 /// The control API shows events as they are stored.
@@ -99,6 +107,14 @@ pub enum ArtifactKind {
 
 impl ArtifactKind {
     /// The meeting's collection in Graph URLs: `recordings` or `transcripts`.
+    /// The application permission that reads this kind.
+    pub fn permission(&self) -> Permission {
+        match self {
+            ArtifactKind::Recording => Permission::OnlineMeetingRecordingReadAll,
+            ArtifactKind::Transcript => Permission::OnlineMeetingTranscriptReadAll,
+        }
+    }
+
     pub fn segment(&self) -> &'static str {
         match self {
             ArtifactKind::Recording => "recordings",
@@ -141,6 +157,8 @@ impl World {
             settings: Settings::default(),
             tokens: HashMap::new(),
             expired_secrets: Vec::new(),
+            revoked_permissions: Vec::new(),
+            revoked_access_policies: Vec::new(),
             events: Vec::new(),
             meetings: Vec::new(),
             faults: Vec::new(),
@@ -184,6 +202,26 @@ impl World {
         self.expired_secrets
             .iter()
             .any(|(t, c)| t == tenant_id && c.eq_ignore_ascii_case(client_id))
+    }
+
+    pub fn permission_revoked(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        permission: Permission,
+    ) -> bool {
+        self.revoked_permissions.iter().any(|(t, c, p)| {
+            t == tenant_id && c.eq_ignore_ascii_case(client_id) && *p == permission
+        })
+    }
+
+    /// Whether a Teams application access policy covers the user: seeded, and not revoked since.
+    pub fn has_access_policy(&self, tenant_id: &str, user: &SeedUser) -> bool {
+        user.online_meeting_access_policy
+            && !self
+                .revoked_access_policies
+                .iter()
+                .any(|(t, u)| t == tenant_id && u.eq_ignore_ascii_case(&user.id))
     }
 
     /// A user of `tenant_id` by object id or UPN.

@@ -193,6 +193,14 @@ impl GraphClient {
             .expect("mailbox gates are never closed")
     }
 
+    /// A usable token for `app`, from the cache or freshly requested.
+    pub(crate) async fn token(
+        &self,
+        app: &AppCredentials,
+    ) -> Result<crate::token::AccessToken, GraphError> {
+        self.inner.tokens.get(app).await
+    }
+
     /// Sends `request`; returns the response if its status is a success, else the typed error.
     pub(crate) async fn execute(
         &self,

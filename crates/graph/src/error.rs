@@ -118,6 +118,11 @@ impl GraphError {
         self.0.client_request_id.as_deref()
     }
 
+    /// The identity platform's `AADSTS` error number, for a refused token request.
+    pub fn aadsts(&self) -> Option<u32> {
+        aadsts_in(self.0.code.as_deref()?)
+    }
+
     /// The create was refused because its `transactionId` already made a *different* event.
     pub fn is_duplicate_transaction(&self) -> bool {
         self.0.code.as_deref() == Some("ErrorDuplicateTransactionId")
@@ -302,8 +307,9 @@ fn hint_for(
         ),
         GraphErrorKind::Forbidden => Some(
             "grant the app the application permission this call needs (Calendars.ReadWrite, \
-             OnlineMeetings.Read.All, OnlineMeetingRecording.Read.All, OnlineMeetingTranscript.Read.All) \
-             with admin consent, and check any Exchange application access policy",
+             OnlineMeetings.Read.All, OnlineMeetingRecording.Read.All, OnlineMeetingTranscript.Read.All; \
+             User.Read.All when organizer_object_id is not configured) with admin consent, and check \
+             any Exchange application access policy",
         ),
         GraphErrorKind::PaymentRequired => Some(
             "the tenant's metered Teams API capacity is exhausted; link an Azure subscription to the app \

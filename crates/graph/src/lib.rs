@@ -15,6 +15,7 @@ mod observe;
 mod subscriptions;
 mod token;
 mod transaction;
+mod users;
 
 pub use artifacts::{ByteRange, CallArtifact, CallRecording, CallTranscript, RecordingContent};
 pub use client::{ClientOptions, GraphClient};
@@ -30,3 +31,4 @@ pub use subscriptions::{
     validation_token,
 };
 pub use transaction::transaction_id;
+pub use users::GraphUser;

@@ -159,6 +159,29 @@ impl Transport for SmtpTransport {
     }
 }
 
+impl SmtpTransport {
+    /// Connects and greets the relay as a send would (EHLO, STARTTLS, AUTH as configured), then
+    /// sends NOOP instead of a message: proves the relay takes this configuration without
+    /// mailing anyone (`meetflow doctor`).
+    pub async fn check(&self) -> Result<(), SendError> {
+        match tokio::time::timeout(self.timeout, self.inner.test_connection()).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(SendError::Temporary {
+                code: None,
+                text: format!("{} did not answer NOOP", self.relay),
+            }),
+            Ok(Err(e)) => Err(classify(e)),
+            Err(_) => Err(SendError::Temporary {
+                code: None,
+                text: format!(
+                    "no SMTP greeting from {} within {:?}",
+                    self.relay, self.timeout
+                ),
+            }),
+        }
+    }
+}
+
 fn tls_parameters(settings: &SmtpSettings) -> Result<TlsParameters, MailError> {
     let mut builder = TlsParameters::builder(settings.host.clone());
     for pem in &settings.extra_root_certificates_pem {

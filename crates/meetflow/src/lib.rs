@@ -6,6 +6,8 @@ pub mod bench;
 pub mod codec_server;
 pub mod connect;
 pub mod dev;
+pub mod doctor;
+pub mod exit;
 pub mod health;
 pub mod inspect;
 pub mod notifications;

@@ -3,7 +3,9 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use meetflow::{approve, bench, codec_server, connect, dev, inspect, telemetry, timeline, worker};
+use meetflow::{
+    approve, bench, codec_server, connect, dev, doctor, inspect, telemetry, timeline, worker,
+};
 
 #[derive(Parser)]
 #[command(
@@ -67,6 +69,15 @@ enum Command {
         /// The Web UI's origin: the only one a browser may call from.
         #[arg(long, default_value = "http://127.0.0.1:8233")]
         cors_origin: String,
+    },
+    /// Check everything meetflow needs, per tenant; exits non-zero when anything fails.
+    Doctor {
+        /// Only this tenant's section (the shared checks always run).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// JSON for machines.
+        #[arg(long)]
+        json: bool,
     },
     /// Appointment operations, as the PSA backend or an operator would run them.
     Appointment {
@@ -180,6 +191,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             cors_origin,
         } => codec_server::run(&config()?, &listen, &cors_origin).await,
+        Command::Doctor { tenant, json } => {
+            doctor::command(&config()?, tenant.as_deref(), json).await
+        }
         Command::Appointment { command } => {
             let config = config()?;
             let identity = connect::identity("cli");
@@ -244,14 +258,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            // 2: the input or configuration was refused; 1: anything else.
-            let refused = e.downcast_ref::<approve::Rejected>().is_some()
-                || e.downcast_ref::<meetflow_config::ConfigError>().is_some();
-            if refused {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(meetflow::exit::status(&e))
         }
     }
 }

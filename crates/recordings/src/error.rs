@@ -10,6 +10,8 @@ pub enum Operation {
     UploadPart,
     CompleteUpload,
     Head,
+    Put,
+    Delete,
 }
 
 impl fmt::Display for Operation {
@@ -19,6 +21,8 @@ impl fmt::Display for Operation {
             Operation::UploadPart => "upload part",
             Operation::CompleteUpload => "complete upload",
             Operation::Head => "head",
+            Operation::Put => "put",
+            Operation::Delete => "delete",
         })
     }
 }

@@ -163,6 +163,23 @@ impl RecordingStorage {
         }
     }
 
+    /// Writes a few bytes under `key` and deletes them again: proves the store is reachable and
+    /// writable (`meetflow doctor`). The object is deleted even when reading it back fails.
+    pub async fn probe(&self, key: &str) -> Result<(), StorageError> {
+        let key = ObjectKey::parse(key)?;
+        let path = self.object_path(&key)?;
+        let failed = |operation, e| StorageError::backend(operation, key.as_str(), e);
+        let body = Bytes::from_static(b"meetflow doctor probe; safe to delete\n");
+        self.store
+            .put(&path, body.into())
+            .await
+            .map_err(|e| failed(Operation::Put, e))?;
+        let read = self.store.head(&path).await;
+        let deleted = self.store.delete(&path).await;
+        read.map_err(|e| failed(Operation::Head, e))?;
+        deleted.map_err(|e| failed(Operation::Delete, e))
+    }
+
     fn stored_object(&self, key: &ObjectKey, size: u64) -> StoredObject {
         StoredObject {
             location: self.location.object_url(key),

@@ -16,6 +16,7 @@ mod connect;
 mod delivery;
 mod error;
 mod meeting;
+mod probe;
 
 #[cfg(test)]
 mod tests;

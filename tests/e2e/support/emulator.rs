@@ -18,6 +18,11 @@ impl EmulatorView {
         }
     }
 
+    /// The typed control client, for the calls these helpers do not wrap.
+    pub fn control(&self) -> &ControlClient {
+        &self.control
+    }
+
     /// Adds a fault rule (`POST /_emulator/faults`); `fault` is its JSON.
     pub async fn add_fault(&self, fault: Value) {
         let fault: Fault = serde_json::from_value(fault).expect("a fault rule");

@@ -92,7 +92,8 @@ pub async fn in_phase(
     state_when(stack, id, within, &what, |s| s.phase == phase as i32).await
 }
 
-/// The workflow's failure: (type, message).
+/// The workflow's failure: (type, message); for an activity's failure the workflow let
+/// through, that activity's.
 pub async fn failure_of(stack: &Stack, workflow_id: &str) -> (String, String) {
     let handle = stack
         .client
@@ -103,14 +104,19 @@ pub async fn failure_of(stack: &Stack, workflow_id: &str) -> (String, String) {
     )
     .await
     .expect("the workflow ends promptly instead of retrying its task");
+    let application = |e: &IncomingError| match e {
+        IncomingError::Application(app) => Some((
+            app.type_name().unwrap_or_default().to_string(),
+            app.failure().map(|f| f.message.clone()).unwrap_or_default(),
+        )),
+        _ => None,
+    };
     match result {
-        Err(WorkflowGetResultError::Failed(e)) => match *e {
-            IncomingError::Application(app) => (
-                app.type_name().unwrap_or_default().to_string(),
-                app.failure().map(|f| f.message.clone()).unwrap_or_default(),
-            ),
-            other => panic!("unexpected failure kind: {other:?}"),
-        },
+        Err(WorkflowGetResultError::Failed(e)) => match &*e {
+            IncomingError::Activity(a) => a.cause().and_then(application),
+            other => application(other),
+        }
+        .unwrap_or_else(|| panic!("unexpected failure kind: {e:?}")),
         other => panic!("expected the workflow to fail, got {:?}", other.map(|_| ())),
     }
 }

@@ -26,8 +26,18 @@ impl Stack {
 
     /// `overrides` are `MEETFLOW_*` variables applied to the generated configuration.
     pub async fn start_with(overrides: Vec<(String, String)>) -> Self {
+        Self::start_editing(overrides, |_| {}).await
+    }
+
+    /// As [`Stack::start_with`], the worker running with the configuration `edit` makes of the
+    /// generated one (for what overrides cannot do, such as removing a key).
+    pub async fn start_editing(
+        overrides: Vec<(String, String)>,
+        edit: impl FnOnce(&mut meetflow_config::Config),
+    ) -> Self {
         let mut stack = Self::without_worker(overrides).await;
-        let config = stack.config().clone();
+        let mut config = stack.config().clone();
+        edit(&mut config);
         let (tx, rx) = oneshot::channel();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()

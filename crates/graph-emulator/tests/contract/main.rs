@@ -6,6 +6,7 @@
 
 #![recursion_limit = "256"]
 
+mod admin_faults;
 mod artifacts;
 mod control;
 mod errors;
