@@ -1,46 +1,121 @@
 //! Business metrics, recorded through the Temporal SDK's meter so they are served with the
 //! worker's own metrics on one Prometheus endpoint (`worker.metrics_listen`). Labels are low
-//! cardinality by construction: tenant, step, activity, failure code — never an appointment,
-//! an address or an id.
+//! cardinality by construction: tenant, step, activity, failure code, closed vocabularies of
+//! `meetflow_proto::status` — never an appointment, an address or an id. docs/metrics.md lists
+//! every metric and when it counts.
+//!
+//! Only activities and the notification receiver record: workflow code replays, and would
+//! count again on every replay.
+
+mod graph;
+mod notifications;
 
 use std::{sync::Arc, time::Duration};
 
-use meetflow_graph::GraphObserver;
+use chrono::{DateTime, Utc};
+use meetflow_proto::status::{ArtifactKind, CaptureStatus, MeetingStatus, SkipReason};
+use meetflow_workflows::activity_api::MeetingRecordInput;
 use temporalio_common::telemetry::metrics::{
     CoreMeter, Counter, HistogramDuration, MetricAttributes, MetricKeyValue, MetricParameters,
     NewAttributes, NoOpCoreMeter,
 };
 use temporalio_sdk::activities::ActivityError;
 
+pub use graph::GraphMetrics;
+pub use notifications::{NotificationMetrics, Refusal};
+
+/// Bucket bounds (seconds) for histograms whose default buckets (≤ 10 s) do not fit, by metric
+/// name: the exporter is built with these (see the worker's `metrics_exporter`).
+pub fn histogram_buckets() -> Vec<(String, Vec<f64>)> {
+    // Transcripts come minutes after a meeting, recordings up to hours; capture gives up after
+    // its window (48 h by default).
+    let artifact_delay = [
+        10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0, 172800.0,
+    ];
+    vec![(ARTIFACT_DELAY.to_string(), artifact_delay.to_vec())]
+}
+
+const ARTIFACT_DELAY: &str = "meetflow_capture_artifact_delay";
+
+/// What a write of the meeting's store row tells the business counters, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome<'a> {
+    Skipped(SkipReason),
+    Failed { code: &'a str },
+    Captured(CaptureStatus),
+}
+
+impl<'a> Outcome<'a> {
+    pub(crate) fn of(input: &'a MeetingRecordInput) -> Option<Self> {
+        match input.status {
+            // Rows written by workers before `skip_reason` existed carry none: not counted.
+            MeetingStatus::NoMeeting => input.skip_reason.map(Outcome::Skipped),
+            MeetingStatus::Failed => Some(Outcome::Failed {
+                code: input.error_code.as_deref().unwrap_or("unknown"),
+            }),
+            status => status.capture().map(Outcome::Captured),
+        }
+    }
+}
+
 pub struct Metrics {
     meter: Arc<dyn CoreMeter>,
     meetings_created: Counter,
+    meetings_skipped: Counter,
+    meetings_failed: Counter,
     mails_sent: Counter,
+    mails_failed: Counter,
     activity_failures: Counter,
+    capture_outcomes: Counter,
+    artifact_delay: HistogramDuration,
+    recording_bytes: Counter,
 }
 
 impl Metrics {
     pub fn new(meter: Arc<dyn CoreMeter>) -> Self {
-        let counter = |name: &'static str, description: &'static str| {
-            meter.counter(
-                MetricParameters::builder()
-                    .name(name)
-                    .description(description)
-                    .build(),
-            )
+        let params = |name: &'static str, description: &'static str| {
+            MetricParameters::builder()
+                .name(name)
+                .description(description)
+                .build()
         };
+        let counter = |name, description| meter.counter(params(name, description));
         Self {
             meetings_created: counter(
                 "meetflow_meetings_created",
                 "Teams meetings created (or found again by transactionId) in Graph",
             ),
+            meetings_skipped: counter(
+                "meetflow_meetings_skipped",
+                "approved appointments without a Teams meeting, by reason",
+            ),
+            meetings_failed: counter(
+                "meetflow_meetings_failed",
+                "appointments whose Teams meeting could not be created, by failure code",
+            ),
             mails_sent: counter(
                 "meetflow_mails_sent",
                 "invitation mails handed to the transport; resent=true for a delivery an earlier attempt had already recorded",
             ),
+            mails_failed: counter(
+                "meetflow_mails_failed",
+                "invitation mails given up for good (a non-retryable failure), by step and code",
+            ),
             activity_failures: counter(
                 "meetflow_activity_failures",
                 "activity attempts that failed, by activity and failure code",
+            ),
+            capture_outcomes: counter(
+                "meetflow_capture_outcomes",
+                "finished post-meeting captures, by outcome",
+            ),
+            artifact_delay: meter.histogram_duration(params(
+                ARTIFACT_DELAY,
+                "time from the meeting's end to a recording or transcript stored, by kind",
+            )),
+            recording_bytes: counter(
+                "meetflow_recording_bytes_copied",
+                "bytes of recordings copied into object storage",
             ),
             meter,
         }
@@ -60,12 +135,59 @@ impl Metrics {
             .add(1, &self.labels(&[("tenant", tenant)]));
     }
 
+    pub(crate) fn outcome(&self, tenant: &str, outcome: Outcome<'_>) {
+        let (counter, label, value) = match outcome {
+            Outcome::Skipped(reason) => (&self.meetings_skipped, "reason", reason.as_str()),
+            Outcome::Failed { code } => (&self.meetings_failed, "code", code),
+            Outcome::Captured(status) => (&self.capture_outcomes, "outcome", status.as_str()),
+        };
+        counter.add(1, &self.labels(&[("tenant", tenant), (label, value)]));
+    }
+
     pub fn mail_sent(&self, tenant: &str, step: &str, resent: bool) {
         let resent = if resent { "true" } else { "false" };
         self.mails_sent.add(
             1,
             &self.labels(&[("tenant", tenant), ("step", step), ("resent", resent)]),
         );
+    }
+
+    /// Counts `result` when it gives the mail up: a failure no retry is made for. Transient
+    /// failures are retried (and counted per attempt in `meetflow_activity_failures_total`).
+    pub fn mail_given_up<T>(&self, tenant: &str, step: &str, result: &Result<T, ActivityError>) {
+        let Err(ActivityError::Application(f)) = result else {
+            return;
+        };
+        if f.is_non_retryable() {
+            let code = f.type_name().unwrap_or("activity_failed");
+            self.mails_failed.add(
+                1,
+                &self.labels(&[("tenant", tenant), ("step", step), ("code", code)]),
+            );
+        }
+    }
+
+    /// An artifact stored for the first time; `meeting_ended` is absent in inputs scheduled by
+    /// workers older than this metric.
+    pub fn artifact_stored(
+        &self,
+        tenant: &str,
+        kind: ArtifactKind,
+        meeting_ended: Option<DateTime<Utc>>,
+    ) {
+        let Some(ended) = meeting_ended else { return };
+        // Artifacts of a meeting ended early by `meetingEnded` can be listed before its
+        // scheduled end only if the clocks disagree; never a negative delay.
+        let delay = (Utc::now() - ended).to_std().unwrap_or(Duration::ZERO);
+        self.artifact_delay.record(
+            delay,
+            &self.labels(&[("tenant", tenant), ("kind", kind.as_str())]),
+        );
+    }
+
+    pub fn recording_copied(&self, tenant: &str, bytes: u64) {
+        self.recording_bytes
+            .add(bytes, &self.labels(&[("tenant", tenant)]));
     }
 
     /// Counts `result` when it is a failure, under the activity's name and the failure's code.
@@ -89,66 +211,4 @@ fn labels(meter: &dyn CoreMeter, pairs: &[(&'static str, &str)]) -> MetricAttrib
             .map(|(k, v)| MetricKeyValue::new(*k, v.to_string()))
             .collect(),
     })
-}
-
-/// Graph exchanges as the client reports them: requests by method, route and status, their
-/// latency, and the `Retry-After` waits the client sat out inside a call.
-pub struct GraphMetrics {
-    meter: Arc<dyn CoreMeter>,
-    requests: Counter,
-    latency: HistogramDuration,
-    retry_after_waits: Counter,
-}
-
-impl GraphMetrics {
-    pub fn new(meter: Arc<dyn CoreMeter>) -> Self {
-        let params = |name: &'static str, description: &'static str| {
-            MetricParameters::builder()
-                .name(name)
-                .description(description)
-                .build()
-        };
-        Self {
-            requests: meter.counter(params(
-                "meetflow_graph_requests",
-                "Microsoft Graph HTTP exchanges by method, route and status (status \"none\": no answer)",
-            )),
-            latency: meter.histogram_duration(params(
-                "meetflow_graph_request_duration",
-                "time to a Graph answer, by method and route",
-            )),
-            retry_after_waits: meter.counter(params(
-                "meetflow_graph_retry_after_waits",
-                "short Retry-After delays waited out inside a Graph call, by route",
-            )),
-            meter,
-        }
-    }
-
-    fn labels(&self, pairs: &[(&'static str, &str)]) -> MetricAttributes {
-        labels(self.meter.as_ref(), pairs)
-    }
-}
-
-impl GraphObserver for GraphMetrics {
-    fn request(&self, method: &str, operation: &str, status: Option<u16>, elapsed: Duration) {
-        let status = status.map_or_else(|| "none".to_string(), |s| s.to_string());
-        self.requests.add(
-            1,
-            &self.labels(&[
-                ("method", method),
-                ("operation", operation),
-                ("status", &status),
-            ]),
-        );
-        self.latency.record(
-            elapsed,
-            &self.labels(&[("method", method), ("operation", operation)]),
-        );
-    }
-
-    fn retry_after_wait(&self, operation: &str, _delay: Duration) {
-        self.retry_after_waits
-            .add(1, &self.labels(&[("operation", operation)]));
-    }
 }
