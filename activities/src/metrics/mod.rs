@@ -212,3 +212,62 @@ fn labels(meter: &dyn CoreMeter, pairs: &[(&'static str, &str)]) -> MetricAttrib
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use meetflow_proto::model::{AppointmentId, Schedule, TenantId};
+
+    use super::*;
+
+    fn written(status: MeetingStatus) -> MeetingRecordInput {
+        let at = |h| Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap();
+        MeetingRecordInput {
+            tenant_id: TenantId::parse("acme").unwrap(),
+            appointment_id: AppointmentId::parse("a-1").unwrap(),
+            subject: "s".into(),
+            schedule: Schedule::new(at(9), at(10)).unwrap(),
+            event_id: None,
+            ical_uid: None,
+            online_meeting_id: None,
+            join_url: None,
+            ics_uid: "u".into(),
+            sequence: 0,
+            status,
+            error_code: None,
+            skip_reason: None,
+        }
+    }
+
+    #[test]
+    fn each_outcome_status_maps_to_its_counter_and_the_rest_to_none() {
+        let mut skipped = written(MeetingStatus::NoMeeting);
+        assert_eq!(Outcome::of(&skipped), None, "a reason is needed to count");
+        skipped.skip_reason = Some(SkipReason::Disabled);
+        assert_eq!(
+            Outcome::of(&skipped),
+            Some(Outcome::Skipped(SkipReason::Disabled))
+        );
+        let mut failed = written(MeetingStatus::Failed);
+        failed.error_code = Some("graph_unauthorized".into());
+        assert_eq!(
+            Outcome::of(&failed),
+            Some(Outcome::Failed {
+                code: "graph_unauthorized"
+            })
+        );
+        assert_eq!(
+            Outcome::of(&written(MeetingStatus::PartiallyCaptured)),
+            Some(Outcome::Captured(CaptureStatus::Partial))
+        );
+        for status in [
+            MeetingStatus::Scheduled,
+            MeetingStatus::Rescheduled,
+            MeetingStatus::Cancelled,
+            MeetingStatus::Ended,
+            MeetingStatus::Capturing,
+        ] {
+            assert_eq!(Outcome::of(&written(status)), None, "{status}");
+        }
+    }
+}
