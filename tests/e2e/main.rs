@@ -18,5 +18,6 @@ mod health;
 mod lifecycle;
 mod metrics;
 mod ops;
+mod prometheus;
 mod replay;
 mod tenant_rules;
