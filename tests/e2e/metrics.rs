@@ -193,8 +193,26 @@ async fn after_a_lifecycle_every_business_counter_has_its_value() {
             "{kind}"
         );
         // Stored seconds after the end, on a schedule of seconds: neither zero nor an hour.
-        let delay = counter("meetflow_capture_artifact_delay_seconds_sum", labels).unwrap();
+        let delay = counter(
+            "meetflow_capture_artifact_delay_seconds_sum",
+            labels.clone(),
+        )
+        .unwrap();
         assert!((1.0..60.0).contains(&delay), "{kind} after {delay} s");
+        // meetflow's buckets (minutes to days), not the SDK's default (up to 10 s).
+        let mut bucket = labels.clone();
+        bucket["le"] = json!("60");
+        let within_a_minute = counter("meetflow_capture_artifact_delay_seconds_bucket", bucket);
+        assert_eq!(
+            within_a_minute,
+            Some(1.0),
+            "{kind}: {:?}",
+            m.labels_of("meetflow_capture_artifact_delay_seconds_bucket")
+        );
+        bucket = labels;
+        bucket["le"] = json!("172800");
+        let within_two_days = counter("meetflow_capture_artifact_delay_seconds_bucket", bucket);
+        assert_eq!(within_two_days, Some(1.0), "{kind}");
     }
     // Notification batches: the handshake is none; two forged, one malformed, one genuine.
     assert_eq!(
