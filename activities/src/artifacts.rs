@@ -124,6 +124,7 @@ pub(crate) async fn capture_transcript(
         .upsert_artifact(&record)
         .await
         .map_err(failure::classify)?;
+    artifact_stored(deps, input);
     Ok(captured(input, None))
 }
 
@@ -132,7 +133,9 @@ pub(crate) async fn capture_recording(
     ctx: &ActivityContext,
     input: &CaptureArtifactInput,
 ) -> Result<CapturedArtifact, ActivityError> {
-    if let Some(done) = stored(deps, input, ArtifactKind::Recording).await? {
+    let before = stored(deps, input, ArtifactKind::Recording).await?;
+    let first = before.is_none();
+    if let Some(done) = before {
         let location = match done.content {
             ArtifactContent::Recording(r) => r.storage_location,
             ArtifactContent::Transcript(_) => None,
@@ -164,7 +167,19 @@ pub(crate) async fn capture_recording(
         .upsert_artifact(&record)
         .await
         .map_err(failure::classify)?;
+    // A link-only row completed by a later copy is not stored again.
+    if first {
+        artifact_stored(deps, input);
+    }
     Ok(captured(input, copy.map(|c| c.location)))
+}
+
+fn artifact_stored(deps: &Deps, input: &CaptureArtifactInput) {
+    deps.metrics.artifact_stored(
+        input.tenant_id.as_str(),
+        input.artifact.kind,
+        input.meeting_ended_at,
+    );
 }
 
 /// Streams the recording from Graph into object storage in bounded memory, heartbeating the
@@ -205,7 +220,9 @@ async fn copy_recording(
     loop {
         tokio::select! {
             r = &mut upload => {
-                return r.map_err(failure::classify);
+                let stored = r.map_err(failure::classify)?;
+                deps.metrics.recording_copied(input.tenant_id.as_str(), stored.size);
+                return Ok(stored);
             }
             () = ctx.cancelled() => return Err(ActivityError::cancelled()),
             Ok(()) = copied.changed() => {

@@ -39,6 +39,7 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 pub use deps::{Deps, DepsError, app_credentials, smtp_transport};
+pub use metrics::{NotificationMetrics, Refusal, histogram_buckets};
 
 /// The activity implementations, sharing one set of adapters (Graph client with its token
 /// cache, store pool, mail transport).
@@ -132,10 +133,11 @@ impl MeetflowActivities {
         _ctx: ActivityContext,
         input: InvitationInput,
     ) -> Result<MailReceipt, ActivityError> {
-        self.counted(
-            "send_invitation",
-            invitation::send(&self.deps, &input).await,
-        )
+        let sent = invitation::send(&self.deps, &input).await;
+        self.deps
+            .metrics
+            .mail_given_up(input.tenant_id.as_str(), input.step.as_str(), &sent);
+        self.counted("send_invitation", sent)
     }
 
     #[activity(name = "update_meeting")]

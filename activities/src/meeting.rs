@@ -13,6 +13,7 @@ use temporalio_sdk::activities::ActivityError;
 
 use crate::deps::Deps;
 use crate::failure;
+use crate::metrics::Outcome;
 use crate::tenant::{graph_identity, graph_tenant};
 
 /// The event body external attendees see: the description only, escaped; never internal links.
@@ -188,8 +189,26 @@ pub(crate) async fn record(deps: &Deps, input: &MeetingRecordInput) -> Result<()
         status: input.status,
         error_code: input.error_code.clone(),
     };
+    // An outcome counts when the row first takes it, so a retried write (or a reschedule that
+    // keeps it) counts once.
+    let outcome = Outcome::of(input);
+    let first = match outcome {
+        Some(_) => deps
+            .store
+            .get_meeting(&record.tenant_id, &record.appointment_id)
+            .await
+            .map_err(failure::classify)?
+            .is_none_or(|before| {
+                before.status != input.status && before.sequence <= input.sequence
+            }),
+        None => false,
+    };
     deps.store
         .upsert_meeting(&record)
         .await
-        .map_err(failure::classify)
+        .map_err(failure::classify)?;
+    if let Some(outcome) = outcome.filter(|_| first) {
+        deps.metrics.outcome(input.tenant_id.as_str(), outcome);
+    }
+    Ok(())
 }

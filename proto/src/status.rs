@@ -81,6 +81,16 @@ text_enum! {
     }
 }
 
+impl MeetingStatus {
+    /// The capture outcome a status stands for, if it is one.
+    pub fn capture(self) -> Option<CaptureStatus> {
+        CaptureStatus::ALL
+            .iter()
+            .copied()
+            .find(|c| MeetingStatus::from(*c) == self)
+    }
+}
+
 impl From<CaptureStatus> for MeetingStatus {
     fn from(c: CaptureStatus) -> Self {
         match c {
@@ -152,6 +162,15 @@ mod tests {
         round_trips(MailStep::ALL);
         round_trips(SkipReason::ALL);
         assert!("Scheduled".parse::<MeetingStatus>().is_err());
+    }
+
+    #[test]
+    fn capture_statuses_map_back_to_their_outcome() {
+        for c in CaptureStatus::ALL {
+            assert_eq!(MeetingStatus::from(*c).capture(), Some(*c));
+        }
+        assert_eq!(MeetingStatus::Capturing.capture(), None);
+        assert_eq!(MeetingStatus::Scheduled.capture(), None);
     }
 
     #[test]

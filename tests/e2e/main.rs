@@ -20,5 +20,6 @@ mod lifecycle;
 mod metrics;
 mod ops;
 mod organizer_lookup;
+mod prometheus;
 mod replay;
 mod tenant_rules;

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use meetflow_proto::model::{AppointmentId, EmailAddress, Locale, Schedule, TenantId, TimeZone};
-pub use meetflow_proto::status::{ArtifactKind, MailStep, MeetingStatus};
+pub use meetflow_proto::status::{ArtifactKind, MailStep, MeetingStatus, SkipReason};
 use serde::{Deserialize, Serialize};
 use temporalio_common::ActivityDefinition;
 
@@ -122,6 +122,10 @@ pub struct MeetingRecordInput {
     pub sequence: u32,
     pub status: MeetingStatus,
     pub error_code: Option<String>,
+    /// Why there is no Teams meeting, with status `no_meeting` (for the skipped-meetings metric).
+    /// Absent in inputs scheduled before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<SkipReason>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +217,10 @@ pub struct CaptureArtifactInput {
     pub client_visible: bool,
     /// Copy the recording into object storage (tenant's `download_recordings`).
     pub download: bool,
+    /// When the meeting ended (for the artifact-delay metric). Absent in inputs scheduled
+    /// before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_ended_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

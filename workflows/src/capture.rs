@@ -190,6 +190,7 @@ async fn poll(ctx: &mut WorkflowContext<RecordingCapture>, input: &CaptureInput)
             artifact,
             client_visible: input.client_visible,
             download: input.download_recordings,
+            meeting_ended_at: Some(input.ended_at),
         };
         let result = match kind {
             ArtifactKind::Transcript => {

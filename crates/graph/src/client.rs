@@ -198,7 +198,11 @@ impl GraphClient {
         &self,
         app: &AppCredentials,
     ) -> Result<crate::token::AccessToken, GraphError> {
-        self.inner.tokens.get(app).await
+        let observer = self.inner.observer.get();
+        self.inner
+            .tokens
+            .get(app, observer.map(|o| o.as_ref()))
+            .await
     }
 
     /// Sends `request`; returns the response if its status is a success, else the typed error.
@@ -207,10 +211,10 @@ impl GraphClient {
         app: &AppCredentials,
         request: &GraphRequest,
     ) -> Result<Response, GraphError> {
-        let mut token = self.inner.tokens.get(app).await?;
+        let observer = self.inner.observer.get();
+        let mut token = self.token(app).await?;
         let mut refreshed = false;
         let mut waited = false;
-        let observer = self.inner.observer.get();
         let operation = observer.map(|_| crate::observe::operation(request.url.path()));
         let report = |status: Option<u16>, began: std::time::Instant| {
             if let (Some(o), Some(op)) = (observer, &operation) {
@@ -235,7 +239,11 @@ impl GraphClient {
                 // A token can be revoked or expire early (clock skew, key roll-over): one
                 // fresh token, one more try.
                 refreshed = true;
-                token = self.inner.tokens.refresh(app, &token).await?;
+                token = self
+                    .inner
+                    .tokens
+                    .refresh(app, &token, observer.map(|o| o.as_ref()))
+                    .await?;
                 continue;
             }
             if let Some(delay) = err.retry_after().filter(|d| {

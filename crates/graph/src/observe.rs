@@ -3,14 +3,20 @@
 
 use std::time::Duration;
 
+use crate::error::GraphErrorKind;
+
 /// Receives one call per HTTP exchange with Graph (each attempt, including the forced token
-/// refresh retry and an inline `Retry-After` wait's retry).
+/// refresh retry and an inline `Retry-After` wait's retry), and one per token request sent to
+/// the identity platform.
 pub trait GraphObserver: Send + Sync {
     /// `operation` is a low-cardinality route (`events`, `events/{id}`,
     /// `onlineMeetings/{id}/recordings`, …); `status` is `None` when no HTTP answer came.
     fn request(&self, method: &str, operation: &str, status: Option<u16>, elapsed: Duration);
     /// The client waited out a short `Retry-After` inside the call.
     fn retry_after_wait(&self, operation: &str, delay: Duration);
+    /// A token request went to the identity platform (a cache miss or a refresh after a 401;
+    /// cached tokens are not requests): `Ok` when a token was issued, else the error's kind.
+    fn token_request(&self, outcome: Result<(), GraphErrorKind>);
 }
 
 /// The route of a Graph URL path with ids replaced: `/v1.0/users/{u}/events/{id}` → `events/{id}`.

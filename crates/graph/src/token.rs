@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use crate::credentials::{AppCredentials, GraphEndpoints};
 use crate::error::{GraphError, GraphErrorKind};
+use crate::observe::GraphObserver;
 
 /// A bearer token. Never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -69,13 +70,17 @@ impl TokenCache {
         self.fetches.load(Ordering::Relaxed)
     }
 
-    pub(crate) async fn get(&self, app: &AppCredentials) -> Result<AccessToken, GraphError> {
+    pub(crate) async fn get(
+        &self,
+        app: &AppCredentials,
+        observer: Option<&dyn GraphObserver>,
+    ) -> Result<AccessToken, GraphError> {
         let slot = self.slot(app);
         let mut cached = slot.lock().await;
         if let Some(token) = cached.as_ref().filter(|t| t.is_usable(Instant::now())) {
             return Ok(token.clone());
         }
-        let fresh = self.fetch(app).await?;
+        let fresh = self.fetch(app, observer).await?;
         *cached = Some(fresh.clone());
         Ok(fresh)
     }
@@ -85,6 +90,7 @@ impl TokenCache {
         &self,
         app: &AppCredentials,
         rejected: &AccessToken,
+        observer: Option<&dyn GraphObserver>,
     ) -> Result<AccessToken, GraphError> {
         let slot = self.slot(app);
         let mut cached = slot.lock().await;
@@ -94,7 +100,7 @@ impl TokenCache {
         {
             return Ok(current.clone());
         }
-        let fresh = self.fetch(app).await?;
+        let fresh = self.fetch(app, observer).await?;
         *cached = Some(fresh.clone());
         Ok(fresh)
     }
@@ -108,8 +114,20 @@ impl TokenCache {
         slots.entry(key).or_default().clone()
     }
 
-    async fn fetch(&self, app: &AppCredentials) -> Result<AccessToken, GraphError> {
+    async fn fetch(
+        &self,
+        app: &AppCredentials,
+        observer: Option<&dyn GraphObserver>,
+    ) -> Result<AccessToken, GraphError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
+        let issued = self.request_token(app).await;
+        if let Some(o) = observer {
+            o.token_request(issued.as_ref().map(|_| ()).map_err(GraphError::kind));
+        }
+        issued
+    }
+
+    async fn request_token(&self, app: &AppCredentials) -> Result<AccessToken, GraphError> {
         let mut url = self.endpoints.authority.clone();
         url.path_segments_mut()
             .map_err(|()| GraphError::new(GraphErrorKind::Other, "authority URL cannot be a base"))?

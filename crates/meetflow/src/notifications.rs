@@ -21,6 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
+use meetflow_activities::{NotificationMetrics, Refusal};
 use meetflow_graph::{
     ChangeNotification, ClientState, NotificationError, parse_notifications, validation_token,
 };
@@ -38,6 +39,7 @@ pub struct Receiver {
     pub client_state: ClientState,
     /// Microsoft tenant id (lower case) → the PSA tenants configured with it.
     pub tenants: HashMap<String, Vec<String>>,
+    pub metrics: NotificationMetrics,
 }
 
 /// `…onlineMeetings('{id}')…` → `{id}`.
@@ -103,18 +105,24 @@ async fn receive(
     if let Some(token) = query.as_deref().and_then(validation_token) {
         return ([(header::CONTENT_TYPE, "text/plain")], token).into_response();
     }
+    r.metrics.received();
     let notifications = match parse_notifications(&body, &r.client_state) {
         Ok(n) => n,
         Err(e @ NotificationError::WrongClientState(_)) => {
+            r.metrics.refused(Refusal::ClientState);
             return (StatusCode::FORBIDDEN, e.to_string()).into_response();
         }
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => {
+            r.metrics.refused(Refusal::Malformed);
+            return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
+        }
     };
     for n in &notifications {
         for workflow_id in r.appointments(n).await {
             r.signal(&workflow_id).await;
         }
     }
+    r.metrics.accepted();
     StatusCode::ACCEPTED.into_response()
 }
 

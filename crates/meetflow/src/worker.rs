@@ -9,7 +9,7 @@ use meetflow_activities::{Deps, MeetflowActivities};
 use meetflow_config::Config;
 use meetflow_workflows::{AppointmentLifecycle, RecordingCapture, clock};
 use temporalio_common::telemetry::{
-    PrometheusExporterOptions, TelemetryOptions, metrics::CoreMeter,
+    HistogramBucketOverrides, PrometheusExporterOptions, TelemetryOptions, metrics::CoreMeter,
     start_prometheus_metric_exporter,
 };
 use temporalio_sdk::{
@@ -38,6 +38,11 @@ fn metrics_exporter(config: &Config) -> anyhow::Result<Option<Arc<dyn CoreMeter>
             .counters_total_suffix(true)
             .use_seconds_for_durations(true)
             .unit_suffix(true)
+            .histogram_bucket_overrides(HistogramBucketOverrides {
+                overrides: meetflow_activities::histogram_buckets()
+                    .into_iter()
+                    .collect(),
+            })
             .build(),
     )
     .map_err(|e| anyhow::anyhow!("worker.metrics_listen: cannot serve on {listen}: {e}"))?;
@@ -56,6 +61,10 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
     }
     let deps = Arc::new(deps);
     let store = deps.store().clone();
+    let notification_metrics = match &telemetry {
+        Some(meter) => meetflow_activities::NotificationMetrics::new(meter.clone()),
+        None => meetflow_activities::NotificationMetrics::off(),
+    };
 
     let mut opts = WorkerOptions::new(config.temporal.task_queue.clone())
         .register_activities(MeetflowActivities::new(deps))
@@ -107,7 +116,7 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
     }
 
     if !config.notifications.listen.is_empty() {
-        serve_notifications(config, client.clone(), store).await?;
+        serve_notifications(config, client.clone(), store, notification_metrics).await?;
     }
 
     let stop = worker.shutdown_handle();
@@ -132,6 +141,7 @@ async fn serve_notifications(
     config: &Config,
     client: temporalio_client::Client,
     store: meetflow_store::Store,
+    metrics: meetflow_activities::NotificationMetrics,
 ) -> anyhow::Result<()> {
     let secret = config
         .notifications
@@ -156,6 +166,7 @@ async fn serve_notifications(
         store,
         client_state,
         tenants,
+        metrics,
     });
     let listener = tokio::net::TcpListener::bind(&config.notifications.listen)
         .await

@@ -3,8 +3,11 @@
 mod emulator;
 mod history;
 mod mail;
+pub mod monitoring;
 mod postgres;
+mod prometheus;
 mod proxy;
+mod scrape;
 mod smtp;
 mod stack;
 pub mod workers;
@@ -13,7 +16,9 @@ pub use emulator::EmulatorView;
 pub use history::{histories_dir, save_history};
 pub use mail::{Eml, read_outbox};
 pub use postgres::PgSchema;
+pub use prometheus::Prometheus;
 pub use proxy::TcpProxy;
+pub use scrape::Samples;
 pub use smtp::SmtpSink;
 pub use stack::Stack;
 

@@ -34,9 +34,10 @@ pub(super) async fn record(ctx: &mut Ctx) {
             ),
             _ => (None, None, None),
         };
-        let error_code = match &st.meeting {
-            Meeting::Failed(e) => Some(e.code.clone()),
-            _ => None,
+        let (error_code, skip_reason) = match &st.meeting {
+            Meeting::Failed(e) => (Some(e.code.clone()), None),
+            Meeting::Skipped(reason) => (None, Some(*reason)),
+            _ => (None, None),
         };
         MeetingRecordInput {
             tenant_id: approval.tenant_id.clone(),
@@ -51,6 +52,7 @@ pub(super) async fn record(ctx: &mut Ctx) {
             sequence: st.sequence,
             status: st.meeting_status(),
             error_code,
+            skip_reason,
         }
     });
     if let Err(e) = patiently(ctx, RecordMeeting, input).await {

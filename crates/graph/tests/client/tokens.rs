@@ -112,3 +112,36 @@ async fn short_lived_tokens_are_renewed_before_expiry() {
     // Renewed proactively: Graph never saw an expired token.
     assert!(h.requests().await.iter().all(|r| r.status != 401));
 }
+
+/// Records what the client reports about token requests.
+#[derive(Default)]
+struct TokenOutcomes(std::sync::Mutex<Vec<Result<(), GraphErrorKind>>>);
+
+impl meetflow_graph::GraphObserver for TokenOutcomes {
+    fn request(&self, _: &str, _: &str, _: Option<u16>, _: Duration) {}
+    fn retry_after_wait(&self, _: &str, _: Duration) {}
+    fn token_request(&self, outcome: Result<(), GraphErrorKind>) {
+        self.0.lock().unwrap().push(outcome);
+    }
+}
+
+#[tokio::test]
+async fn the_observer_hears_each_token_request_not_each_cached_use() {
+    let h = Harness::start().await;
+    let seen = std::sync::Arc::new(TokenOutcomes::default());
+    h.client.observe(seen.clone());
+    h.probe(&h.app()).await.unwrap();
+    h.probe(&h.app()).await.unwrap();
+    // A revoked token: Graph says 401, the client refreshes once.
+    h.control.expire_tokens().await.unwrap();
+    h.probe(&h.app()).await.unwrap();
+    // Another tenant is another cache key: its wrong secret is a refused request.
+    h.probe(&app_for(OTHER_TENANT, "Zq9-not-it"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        *seen.0.lock().unwrap(),
+        [Ok(()), Ok(()), Err(GraphErrorKind::Identity)]
+    );
+    assert_eq!(h.client.token_requests(), 3);
+}
