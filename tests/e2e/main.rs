@@ -22,3 +22,4 @@ mod ops;
 mod organizer_lookup;
 mod replay;
 mod tenant_rules;
+mod traces;
