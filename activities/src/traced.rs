@@ -43,7 +43,8 @@ fn span(ctx: &ActivityContext) -> tracing::Span {
         appointment,
         workflow_id,
         run_id = info.workflow_run_id.as_deref(),
-        attempt = info.attempt,
+        // OpenTelemetry has no unsigned integers: a u32 would be exported as a string.
+        attempt = i64::from(info.attempt),
         error_code = Empty,
     )
 }

@@ -49,7 +49,8 @@ impl Exchange {
         let request_id = ["request-id", "x-ms-request-id"]
             .iter()
             .find_map(|name| headers.get(*name)?.to_str().ok());
-        self.span.record("status", status.as_u16());
+        // OpenTelemetry has no unsigned integers: a u64 would be exported as a string.
+        self.span.record("status", i64::from(status.as_u16()));
         if let Some(id) = request_id {
             self.span.record("request_id", id);
         }

@@ -68,7 +68,7 @@ impl Transport for MailTransport {
                 };
                 span.record("otel.status_code", "ERROR");
                 if let Some(code) = reply_code {
-                    span.record("reply_code", code);
+                    span.record("reply_code", i64::from(code));
                 }
                 tracing::warn!(reply_code, retryable, elapsed_ms, "mail not handed over");
             }
