@@ -12,7 +12,7 @@ use std::{
 
 use meetflow_graph_emulator::Seed;
 use meetflow_proto::v1::AppointmentPhase;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{
     Stack, approval, eventually, in_phase,
@@ -51,7 +51,7 @@ async fn one_approval(stack: &Stack, appointment: &str, env: &[(&str, &str)]) ->
     started.run_id.expect("a started workflow has a run id")
 }
 
-/// The emulator's record of the event create: (`request-id` it answered with, the
+/// The emulator's record of the event create that worked: (`request-id` it answered with, the
 /// `client-request-id` it received).
 async fn create_request_ids(stack: &Stack) -> (String, String) {
     let creates = stack
@@ -61,7 +61,7 @@ async fn create_request_ids(stack: &Stack) -> (String, String) {
         .unwrap();
     let create = creates
         .iter()
-        .find(|r| r["path"].as_str().unwrap().ends_with("/events"))
+        .find(|r| r["path"].as_str().unwrap().ends_with("/events") && r["status"] == 201)
         .expect("the emulator served the event create");
     (
         create["requestId"].as_str().unwrap().to_string(),
@@ -213,6 +213,13 @@ async fn spans_reach_an_otlp_receiver_with_their_parents() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = Receiver::start(dir.path());
     let stack = Stack::without_worker(Vec::new()).await;
+    // The first create fails: its activity span must say so, and the retry is attempt 2.
+    stack
+        .emulator
+        .add_fault(
+            json!({"method": "POST", "path": "/v1.0/users/*/events", "status": 500, "count": 1}),
+        )
+        .await;
     let endpoint = format!("http://127.0.0.1:{}", receiver.port);
     let run_id = one_approval(
         &stack,
@@ -251,9 +258,20 @@ async fn spans_reach_an_otlp_receiver_with_their_parents() {
             assert_eq!(a["tenant"], "demo", "{s}");
             assert_eq!(a["appointment"], "traces-otlp-1", "{s}");
             assert_eq!(a["run_id"], run_id.as_str(), "{s}");
-            assert_eq!(a["attempt"], 1, "{s}");
         }
     }
+    let attempt = |name: &str, n: i64| -> &Value {
+        named(name)
+            .into_iter()
+            .find(|s| s["attributes"]["attempt"] == n)
+            .unwrap_or_else(|| panic!("no attempt {n} of {name}"))
+    };
+    let failed = attempt("create_meeting", 1);
+    assert_eq!(failed["status"], "STATUS_CODE_ERROR", "{failed}");
+    assert_eq!(failed["attributes"]["error_code"], "graph_server_error");
+    let retried = attempt("create_meeting", 2);
+    assert_eq!(retried["status"], "STATUS_CODE_UNSET", "{retried}");
+    assert_eq!(attempt("record_meeting", 1)["status"], "STATUS_CODE_UNSET");
     // A child is linked to its activity: same trace, the activity's span id as parent.
     let child_of =
         |child: &Value, parent: &str| {
@@ -270,6 +288,13 @@ async fn spans_reach_an_otlp_receiver_with_their_parents() {
         .expect("the event create's span, with the request-id Graph answered");
     assert_eq!(create["kind"], "SPAN_KIND_CLIENT");
     assert_eq!(create["attributes"]["status"], 201);
+    assert_eq!(create["parent_span_id"], retried["span_id"], "{create}");
+    let refused = named("POST events")
+        .into_iter()
+        .find(|s| s["attributes"]["status"] == 500)
+        .expect("the refused create's span");
+    assert_eq!(refused["status"], "STATUS_CODE_ERROR", "{refused}");
+    assert_eq!(refused["parent_span_id"], failed["span_id"], "{refused}");
     child_of(create, "create_meeting");
     let upsert = named("store upsert_meeting");
     assert!(!upsert.is_empty(), "no store span");
