@@ -47,6 +47,16 @@ fn coded(code: &str, message: String, retryable: bool) -> ActivityError {
     )
 }
 
+/// The code a failed attempt is known by in metrics and traces: the failure's type name, or
+/// what kind of failure it is when it has none.
+pub(crate) fn code_of(e: &ActivityError) -> &str {
+    match e {
+        ActivityError::Application(f) => f.type_name().unwrap_or("activity_failed"),
+        ActivityError::Cancelled { .. } => "cancelled",
+        _ => "activity_failed",
+    }
+}
+
 pub fn permanent(code: &str, message: impl Into<String>) -> ActivityError {
     coded(code, message.into(), false)
 }

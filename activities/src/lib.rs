@@ -26,6 +26,7 @@ mod invitation;
 mod meeting;
 mod metrics;
 mod tenant;
+mod traced;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ use meetflow_workflows::activity_api::{
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use traced::traced;
 
 pub use deps::{Deps, DepsError, app_credentials, smtp_transport};
 pub use metrics::{NotificationMetrics, Refusal, histogram_buckets};
@@ -70,70 +72,82 @@ impl MeetflowActivities {
     #[activity(name = "resolve_tenant")]
     pub async fn resolve_tenant(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         tenant: TenantId,
     ) -> Result<TenantSettings, ActivityError> {
-        self.counted("resolve_tenant", tenant::resolve(&self.deps, &tenant).await)
+        self.counted(
+            "resolve_tenant",
+            traced(&ctx, tenant::resolve(&self.deps, &tenant)).await,
+        )
     }
 
     #[activity(name = "create_meeting")]
     pub async fn create_meeting(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: CreateMeetingInput,
     ) -> Result<CreatedMeeting, ActivityError> {
-        self.counted("create_meeting", meeting::create(&self.deps, &input).await)
+        self.counted(
+            "create_meeting",
+            traced(&ctx, meeting::create(&self.deps, &input)).await,
+        )
     }
 
     #[activity(name = "resolve_online_meeting")]
     pub async fn resolve_online_meeting(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: ResolveOnlineMeetingInput,
     ) -> Result<String, ActivityError> {
         self.counted(
             "resolve_online_meeting",
-            meeting::resolve_online_meeting(&self.deps, &input).await,
+            traced(&ctx, meeting::resolve_online_meeting(&self.deps, &input)).await,
         )
     }
 
     #[activity(name = "find_meeting")]
     pub async fn find_meeting(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         key: AppointmentKey,
     ) -> Result<Option<CreatedMeeting>, ActivityError> {
-        self.counted("find_meeting", meeting::find(&self.deps, &key).await)
+        self.counted(
+            "find_meeting",
+            traced(&ctx, meeting::find(&self.deps, &key)).await,
+        )
     }
 
     #[activity(name = "stored_sequence")]
     pub async fn stored_sequence(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         key: AppointmentKey,
     ) -> Result<Option<u32>, ActivityError> {
         self.counted(
             "stored_sequence",
-            meeting::stored_sequence(&self.deps, &key).await,
+            traced(&ctx, meeting::stored_sequence(&self.deps, &key)).await,
         )
     }
 
     #[activity(name = "record_meeting")]
     pub async fn record_meeting(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: MeetingRecordInput,
     ) -> Result<(), ActivityError> {
-        self.counted("record_meeting", meeting::record(&self.deps, &input).await)
+        self.counted(
+            "record_meeting",
+            traced(&ctx, meeting::record(&self.deps, &input)).await,
+        )
     }
 
     #[activity(name = "send_invitation")]
     pub async fn send_invitation(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: InvitationInput,
     ) -> Result<MailReceipt, ActivityError> {
-        let sent = invitation::send(&self.deps, &input).await;
+        let sent = traced(&ctx, invitation::send(&self.deps, &input)).await;
         self.deps
             .metrics
             .mail_given_up(input.tenant_id.as_str(), input.step.as_str(), &sent);
@@ -143,39 +157,48 @@ impl MeetflowActivities {
     #[activity(name = "update_meeting")]
     pub async fn update_meeting(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: UpdateMeetingInput,
     ) -> Result<(), ActivityError> {
-        self.counted("update_meeting", meeting::update(&self.deps, &input).await)
+        self.counted(
+            "update_meeting",
+            traced(&ctx, meeting::update(&self.deps, &input)).await,
+        )
     }
 
     #[activity(name = "delete_meeting")]
     pub async fn delete_meeting(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: DeleteMeetingInput,
     ) -> Result<bool, ActivityError> {
-        self.counted("delete_meeting", meeting::delete(&self.deps, &input).await)
+        self.counted(
+            "delete_meeting",
+            traced(&ctx, meeting::delete(&self.deps, &input)).await,
+        )
     }
 
     #[activity(name = "list_artifacts")]
     pub async fn list_artifacts(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: ListArtifactsInput,
     ) -> Result<ArtifactList, ActivityError> {
-        self.counted("list_artifacts", artifacts::list(&self.deps, &input).await)
+        self.counted(
+            "list_artifacts",
+            traced(&ctx, artifacts::list(&self.deps, &input)).await,
+        )
     }
 
     #[activity(name = "capture_transcript")]
     pub async fn capture_transcript(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: CaptureArtifactInput,
     ) -> Result<CapturedArtifact, ActivityError> {
         self.counted(
             "capture_transcript",
-            artifacts::capture_transcript(&self.deps, &input).await,
+            traced(&ctx, artifacts::capture_transcript(&self.deps, &input)).await,
         )
     }
 
@@ -187,7 +210,7 @@ impl MeetflowActivities {
     ) -> Result<CapturedArtifact, ActivityError> {
         self.counted(
             "capture_recording",
-            artifacts::capture_recording(&self.deps, &ctx, &input).await,
+            traced(&ctx, artifacts::capture_recording(&self.deps, &ctx, &input)).await,
         )
     }
 }

@@ -33,3 +33,48 @@ pub fn appointment_workflow_id(tenant: &TenantId, appointment: &AppointmentId) -
 pub fn capture_workflow_id(tenant: &TenantId, appointment: &AppointmentId) -> String {
     format!("capture/{}/{}", tenant.as_str(), appointment.as_str())
 }
+
+/// The tenant and appointment a workflow id of [`appointment_workflow_id`] or
+/// [`capture_workflow_id`] names; `None` for any other id. Activities get only the workflow id
+/// from Temporal, and several of their inputs carry no appointment: this is how their traces
+/// still name it.
+pub fn appointment_of_workflow_id(workflow_id: &str) -> Option<(TenantId, AppointmentId)> {
+    let rest = workflow_id
+        .strip_prefix("appointment/")
+        .or_else(|| workflow_id.strip_prefix("capture/"))?;
+    let (tenant, appointment) = rest.split_once('/')?;
+    Some((
+        TenantId::parse(tenant).ok()?,
+        AppointmentId::parse(appointment).ok()?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_ids_name_their_appointment() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let appointment = AppointmentId::parse("ap-1.2:3").unwrap();
+        for id in [
+            appointment_workflow_id(&tenant, &appointment),
+            capture_workflow_id(&tenant, &appointment),
+        ] {
+            assert_eq!(
+                appointment_of_workflow_id(&id),
+                Some((tenant.clone(), appointment.clone())),
+                "{id}"
+            );
+        }
+        for other in [
+            "acme/ap-1",
+            "appointment/acme",
+            "appointment/acme/",
+            "appointment/acme/a/b",
+            "bench-1",
+        ] {
+            assert_eq!(appointment_of_workflow_id(other), None, "{other}");
+        }
+    }
+}

@@ -192,12 +192,8 @@ impl Metrics {
 
     /// Counts `result` when it is a failure, under the activity's name and the failure's code.
     pub fn observe<T>(&self, activity: &str, result: &Result<T, ActivityError>) {
-        let code = match result {
-            Ok(_) => return,
-            Err(ActivityError::Application(f)) => f.type_name().unwrap_or("activity_failed"),
-            Err(ActivityError::Cancelled { .. }) => "cancelled",
-            Err(_) => "activity_failed",
-        };
+        let Err(e) = result else { return };
+        let code = crate::failure::code_of(e);
         self.activity_failures
             .add(1, &self.labels(&[("activity", activity), ("code", code)]));
     }

@@ -16,6 +16,7 @@
 pub mod bounds;
 mod codec;
 mod secret;
+mod telemetry;
 mod tenant;
 mod urls;
 
@@ -31,6 +32,7 @@ use url::Url;
 
 pub use codec::{CodecConfig, CodecKeyRef, CodecKeys};
 pub use secret::{Secret, SecretRef};
+pub use telemetry::{OtlpEndpoint, TelemetryConfig};
 pub use tenant::{
     CaptureSchedule, ConfiguredOrganizer, DEFAULT_ATTEMPT_TIMEOUT_SECS, ObjectId, Organizer,
     TenantConfig, TenantSettings,
@@ -124,6 +126,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub notifications: NotificationsConfig,
     pub codec: CodecConfig,
+    pub telemetry: TelemetryConfig,
     /// Per-tenant settings, keyed by the PSA tenant id.
     pub tenants: BTreeMap<String, TenantConfig>,
 }
@@ -437,6 +440,7 @@ impl Config {
             ));
         }
         self.codec.check()?;
+        self.telemetry.check()?;
         for (id, t) in &self.tenants {
             meetflow_proto::model::TenantId::parse(id)
                 .map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;

@@ -492,3 +492,38 @@ fn the_documented_example_is_valid() {
             .is_none()
     );
 }
+
+#[test]
+fn telemetry_export_is_off_until_an_endpoint_is_set() {
+    let c = load_str("", &[]).unwrap();
+    assert_eq!(c.telemetry.otlp_endpoint, None);
+    assert_eq!(c.telemetry.service_name, "meetflow");
+    let c = load_str("[telemetry]\notlp_endpoint = \"\"\n", &[]).unwrap();
+    assert_eq!(c.telemetry.otlp_endpoint, None, "empty means off");
+    let c = load_str(
+        "",
+        &[
+            ("MEETFLOW_TELEMETRY__OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+            ("MEETFLOW_TELEMETRY__SERVICE_NAME", "meetflow-eu"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        c.telemetry.otlp_endpoint.unwrap().traces_url(),
+        "http://127.0.0.1:4318/v1/traces"
+    );
+    assert_eq!(c.telemetry.service_name, "meetflow-eu");
+}
+
+#[test]
+fn telemetry_keys_are_checked_at_load() {
+    let e = refused("[telemetry]\notlp_endpoint = \"collector:4318\"\n");
+    assert!(
+        e.contains("telemetry.otlp_endpoint") && e.contains("http"),
+        "{e}"
+    );
+    let e = refused("[telemetry]\notlp_endpoint = \"https://u:hunter2@otel.example\"\n");
+    assert!(e.contains("credentials") && !e.contains("hunter2"), "{e}");
+    let e = refused("[telemetry]\nservice_name = \" \"\n");
+    assert!(e.contains("telemetry.service_name"), "{e}");
+}

@@ -31,6 +31,8 @@ pub struct LoggedRequest {
     pub body: Value,
     pub status: u16,
     pub duration_ms: u64,
+    /// The `request-id` the answer carried (Graph's id of this request).
+    pub request_id: String,
 }
 
 /// Headers worth seeing in the log; credentials are shown by scheme only.
@@ -70,9 +72,10 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         body: logged_body(&parts.headers, &bytes),
         status: 0,
         duration_ms: 0,
+        request_id: uuid::Uuid::new_v4().to_string(),
     };
     let ids = RequestIds {
-        request_id: uuid::Uuid::new_v4().to_string(),
+        request_id: entry.request_id.clone(),
         client_request_id: parts
             .headers
             .get("client-request-id")

@@ -11,11 +11,13 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracing::Instrument;
 
 use crate::credentials::{AppCredentials, GraphEndpoints};
 use crate::error::{GraphError, GraphErrorKind};
 use crate::observe::GraphObserver;
 use crate::token::TokenCache;
+use crate::trace::Exchange;
 
 /// Tuning knobs; the defaults suit production.
 #[derive(Clone, Debug)]
@@ -215,26 +217,37 @@ impl GraphClient {
         let mut token = self.token(app).await?;
         let mut refreshed = false;
         let mut waited = false;
-        let operation = observer.map(|_| crate::observe::operation(request.url.path()));
+        let operation = crate::observe::operation(request.url.path());
         let report = |status: Option<u16>, began: std::time::Instant| {
-            if let (Some(o), Some(op)) = (observer, &operation) {
-                o.request(request.method.as_str(), op, status, began.elapsed());
+            if let Some(o) = observer {
+                o.request(request.method.as_str(), &operation, status, began.elapsed());
             }
         };
         loop {
             let client_request_id = uuid::Uuid::new_v4().to_string();
+            let exchange = Exchange::start(&request.method, &operation, &client_request_id);
             let began = std::time::Instant::now();
             let sent = self
                 .send_once(request, &token.bearer(), &client_request_id)
+                .instrument(exchange.span().clone())
                 .await;
             report(sent.as_ref().ok().map(|r| r.status().as_u16()), began);
-            let response = sent?;
+            let response = match sent {
+                Ok(response) => response,
+                Err(e) => {
+                    exchange.unanswered(&e);
+                    return Err(e);
+                }
+            };
             let status = response.status();
+            exchange.answered(status, response.headers());
             if status.is_success() {
                 return Ok(response);
             }
             let err = error_from(response, &client_request_id).await;
-            tracing::debug!(method = %request.method, path = request.url.path(), %status, error = %err, "Graph call failed");
+            exchange
+                .span()
+                .in_scope(|| tracing::debug!(%status, error = %err, "Graph call failed"));
             if status == StatusCode::UNAUTHORIZED && !refreshed {
                 // A token can be revoked or expire early (clock skew, key roll-over): one
                 // fresh token, one more try.
@@ -250,8 +263,8 @@ impl GraphClient {
                 !waited && err.is_retryable() && *d <= self.inner.options.max_inline_retry_after
             }) {
                 waited = true;
-                if let (Some(o), Some(op)) = (observer, &operation) {
-                    o.retry_after_wait(op, delay);
+                if let Some(o) = observer {
+                    o.retry_after_wait(&operation, delay);
                 }
                 tokio::time::sleep(delay).await;
                 continue;

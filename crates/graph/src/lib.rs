@@ -14,6 +14,7 @@ mod meetings;
 mod observe;
 mod subscriptions;
 mod token;
+mod trace;
 mod transaction;
 mod users;
 

@@ -33,7 +33,10 @@ pub fn operation(path: &str) -> String {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     // Everything after `users/{user}` (the mailbox is an id too).
     let rest = match segments.iter().position(|s| *s == "users") {
-        Some(i) => &segments[(i + 2).min(segments.len())..],
+        // The user itself (`GET /users/{upn}`, the organizer lookup): a route of its own,
+        // not an empty label.
+        Some(i) if segments.len() <= i + 2 => return "users/{id}".to_string(),
+        Some(i) => &segments[i + 2..],
         None => &segments[..],
     };
     rest.iter()
@@ -49,6 +52,10 @@ mod tests {
     #[test]
     fn ids_are_replaced_and_names_kept() {
         assert_eq!(operation("/v1.0/users/33-44/events"), "events");
+        assert_eq!(
+            operation("/v1.0/users/meetings%40acme.example"),
+            "users/{id}"
+        );
         assert_eq!(
             operation("/v1.0/users/33-44/events/AAMk%2Bx="),
             "events/{id}"

@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::credentials::{AppCredentials, GraphEndpoints};
 use crate::error::{GraphError, GraphErrorKind};
 use crate::observe::GraphObserver;
+use crate::trace::Exchange;
 
 /// A bearer token. Never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -141,6 +143,7 @@ impl TokenCache {
             ("scope", scope.as_str()),
         ];
         let client_request_id = uuid::Uuid::new_v4().to_string();
+        let exchange = Exchange::start(&reqwest::Method::POST, "token", &client_request_id);
         let started = Instant::now();
         let response = self
             .http
@@ -148,10 +151,13 @@ impl TokenCache {
             .header("client-request-id", &client_request_id)
             .form(&form)
             .send()
+            .instrument(exchange.span().clone())
             .await
-            .map_err(|e| GraphError::transport(&e.without_url(), &client_request_id))?;
+            .map_err(|e| GraphError::transport(&e.without_url(), &client_request_id))
+            .inspect_err(|e| exchange.unanswered(e))?;
         let status = response.status();
         let headers = response.headers().clone();
+        exchange.answered(status, &headers);
         let body = response
             .bytes()
             .await

@@ -44,6 +44,17 @@ pub enum Step {
     Cancelled { reason: Option<String> },
 }
 
+impl Step {
+    /// `approved`, `rescheduled` or `cancelled`, as the workflow's mail steps are named.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Approved => "approved",
+            Step::Rescheduled => "rescheduled",
+            Step::Cancelled { .. } => "cancelled",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
     pub email: String,
@@ -87,6 +98,8 @@ pub struct ComposedMail {
     /// to the deployment's own mailbox), the one recipient as `RCPT TO`.
     pub envelope: Envelope,
     pub bytes: Vec<u8>,
+    /// The step's [`Step::name`], for the transport's logs and traces.
+    pub step: &'static str,
 }
 
 const ICS_FILENAME: &str = "invite.ics";
@@ -165,6 +178,7 @@ pub fn compose(mail: &InvitationMail<'_>) -> Result<ComposedMail, MailError> {
         message_id,
         envelope,
         bytes: message.formatted(),
+        step: mail.step.name(),
     })
 }
 

@@ -87,6 +87,7 @@ impl SmtpSettings {
 #[derive(Clone)]
 pub struct SmtpTransport {
     inner: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
     relay: String,
     timeout: Duration,
 }
@@ -134,8 +135,16 @@ impl SmtpTransport {
         Ok(Self {
             inner: builder.build(),
             relay: format!("{}:{}", settings.host, settings.port),
+            host: settings.host.clone(),
             timeout: settings.timeout,
         })
+    }
+}
+
+impl SmtpTransport {
+    /// The relay's host name, for logs and traces.
+    pub fn host(&self) -> &str {
+        &self.host
     }
 }
 

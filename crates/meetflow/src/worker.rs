@@ -20,7 +20,7 @@ use temporalio_sdk::{
     },
 };
 
-use crate::{connect, health, notifications};
+use crate::{connect, health, notifications, telemetry};
 
 /// Starts the Prometheus endpoint of `worker.metrics_listen`, when set: the SDK serves it, and
 /// meetflow's own counters go through the same meter.
@@ -50,8 +50,18 @@ fn metrics_exporter(config: &Config) -> anyhow::Result<Option<Arc<dyn CoreMeter>
     Ok(Some(exporter.meter.clone() as Arc<dyn CoreMeter>))
 }
 
-/// Runs until `shutdown` resolves (then drains) or the worker fails.
+/// Runs until `shutdown` resolves (then drains) or the worker fails; spans still buffered for
+/// export are sent before it returns, either way.
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let export = telemetry::export_spans(&config.telemetry)?;
+    let result = serve(config, shutdown).await;
+    if let Some(export) = export {
+        export.shutdown().await;
+    }
+    result
+}
+
+async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let identity = connect::identity("worker");
     let client = connect::client(config, &identity).await?;
     let telemetry = metrics_exporter(config)?;

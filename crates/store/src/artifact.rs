@@ -213,7 +213,7 @@ impl Store {
     pub async fn upsert_artifact(&self, a: &ArtifactRecord) -> Result<(), StoreError> {
         let columns = ContentColumns::of(&a.content)?;
         let now = Utc::now();
-        on_pool!(self, pool => sqlx::query(UPSERT)
+        on_pool!(self, "upsert_artifact", pool => sqlx::query(UPSERT)
             .bind(&a.tenant_id)
             .bind(&a.appointment_id)
             .bind(a.kind().as_str())
@@ -246,7 +246,7 @@ impl Store {
         tenant_id: &str,
         appointment_id: &str,
     ) -> Result<Vec<ArtifactRecord>, StoreError> {
-        let rows: Vec<ArtifactRow> = on_pool!(self, pool => sqlx::query_as(BY_APPOINTMENT)
+        let rows: Vec<ArtifactRow> = on_pool!(self, "artifacts", pool => sqlx::query_as(BY_APPOINTMENT)
             .bind(tenant_id)
             .bind(appointment_id)
             .fetch_all(pool)
@@ -262,7 +262,7 @@ impl Store {
         kind: ArtifactKind,
         provider_artifact_id: &str,
     ) -> Result<Option<ArtifactRecord>, StoreError> {
-        let row: Option<ArtifactRow> = on_pool!(self, pool => sqlx::query_as(BY_KEY)
+        let row: Option<ArtifactRow> = on_pool!(self, "artifact", pool => sqlx::query_as(BY_KEY)
             .bind(tenant_id)
             .bind(appointment_id)
             .bind(kind.as_str())

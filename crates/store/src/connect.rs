@@ -40,7 +40,17 @@ pub(crate) enum Backend {
 
 /// Runs the same expression against whichever pool the store holds. The SQL is written once with
 /// `$n` placeholders, which sqlx accepts on both SQLite and PostgreSQL; only the types differ.
+///
+/// With an operation name first, the call runs in a `store` span of that operation
+/// ([`Store::span`]): every query the worker makes is one.
 macro_rules! on_pool {
+    ($store:expr, $operation:literal, $pool:ident => $body:expr) => {
+        ::tracing::Instrument::instrument(
+            async { $crate::connect::on_pool!($store, $pool => $body) },
+            $store.span($operation),
+        )
+        .await
+    };
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
             $crate::connect::Backend::Sqlite($pool) => $body,
@@ -84,6 +94,18 @@ impl Store {
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
+    }
+
+    /// The span of one store call: its operation and backend, never a key or a row (rows hold
+    /// names, addresses and join links).
+    pub(crate) fn span(&self, operation: &'static str) -> tracing::Span {
+        tracing::info_span!(
+            "store",
+            otel.name = %format_args!("store {operation}"),
+            otel.kind = "client",
+            operation,
+            backend = self.backend_name(),
+        )
     }
 
     /// Waits for in-flight calls and closes every connection (graceful shutdown).

@@ -71,7 +71,7 @@ const COUNT_BY_APPOINTMENT: &str =
 
 impl Store {
     pub async fn delivery(&self, key: &str) -> Result<Option<Delivery>, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_as(BY_KEY)
+        Ok(on_pool!(self, "delivery", pool => sqlx::query_as(BY_KEY)
             .bind(key)
             .fetch_optional(pool)
             .await)?)
@@ -85,7 +85,7 @@ impl Store {
     pub async fn record_delivery(&self, d: &Delivery) -> Result<(), StoreError> {
         let now = Utc::now();
         let sent_at = (d.state == DeliveryState::Sent).then_some(now);
-        on_pool!(self, pool => sqlx::query(RECORD)
+        on_pool!(self, "record_delivery", pool => sqlx::query(RECORD)
             .bind(&d.key)
             .bind(&d.tenant_id)
             .bind(&d.appointment_id)
@@ -117,7 +117,7 @@ impl Store {
         tenant_id: &str,
         appointment_id: &str,
     ) -> Result<u64, StoreError> {
-        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(COUNT_BY_APPOINTMENT)
+        let count: i64 = on_pool!(self, "count_deliveries", pool => sqlx::query_scalar(COUNT_BY_APPOINTMENT)
             .bind(tenant_id)
             .bind(appointment_id)
             .fetch_one(pool)

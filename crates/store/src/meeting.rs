@@ -90,7 +90,7 @@ impl Store {
     /// ignored, so a stale retry never undoes a reschedule or cancellation.
     pub async fn upsert_meeting(&self, m: &MeetingRecord) -> Result<(), StoreError> {
         let now = Utc::now();
-        on_pool!(self, pool => sqlx::query(UPSERT)
+        on_pool!(self, "upsert_meeting", pool => sqlx::query(UPSERT)
             .bind(&m.tenant_id)
             .bind(&m.appointment_id)
             .bind(&m.event_id)
@@ -118,11 +118,13 @@ impl Store {
         tenant_id: &str,
         appointment_id: &str,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_as(BY_APPOINTMENT)
+        Ok(
+            on_pool!(self, "get_meeting", pool => sqlx::query_as(BY_APPOINTMENT)
             .bind(tenant_id)
             .bind(appointment_id)
             .fetch_optional(pool)
-            .await)?)
+            .await)?,
+        )
     }
 
     /// The meeting a change notification or artifact listing refers to by its onlineMeeting id.
@@ -131,10 +133,12 @@ impl Store {
         tenant_id: &str,
         online_meeting_id: &str,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_as(BY_ONLINE_MEETING)
+        Ok(
+            on_pool!(self, "meeting_by_online_meeting_id", pool => sqlx::query_as(BY_ONLINE_MEETING)
             .bind(tenant_id)
             .bind(online_meeting_id)
             .fetch_optional(pool)
-            .await)?)
+            .await)?,
+        )
     }
 }

@@ -23,6 +23,8 @@ fn worker_process() {
     let Some(path) = std::env::var_os(WORKER_CONFIG) else {
         return;
     };
+    // Logs (and span export) as the production binary sets them up.
+    meetflow::telemetry::init();
     let config =
         meetflow_config::load(Some(&PathBuf::from(path)), std::env::vars()).expect("config");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -37,9 +39,14 @@ fn worker_process() {
     .expect("worker");
 }
 
+/// Where worker process `n` writes its stdout and stderr.
+pub fn worker_log(stack: &Stack, n: usize) -> PathBuf {
+    stack.outbox().with_file_name(format!("worker-{n}.log"))
+}
+
 pub fn start_worker(stack: &Stack, env: &[(String, String)], n: usize) -> Child {
     let exe = std::env::current_exe().unwrap();
-    let log = stack.outbox().with_file_name(format!("worker-{n}.log"));
+    let log = worker_log(stack, n);
     let args = [
         "support::workers::worker_process",
         "--exact",

@@ -12,3 +12,4 @@ mod originator;
 mod outbox;
 mod smtp;
 mod smtp_tls;
+mod traces;
