@@ -18,6 +18,7 @@ mod doctor;
 mod health;
 mod lifecycle;
 mod metrics;
+mod notifications;
 mod ops;
 mod organizer_lookup;
 mod prometheus;

@@ -312,13 +312,42 @@ impl Default for GraphConfig {
 }
 
 /// The endpoint Microsoft Graph posts recording/transcript change notifications to.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NotificationsConfig {
     /// `host:port` serving `POST /notifications`; empty: off.
     pub listen: String,
-    /// The `clientState` the subscriptions were created with (a secret, by reference).
+    /// The `clientState` of every tenant without its own `notification_client_state` (a secret,
+    /// by reference). Deprecated where several Microsoft tenants are served: one shared secret
+    /// lets a subscription of one tenant speak for another. Kept for single-tenant installs.
     pub client_state: Option<SecretRef>,
+    /// A larger POST is answered 413 unread (Graph's batches are a few KiB per notification).
+    pub max_body_bytes: usize,
+    /// Graph waits at most 3 s for an answer (10 s for the handshake); a request still running
+    /// after this is answered 503 so Graph retries it.
+    pub request_timeout_ms: u64,
+    /// POSTs handled at once; one more is answered 503 with `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// Notifications accepted but not yet signalled; a batch that does not fit is answered 503
+    /// (Graph retries it) rather than dropped.
+    pub queue_capacity: usize,
+    /// Notifications for one appointment within this window become one `artifactsAvailable`
+    /// signal.
+    pub coalesce_window_ms: u64,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self {
+            listen: String::new(),
+            client_state: None,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_ms: 2_000,
+            max_concurrent_requests: 64,
+            queue_capacity: 10_000,
+            coalesce_window_ms: 2_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -433,10 +462,17 @@ impl Config {
                 "required when mail.transport = \"smtp\"",
             ));
         }
-        if !self.notifications.listen.is_empty() && self.notifications.client_state.is_none() {
+        if !self.notifications.listen.is_empty()
+            && self.notifications.client_state.is_none()
+            && self
+                .tenants
+                .values()
+                .all(|t| t.notification_client_state.is_none())
+        {
             return Err(ConfigError::key(
                 "notifications.client_state",
-                "required when notifications.listen is set",
+                "required when notifications.listen is set and no tenant has its own \
+                 notification_client_state",
             ));
         }
         self.codec.check()?;
@@ -485,6 +521,32 @@ impl Config {
             "mail.smtp.pool_max_size",
             smtp.pool_max_size,
             SMTP_POOL_MAX_SIZE,
+        )?;
+        let n = &self.notifications;
+        in_range(
+            "notifications.max_body_bytes",
+            n.max_body_bytes,
+            NOTIFICATION_BODY_BYTES,
+        )?;
+        in_range(
+            "notifications.request_timeout_ms",
+            n.request_timeout_ms,
+            NOTIFICATION_TIMEOUT_MS,
+        )?;
+        in_range(
+            "notifications.max_concurrent_requests",
+            n.max_concurrent_requests,
+            NOTIFICATION_CONCURRENCY,
+        )?;
+        in_range(
+            "notifications.queue_capacity",
+            n.queue_capacity,
+            NOTIFICATION_QUEUE,
+        )?;
+        in_range(
+            "notifications.coalesce_window_ms",
+            n.coalesce_window_ms,
+            COALESCE_WINDOW_MS,
         )?;
         Ok(())
     }

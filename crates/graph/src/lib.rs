@@ -28,7 +28,7 @@ pub use events::{
 pub use meetings::{OnlineMeeting, join_web_url_filter_query};
 pub use observe::{GraphObserver, operation};
 pub use subscriptions::{
-    ChangeNotification, ClientState, NotificationError, ResourceData, parse_notifications,
+    ChangeNotification, ClientState, MalformedNotifications, ResourceData, parse_notifications,
     validation_token,
 };
 pub use transaction::transaction_id;

@@ -35,10 +35,11 @@ impl ClientState {
         &self.0
     }
 
-    /// Constant-time comparison with a received value.
+    /// Constant-time comparison with a received value (only the length may leak, and every
+    /// clientState we create has the same length).
     pub fn matches(&self, received: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), received.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(received.as_bytes()).into()
     }
 }
 
@@ -76,6 +77,16 @@ pub struct ChangeNotification {
     client_state: Option<String>,
 }
 
+impl ChangeNotification {
+    /// Whether it carries `expected` (in constant time): only then did a subscription made with
+    /// that secret send it.
+    pub fn is_from(&self, expected: &ClientState) -> bool {
+        self.client_state
+            .as_deref()
+            .is_some_and(|s| expected.matches(s))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ResourceData {
     pub id: Option<String>,
@@ -90,33 +101,17 @@ struct NotificationBatch {
     value: Vec<ChangeNotification>,
 }
 
-/// Why a notification POST was refused (answer 400 or ignore; never act on it).
+/// A notification POST that is no change-notification collection (answer 400, never act on it).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum NotificationError {
-    #[error("notification body is not a change-notification collection: {0}")]
-    Malformed(String),
-    #[error("notification for subscription {0} carries a wrong clientState")]
-    WrongClientState(String),
-}
+#[error("notification body is not a change-notification collection: {0}")]
+pub struct MalformedNotifications(String);
 
-/// Parses a notification POST and checks every item's `clientState`.
-pub fn parse_notifications(
-    body: &[u8],
-    expected: &ClientState,
-) -> Result<Vec<ChangeNotification>, NotificationError> {
+/// Parses a notification POST. Each item's `clientState` is checked by the receiver against the
+/// secret of the tenant the item names ([`ChangeNotification::is_from`]): one POST may carry
+/// notifications of several subscriptions.
+pub fn parse_notifications(body: &[u8]) -> Result<Vec<ChangeNotification>, MalformedNotifications> {
     let batch: NotificationBatch =
-        serde_json::from_slice(body).map_err(|e| NotificationError::Malformed(e.to_string()))?;
-    for n in &batch.value {
-        if !n
-            .client_state
-            .as_deref()
-            .is_some_and(|s| expected.matches(s))
-        {
-            return Err(NotificationError::WrongClientState(
-                n.subscription_id.clone(),
-            ));
-        }
-    }
+        serde_json::from_slice(body).map_err(|e| MalformedNotifications(e.to_string()))?;
     Ok(batch.value)
 }
 
@@ -149,20 +144,18 @@ mod tests {
             "tenantId": "2432b57b-0abd-43db-aa7b-16eadd115d34"
         }]});
         let bytes = serde_json::to_vec(&body).unwrap();
-        let parsed = parse_notifications(&bytes, &state).unwrap();
+        let parsed = parse_notifications(&bytes).unwrap();
         assert_eq!(
             parsed[0].resource_data.as_ref().unwrap().id.as_deref(),
             Some("VjIjIzE")
         );
+        assert!(parsed[0].is_from(&state));
         let other = ClientState::new("different".into()).unwrap();
-        assert!(matches!(
-            parse_notifications(&bytes, &other),
-            Err(NotificationError::WrongClientState(_))
-        ));
-        assert!(matches!(
-            parse_notifications(b"{}", &state),
-            Err(NotificationError::Malformed(_))
-        ));
+        assert!(!parsed[0].is_from(&other));
+        // A prefix of the secret is not the secret.
+        let prefix = ClientState::new("secretClient".into()).unwrap();
+        assert!(!parsed[0].is_from(&prefix));
+        assert!(parse_notifications(b"{}").is_err());
     }
 
     #[test]

@@ -153,31 +153,18 @@ async fn serve_notifications(
     store: meetflow_store::Store,
     metrics: meetflow_activities::NotificationMetrics,
 ) -> anyhow::Result<()> {
-    let secret = config
-        .notifications
-        .client_state
-        .as_ref()
-        .context("notifications.client_state is required")?
-        .resolve("notifications.client_state")?;
-    let client_state = meetflow_graph::ClientState::new(secret.expose().to_string())
-        .map_err(|e| anyhow::anyhow!("notifications.client_state: {e}"))?;
-    let mut tenants: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
-    for (id, t) in &config.tenants {
-        if let Some(ms) = &t.microsoft_tenant_id {
-            tenants
-                .entry(ms.to_ascii_lowercase())
-                .or_default()
-                .push(id.clone());
-        }
-    }
+    let subscribers = notifications::subscribers::Subscribers::from_config(config)?;
+    let (queue, accepted) = notifications::Queue::bounded(config.notifications.queue_capacity);
+    let window = std::time::Duration::from_millis(config.notifications.coalesce_window_ms);
+    tokio::spawn(notifications::dispatch::run(
+        accepted, window, client, store,
+    ));
     let receiver = Arc::new(notifications::Receiver {
-        client,
-        store,
-        client_state,
-        tenants,
+        subscribers,
+        queue,
         metrics,
     });
+    let limits = notifications::Limits::from(&config.notifications);
     let listener = tokio::net::TcpListener::bind(&config.notifications.listen)
         .await
         .with_context(|| {
@@ -187,7 +174,9 @@ async fn serve_notifications(
             )
         })?;
     tracing::info!(addr = %listener.local_addr()?, "Graph change notifications on POST /notifications");
-    tokio::spawn(async move { axum::serve(listener, notifications::router(receiver)).await });
+    tokio::spawn(
+        async move { axum::serve(listener, notifications::router(receiver, limits)).await },
+    );
     Ok(())
 }
 

@@ -11,26 +11,40 @@ pub fn check(config: &Config) -> Check {
     if n.listen.is_empty() {
         return Check::skip(NAME, "not configured (notifications.listen is empty)");
     }
-    let Some(state) = &n.client_state else {
-        // The configuration loader refuses this combination; kept total for safety.
-        return Check::fail(
-            NAME,
-            "notifications.client_state is not set",
-            "set notifications.client_state to a secret reference",
-        );
-    };
-    if let Err(e) = state.resolve("notifications.client_state") {
+    // Reads every clientState the receiver would: each tenant's own, else the global one.
+    if let Err(e) = crate::notifications::subscribers::Subscribers::from_config(config) {
         return Check::fail(
             NAME,
             e.to_string(),
-            "make the secret notifications.client_state refers to readable",
+            "make every notification_client_state (and notifications.client_state) readable, \
+             1 to 128 characters",
+        );
+    }
+    let unprotected: Vec<&str> = config
+        .tenants
+        .iter()
+        .filter(|(_, t)| {
+            t.microsoft_tenant_id.is_some()
+                && t.notification_client_state.is_none()
+                && n.client_state.is_none()
+        })
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if !unprotected.is_empty() {
+        return Check::fail(
+            NAME,
+            format!(
+                "tenants without a clientState (their notifications are refused): {}",
+                unprotected.join(", ")
+            ),
+            "set tenants.<id>.notification_client_state to a secret reference",
         );
     }
     match n.listen.parse::<std::net::SocketAddr>() {
         Ok(addr) => Check::ok(
             NAME,
             format!(
-                "listens on {addr}; clientState readable (Graph's subscriptions are not listed: \
+                "listens on {addr}; every clientState readable (Graph's subscriptions are not listed: \
                  meetflow does not create them)"
             ),
         ),
