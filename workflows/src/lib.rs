@@ -17,6 +17,7 @@ pub mod search;
 
 pub use capture::RecordingCapture;
 pub use lifecycle::AppointmentLifecycle;
+pub use options::RECORDING_HEARTBEAT_TIMEOUT;
 
 #[cfg(test)]
 mod tests {

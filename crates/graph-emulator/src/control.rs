@@ -200,6 +200,7 @@ pub async fn add_artifact(
         }
         ArtifactKind::Recording => ArtifactContent::SyntheticMp4 {
             size: body.size_bytes.unwrap_or(1024 * 1024),
+            bytes_per_sec: body.bytes_per_sec,
         },
     };
     let artifact = Artifact {

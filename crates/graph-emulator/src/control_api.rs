@@ -153,6 +153,9 @@ pub struct NewArtifact {
     /// Recording size; 1 MiB when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// The recording's content streams no faster than this; at full speed when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_per_sec: Option<u64>,
     /// Shared by a recording and its transcript; generated when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_correlation_id: Option<String>,
@@ -175,6 +178,7 @@ impl NewArtifact {
             available_after_secs: 0.0,
             vtt: None,
             size_bytes: None,
+            bytes_per_sec: None,
             content_correlation_id: None,
         }
     }
@@ -186,6 +190,11 @@ impl NewArtifact {
 
     pub fn size_bytes(mut self, size: u64) -> Self {
         self.size_bytes = Some(size);
+        self
+    }
+
+    pub fn bytes_per_sec(mut self, rate: u64) -> Self {
+        self.bytes_per_sec = Some(rate);
         self
     }
 

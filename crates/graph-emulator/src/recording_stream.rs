@@ -20,11 +20,14 @@ pub async fn recording_content(
     Path((user, id, rid)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> GraphResult {
-    let size = {
+    let (size, rate) = {
         let world = state.world();
         let (_, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Recording, &rid)?;
         match a.content {
-            ArtifactContent::SyntheticMp4 { size } => size,
+            ArtifactContent::SyntheticMp4 {
+                size,
+                bytes_per_sec,
+            } => (size, bytes_per_sec),
             ArtifactContent::Vtt(_) => return Err(GraphFailure::not_found()),
         }
     };
@@ -37,7 +40,7 @@ pub async fn recording_content(
         Some((s, e)) => (s, e, StatusCode::PARTIAL_CONTENT),
         None => (0, size, StatusCode::OK),
     };
-    let mut response = Response::new(Body::from_stream(synthetic_mp4(start, end_exclusive)));
+    let mut response = Response::new(Body::from_stream(synthetic_mp4(start, end_exclusive, rate)));
     *response.status_mut() = status;
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("video/mp4"));
@@ -96,6 +99,7 @@ pub fn synthetic_byte(i: u64) -> u8 {
 fn synthetic_mp4(
     start: u64,
     end: u64,
+    bytes_per_sec: Option<u64>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     const CHUNK: u64 = 64 * 1024;
     // One chunk plus a period of the pattern: any chunk is a slice of it, so a 1 GiB
@@ -116,6 +120,10 @@ fn synthetic_mp4(
                 return None;
             }
             let len = CHUNK.min(end - at);
+            if let Some(rate) = bytes_per_sec.filter(|r| *r > 0) {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(len as f64 / rate as f64))
+                    .await;
+            }
             let offset = (at % 251) as usize;
             let chunk = pattern.slice(offset..offset + len as usize);
             Some((Ok(chunk), at + len))

@@ -141,6 +141,8 @@ pub enum ArtifactContent {
     /// Generated on the fly so a 1 GiB recording costs no memory.
     SyntheticMp4 {
         size: u64,
+        /// Streamed no faster than this (a slow link, so a copy can be interrupted mid-way).
+        bytes_per_sec: Option<u64>,
     },
 }
 

@@ -56,6 +56,13 @@ enum Command {
         open_workflows: Vec<usize>,
         #[arg(long, default_value = ".meetflow/bench")]
         dir: PathBuf,
+        /// Instead: post this many change notifications in a burst (`--concurrency` at a time)
+        /// to the worker's receiver and report its answer latency and the signals delivered.
+        #[arg(long)]
+        notifications: Option<usize>,
+        /// The appointments the notifications are spread over.
+        #[arg(long, default_value_t = 50)]
+        notify_appointments: usize,
     },
     /// Serve the Graph emulator alone (seeded with the demo tenant).
     GraphEmulator {
@@ -176,6 +183,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             graph_latency_ms,
             open_workflows,
             dir,
+            notifications,
+            notify_appointments,
         } => {
             bench::run(bench::BenchOptions {
                 lifecycles,
@@ -183,6 +192,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 graph_latency_ms,
                 open_workflows,
                 dir,
+                notifications: notifications.map(|n| bench::NotificationBench {
+                    notifications: n,
+                    appointments: notify_appointments,
+                    concurrency,
+                }),
             })
             .await
         }

@@ -6,8 +6,10 @@ mod error;
 mod key;
 mod location;
 mod progress;
+mod staged;
 mod storage;
 
 pub use error::{Operation, StorageError};
 pub use key::recording_key;
+pub use staged::SEGMENT_SIZE;
 pub use storage::{RecordingStorage, StoredObject};

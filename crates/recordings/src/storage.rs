@@ -37,7 +37,7 @@ pub struct StoredObject {
 /// The tenant recordings' object store: an S3-compatible bucket or a local folder.
 #[derive(Clone)]
 pub struct RecordingStorage {
-    store: Arc<dyn ObjectStore>,
+    pub(crate) store: Arc<dyn ObjectStore>,
     location: Arc<StorageLocation>,
 }
 
@@ -187,7 +187,7 @@ impl RecordingStorage {
         }
     }
 
-    fn object_path(&self, key: &ObjectKey) -> Result<ObjectPath, StorageError> {
+    pub(crate) fn object_path(&self, key: &ObjectKey) -> Result<ObjectPath, StorageError> {
         let full = match self.location.as_ref() {
             StorageLocation::S3 {
                 prefix: Some(prefix),

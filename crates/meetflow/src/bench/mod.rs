@@ -7,6 +7,8 @@
 //! p50/p99 (start call → both `.eml` files written), Graph calls per lifecycle.
 //! Phase 2 — footprint: open workflows waiting for their end (no meeting, no mail) until each
 //! target count is reached; worker RSS at each.
+//! With `--notifications N`, instead: the change-notification receiver under a burst
+//! ([`notifications`]).
 
 use std::{
     path::{Path, PathBuf},
@@ -27,6 +29,9 @@ use temporalio_common::{
 
 use crate::{approve, connect, dev, inspect, process};
 
+mod notifications;
+pub use notifications::NotificationBench;
+
 pub struct BenchOptions {
     pub lifecycles: usize,
     pub concurrency: usize,
@@ -34,6 +39,8 @@ pub struct BenchOptions {
     /// Open-workflow counts at which the worker's RSS is reported, ascending.
     pub open_workflows: Vec<usize>,
     pub dir: PathBuf,
+    /// Set: the notification bench instead of the lifecycles and the footprint.
+    pub notifications: Option<NotificationBench>,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -129,6 +136,9 @@ async fn lifecycle(
 }
 
 pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
+    if let Some(b) = &opts.notifications {
+        return notifications::run(b, &opts.dir).await;
+    }
     let stack =
         dev::DevStack::start_ephemeral(&opts.dir, std::env::vars().collect(), false).await?;
     let result = measure(&opts, &stack).await;
