@@ -23,3 +23,4 @@ mod organizer_lookup;
 mod prometheus;
 mod replay;
 mod tenant_rules;
+mod web_ui;
