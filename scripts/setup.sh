@@ -9,6 +9,7 @@
 #   Prometheus        Debian prometheus: `promtool` checks deploy/monitoring in CI, and an e2e test
 #                     runs the `prometheus` binary on a free port; the package's service is kept
 #                     off (nothing listens on :9090 because of it)
+#   Chromium          Debian chromium (/usr/bin/chromium), the browser of the Web UI test (tests)
 #   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
 #                     compiles for a few minutes, once per machine (not for `--dev`)
 #
@@ -80,6 +81,13 @@ ensure_node_peers() {
   fi
 }
 
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return
+  # Headless use only: the recommended desktop extras (udev, upower, printing) are not needed.
+  log "installing Chromium (Debian chromium) for the Web UI test"
+  apt_install --no-install-recommends chromium
+}
+
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 
 ensure_postgres() {
@@ -141,6 +149,7 @@ main() {
   ensure_node_peers
   [ "${1:-}" = "--dev" ] || ensure_postgres
   [ "${1:-}" = "--dev" ] || ensure_prometheus
+  [ "${1:-}" = "--dev" ] || ensure_chromium
   [ "${1:-}" = "--dev" ] || ensure_cargo_deny
   log "building (target dir $CARGO_TARGET_DIR)"
   cargo build --quiet -p meetflow

@@ -24,3 +24,4 @@ mod prometheus;
 mod replay;
 mod tenant_rules;
 mod traces;
+mod web_ui;

@@ -7,6 +7,8 @@
 //! p50/p99 (start call → both `.eml` files written), Graph calls per lifecycle.
 //! Phase 2 — footprint: open workflows waiting for their end (no meeting, no mail) until each
 //! target count is reached; worker RSS at each.
+//!
+//! `meetflow bench history` (module [`history`]) times `appointment history` on a long history.
 
 use std::{
     path::{Path, PathBuf},
@@ -26,6 +28,8 @@ use temporalio_common::{
 };
 
 use crate::{approve, connect, dev, inspect, process};
+
+pub mod history;
 
 pub struct BenchOptions {
     pub lifecycles: usize,

@@ -121,7 +121,8 @@ pub struct HistoryOptions {
     pub decoder: Decoder,
 }
 
-fn run_id(events: &[HistoryEvent]) -> Option<&str> {
+/// The run the events belong to (the one the Web UI links name).
+pub fn run_id(events: &[HistoryEvent]) -> Option<&str> {
     events.iter().find_map(|e| match &e.attributes {
         Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
             Some(a.original_execution_run_id.as_str())

@@ -43,7 +43,10 @@ enum Command {
         ephemeral: bool,
     },
     /// Print throughput, latency, Graph calls and worker RSS figures (see docs/performance.md).
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
+        #[command(subcommand)]
+        only: Option<BenchCommand>,
         #[arg(long, default_value_t = 200)]
         lifecycles: usize,
         #[arg(long, default_value_t = 20)]
@@ -83,6 +86,21 @@ enum Command {
     Appointment {
         #[command(subcommand)]
         command: AppointmentCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Time `appointment history` on one appointment's long history (rescheduled until it is).
+    History {
+        /// Grow the history to at least this many events.
+        #[arg(long, default_value_t = 500)]
+        events: usize,
+        /// Timed runs of the command (and of the report in process).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        #[arg(long, default_value = ".meetflow/bench-history")]
+        dir: PathBuf,
     },
 }
 
@@ -171,6 +189,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Bench {
+            only: Some(BenchCommand::History { events, runs, dir }),
+            ..
+        } => bench::history::run(bench::history::HistoryBenchOptions { events, runs, dir }).await,
+        Command::Bench {
+            only: None,
             lifecycles,
             concurrency,
             graph_latency_ms,
