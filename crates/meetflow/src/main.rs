@@ -238,9 +238,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     out,
                 } => {
                     let tz = timeline::time_zone(out.tz.as_deref())?;
+                    let ui = inspect::ui_base(&config);
                     let c = client().await?;
                     print_report(
-                        inspect::status_report(&c, &tenant, &appointment, tz, out.json).await,
+                        inspect::status_report(
+                            &c,
+                            &tenant,
+                            &appointment,
+                            tz,
+                            out.json,
+                            ui.as_deref(),
+                        )
+                        .await,
                     )
                 }
                 AppointmentCommand::History {
