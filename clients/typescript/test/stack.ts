@@ -51,9 +51,16 @@ export async function startDevStack(env: Record<string, string> = {}): Promise<D
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Should the test process end without `stop()` (a crash, a failed hook), the stack must not
+  // outlive it: SIGTERM makes meetflow stop its worker and the Temporal server.
+  const orphaned = () => child.kill('SIGTERM');
+  process.once('exit', orphaned);
   let output = '';
   const ready = await new Promise<RegExpExecArray>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`meetflow dev not up after 120 s:\n${output}`)), 120_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      fail(new Error(`meetflow dev not up after 120 s:\n${output}`));
+    }, 120_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = READY.exec(output);
@@ -80,6 +87,7 @@ export async function startDevStack(env: Record<string, string> = {}): Promise<D
     async stop() {
       await connection.close();
       await stopProcess(child);
+      process.removeListener('exit', orphaned);
       rmSync(dir, { recursive: true, force: true });
     },
   };
