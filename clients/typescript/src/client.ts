@@ -9,6 +9,7 @@ import {
   WorkflowFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowExecutionStatusName,
   type WorkflowHandle,
@@ -145,7 +146,11 @@ export class MeetflowClient {
     }
   }
 
-  /** Moves the meeting. Refused by the workflow's rules: `ChangeRejectedError`; unreadable input: `MeetflowValidationError`. */
+  /**
+   * Moves the meeting. Refused by the workflow's rules or because the appointment is closed:
+   * `ChangeRejectedError`; unreadable input: `MeetflowValidationError`; no such appointment: the
+   * SDK's `WorkflowNotFoundError`.
+   */
   async reschedule(ref: AppointmentRef, input: RescheduleJson): Promise<ChangeAcceptedJson> {
     return this.update<ChangeAcceptedJson>(ref, UPDATE_RESCHEDULE, input);
   }
@@ -261,6 +266,10 @@ export class MeetflowClient {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const message = err.cause.message;
         throw isInputErrorMessage(message) ? validationError(message) : new ChangeRejectedError(message);
+      }
+      // A closed appointment refuses changes like a cancelled one does, only the server says it.
+      if (err instanceof WorkflowNotFoundError && /already completed/.test(err.message)) {
+        throw new ChangeRejectedError(`the appointment is closed: ${err.message}`);
       }
       throw err;
     }

@@ -79,6 +79,10 @@ describe('meetflow client against the dev stack', () => {
       result.finalState?.mails?.filter((m) => m.step === 'cancelled').map((m) => m.recipient).sort(),
       ['dana@customer.example', 'tom@msp.example'],
     );
+    await assert.rejects(
+      client.reschedule(ref, { start: newStart.toISOString(), end: new Date(newStart.getTime() + 7_200_000).toISOString() }),
+      (err: unknown) => err instanceof ChangeRejectedError && /closed: workflow execution already completed/.test(err.message),
+    );
   });
 
   test('cancel by signal closes the appointment', async () => {
