@@ -568,7 +568,10 @@ max_expiry_secs = 86400
     assert!(err.contains("artifacts.signing_keys[0].secret"), "{err}");
     assert!(!err.contains("s3cr3t"), "{err}");
     let tenant = load_str(TENANT, &[]).unwrap();
-    assert!(!tenant.tenant("acme").unwrap().client_links, "client links are opt-in");
+    assert!(
+        !tenant.tenant("acme").unwrap().client_links,
+        "client links are opt-in"
+    );
 }
 
 #[test]
@@ -576,9 +579,15 @@ fn artifact_links_are_checked_at_load() {
     let e = refused("[artifacts]\ndefault_expiry_secs = 7200\nmax_expiry_secs = 3600\n");
     assert!(e.contains("artifacts.default_expiry_secs"), "{e}");
     let e = refused("[artifacts]\nmax_expiry_secs = 10\n");
-    assert!(e.contains("artifacts.max_expiry_secs") && e.contains("60..="), "{e}");
+    assert!(
+        e.contains("artifacts.max_expiry_secs") && e.contains("60..="),
+        "{e}"
+    );
     let e = refused("[artifacts]\npublic_url = \"https://u:pw@x.example\"\n");
-    assert!(e.contains("artifacts.public_url") && !e.contains("pw"), "{e}");
+    assert!(
+        e.contains("artifacts.public_url") && !e.contains("pw"),
+        "{e}"
+    );
     // Serving needs keys, checked at load rather than at the first request.
     let e = refused("[artifacts]\nlisten = \"127.0.0.1:0\"\n");
     assert!(e.contains("artifacts.signing_keys"), "{e}");

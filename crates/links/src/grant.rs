@@ -47,7 +47,9 @@ impl std::str::FromStr for Audience {
         match s {
             "technician" => Ok(Audience::Technician),
             "client" => Ok(Audience::Client),
-            other => Err(format!("{other:?} is not an audience (technician or client)")),
+            other => Err(format!(
+                "{other:?} is not an audience (technician or client)"
+            )),
         }
     }
 }
@@ -276,7 +278,10 @@ mod tests {
         let stranger = SigningKeys::new(vec![key("k1", 9)]).unwrap();
         assert_eq!(stranger.verify(&token, 0), Err(GrantError::Tampered));
         // The original payload with an empty tag.
-        assert_eq!(keys.verify(&format!("{id}.{payload}."), 0), Err(GrantError::Tampered));
+        assert_eq!(
+            keys.verify(&format!("{id}.{payload}."), 0),
+            Err(GrantError::Tampered)
+        );
     }
 
     #[test]
@@ -297,6 +302,9 @@ mod tests {
         assert!(SigningKeys::new(vec![]).is_err());
         assert!(SigningKeys::new(vec![key("k", 1), key("k", 2)]).is_err());
         let shown = format!("{:?}", SigningKeys::new(vec![key("k1", 0x41)]).unwrap());
-        assert!(shown.contains("k1") && !shown.contains("65") && !shown.contains("AAAA"), "{shown}");
+        assert!(
+            shown.contains("k1") && !shown.contains("65") && !shown.contains("AAAA"),
+            "{shown}"
+        );
     }
 }

@@ -125,7 +125,14 @@ mod tests {
             RangeRequest::Unsatisfiable
         );
         assert_eq!(part(10, 19), r("bytes=10-19"));
-        assert_eq!(ByteRange { first: 10, last: 19 }.content_range(1000), "bytes 10-19/1000");
+        assert_eq!(
+            ByteRange {
+                first: 10,
+                last: 19
+            }
+            .content_range(1000),
+            "bytes 10-19/1000"
+        );
     }
 
     #[test]
@@ -139,7 +146,11 @@ mod tests {
             "bytes=+1-2",
             "bytes 0-1",
         ] {
-            assert_eq!(RangeRequest::resolve(Some(h), 1000), RangeRequest::Full, "{h}");
+            assert_eq!(
+                RangeRequest::resolve(Some(h), 1000),
+                RangeRequest::Full,
+                "{h}"
+            );
         }
         assert_eq!(RangeRequest::resolve(None, 1000), RangeRequest::Full);
     }
