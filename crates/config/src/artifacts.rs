@@ -24,6 +24,10 @@ pub struct ArtifactsConfig {
     pub default_expiry_secs: u64,
     /// Longest lifetime a link may be given; longer requests are capped to it.
     pub max_expiry_secs: u64,
+    /// With S3 storage: answer a recording link with a 307 to a presigned URL of the object
+    /// (valid for the link's remaining lifetime) instead of streaming it through the worker.
+    /// Needs the bucket's endpoint reachable from the users' browsers.
+    pub redirect_to_s3: bool,
 }
 
 impl Default for ArtifactsConfig {
@@ -34,6 +38,7 @@ impl Default for ArtifactsConfig {
             signing_keys: Vec::new(),
             default_expiry_secs: 3_600,
             max_expiry_secs: 7 * 86_400,
+            redirect_to_s3: false,
         }
     }
 }
