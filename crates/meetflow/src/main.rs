@@ -106,6 +106,14 @@ enum BenchCommand {
         #[arg(long, default_value = ".meetflow/bench-history")]
         dir: PathBuf,
     },
+    /// Serve one recording through an artifact link to a reading client: throughput, peak RSS.
+    ArtifactLink {
+        /// Size of the recording (written once into `--dir`).
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+        #[arg(long, default_value = ".meetflow/bench-artifact-link")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -216,6 +224,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             only: Some(BenchCommand::History { events, runs, dir }),
             ..
         } => bench::history::run(bench::history::HistoryBenchOptions { events, runs, dir }).await,
+        Command::Bench {
+            only: Some(BenchCommand::ArtifactLink { size_mib, dir }),
+            ..
+        } => {
+            bench::artifact_link::run(bench::artifact_link::ArtifactLinkBenchOptions {
+                size_mib,
+                dir,
+            })
+            .await
+        }
         Command::Bench {
             only: None,
             lifecycles,
