@@ -53,6 +53,9 @@ pub struct SigningKeyRef {
     pub secret: SecretRef,
 }
 
+/// HMAC-SHA256 keys shorter than its output make a forged link cheaper than it needs to be.
+const MIN_SECRET_BYTES: usize = 32;
+
 /// A signing key read from its reference: (id, secret bytes).
 pub type ResolvedSigningKey = (String, Vec<u8>);
 
@@ -93,6 +96,15 @@ impl ArtifactsConfig {
                          `openssl rand -base64 32`)",
                     )
                 })?;
+            if bytes.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError::key(
+                    &secret_key,
+                    format!(
+                        "the key is {} bytes; at least {MIN_SECRET_BYTES} are needed",
+                        bytes.len()
+                    ),
+                ));
+            }
             keys.push((k.id.clone(), bytes));
         }
         Ok(keys)

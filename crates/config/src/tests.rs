@@ -567,6 +567,12 @@ max_expiry_secs = 86400
         .to_string();
     assert!(err.contains("artifacts.signing_keys[0].secret"), "{err}");
     assert!(!err.contains("s3cr3t"), "{err}");
+    let short = c
+        .artifacts
+        .resolve_keys_with(|_| Some("c2hvcnQ=".to_string()))
+        .unwrap_err()
+        .to_string();
+    assert!(short.contains("5 bytes; at least 32"), "{short}");
     let tenant = load_str(TENANT, &[]).unwrap();
     assert!(
         !tenant.tenant("acme").unwrap().client_links,
@@ -595,4 +601,22 @@ fn artifact_links_are_checked_at_load() {
         "[artifacts]\nlisten = \"127.0.0.1:0\"\nsigning_keys = [{ id = \"k\", secret = { env = \"MEETFLOW_TEST_UNSET_LINK_KEY\" } }]\n",
     );
     assert!(e.contains("artifacts.signing_keys[0].secret"), "{e}");
+}
+
+#[test]
+fn the_documented_artifacts_section_resolves() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/meetflow.example.toml");
+    let c = load(Some(&path), std::iter::empty()).unwrap();
+    assert!(c.artifacts.listen.is_empty(), "off in the example");
+    assert!(!c.tenant("acme").unwrap().client_links);
+    let keys = c
+        .artifacts
+        .resolve_keys_with(|_| Some("A".repeat(44)))
+        .unwrap();
+    assert_eq!(keys[0].0, "2026-12", "the first key signs");
+    assert_eq!(
+        c.artifacts.link_base().unwrap(),
+        "https://meet.acme.example/psa"
+    );
 }
