@@ -273,7 +273,7 @@ metrics_listen = "{metrics}"
 
 [artifacts]
 listen = "{artifacts_listen}"
-public_url = "http://{artifacts_listen_or_default}"
+public_url = "http://127.0.0.1:{artifacts_public_port}"
 signing_keys = [{{ id = "dev", secret = {{ file = "{link_key}" }} }}]
 
 [tenants.{demo}]
@@ -298,7 +298,8 @@ exchange_sends_invitations = true
             .artifacts_port
             .map(|p| format!("127.0.0.1:{p}"))
             .unwrap_or_default(),
-        artifacts_listen_or_default = format!("127.0.0.1:{}", opts.artifacts_port.unwrap_or(8090)),
+        // Off in tests (no port), which then override listen and public_url together.
+        artifacts_public_port = opts.artifacts_port.unwrap_or(8090),
         link_key = link_key.display(),
         dir = dir.display(),
         authority = emulator.authority_url(),
