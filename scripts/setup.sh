@@ -11,7 +11,9 @@
 #   Prometheus        Debian prometheus: `promtool` checks deploy/monitoring in CI, and an e2e test
 #                     runs the `prometheus` binary on a free port; the package's service is kept
 #                     off (nothing listens on :9090 because of it)
-#   Chromium          Debian chromium (/usr/bin/chromium), the browser of the Web UI test (tests)
+#   Chromium          Debian chromium (/usr/bin/chromium), the browser of the Web UI and the
+#                     artifact link video tests (tests)
+#   ffmpeg            Debian ffmpeg: the artifact link tests make a small, real MP4 with it (tests)
 #   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
 #                     compiles for a few minutes, once per machine (not for `--dev`)
 #
@@ -91,6 +93,12 @@ ensure_chromium() {
   apt_install --no-install-recommends chromium
 }
 
+ensure_ffmpeg() {
+  command -v ffmpeg >/dev/null 2>&1 && return
+  log "installing ffmpeg (Debian ffmpeg) for the artifact link tests"
+  apt_install --no-install-recommends ffmpeg
+}
+
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 
 ensure_postgres() {
@@ -154,6 +162,7 @@ main() {
   [ "${1:-}" = "--dev" ] || ensure_postgres
   [ "${1:-}" = "--dev" ] || ensure_prometheus
   [ "${1:-}" = "--dev" ] || ensure_chromium
+  [ "${1:-}" = "--dev" ] || ensure_ffmpeg
   [ "${1:-}" = "--dev" ] || ensure_cargo_deny
   log "building (target dir $CARGO_TARGET_DIR)"
   cargo build --quiet -p meetflow

@@ -3,34 +3,13 @@
 //! UI that ships with the pinned Temporal CLI and must show the appointment's workflow, running,
 //! with its type and history. The screenshot is kept as an artifact.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use meetflow_proto::v1::AppointmentPhase;
 use serde::Deserialize;
 
 use crate::lifecycle::MINUTE;
-use crate::support::{Stack, approval, history_text, in_phase};
-
-fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers")
-}
-
-/// `MEETFLOW_TEST_ARTIFACTS`, else `test-artifacts/` in Cargo's target directory (this test
-/// binary is `<target>/<profile>/deps/e2e-…`): outside the clone by default, and `/target` is
-/// ignored by git when it is inside.
-fn artifacts_dir() -> PathBuf {
-    let dir = std::env::var_os("MEETFLOW_TEST_ARTIFACTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let exe = std::env::current_exe().expect("test binary path");
-            exe.ancestors()
-                .nth(3)
-                .expect("<target>/<profile>/deps/<binary>")
-                .join("test-artifacts")
-        });
-    std::fs::create_dir_all(&dir).expect("artifacts dir");
-    dir
-}
+use crate::support::{Stack, approval, artifacts_dir, history_text, in_phase, peers_dir};
 
 /// What tests/peers/web_ui_page.mjs saw.
 #[derive(Debug, Deserialize)]

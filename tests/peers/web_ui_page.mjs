@@ -5,9 +5,9 @@
 //
 // Environment: MEETFLOW_UI_LINK (the link to open), MEETFLOW_UI_EXPECT (JSON array of strings
 // the loaded page shows, in any case), MEETFLOW_SCREENSHOT (PNG path), MEETFLOW_CHROMIUM
-// (default /usr/bin/chromium).
+// (default /usr/bin/chromium, see chromium.mjs).
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const env = (name) => {
   const value = process.env[name];
@@ -18,22 +18,7 @@ const link = env('MEETFLOW_UI_LINK');
 const expected = JSON.parse(env('MEETFLOW_UI_EXPECT'));
 const screenshot = env('MEETFLOW_SCREENSHOT');
 
-const browser = await chromium.launch({
-  executablePath: process.env.MEETFLOW_CHROMIUM ?? '/usr/bin/chromium',
-  // Playwright's own `headless: true` picks its flag; the issue asks for Chromium's new headless.
-  headless: false,
-  args: [
-    '--headless=new',
-    // Chromium refuses to run as root with its sandbox (CI runs as root).
-    '--no-sandbox',
-    '--disable-gpu',
-    // The machine's network is closed: without these Chromium keeps dialling Google's hosts.
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 let loaded = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });

@@ -58,3 +58,6 @@ pub(crate) fn in_range<T: PartialOrd + Display>(
         ))
     }
 }
+
+/// `artifacts.default_expiry_secs` and `artifacts.max_expiry_secs`: a minute to 30 days.
+pub const LINK_EXPIRY_SECS: RangeInclusive<u64> = 60..=2_592_000;

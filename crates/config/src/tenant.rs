@@ -42,6 +42,10 @@ pub struct TenantConfig {
     pub download_recordings: bool,
     #[serde(default)]
     pub expose_in_portal: bool,
+    /// Whether artifact links may be issued to (and served for) the client contact, for
+    /// artifacts captured as client-visible (`expose_in_portal`); technician links need no flag.
+    #[serde(default)]
+    pub client_links: bool,
     #[serde(default)]
     pub capture: CaptureSchedule,
     /// How long one attempt of a Graph or mail activity may run before Temporal retries it

@@ -198,8 +198,25 @@ pub async fn add_artifact(
         ArtifactKind::Transcript => {
             ArtifactContent::Vtt(body.vtt.unwrap_or_else(|| SAMPLE_VTT.to_owned()))
         }
-        ArtifactKind::Recording => ArtifactContent::SyntheticMp4 {
-            size: body.size_bytes.unwrap_or(1024 * 1024),
+        ArtifactKind::Recording => match (&body.content_base64, body.size_bytes) {
+            (Some(_), Some(_)) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "give contentBase64 or sizeBytes, not both",
+                );
+            }
+            (Some(text), None) => {
+                use base64::Engine as _;
+                match base64::engine::general_purpose::STANDARD.decode(text) {
+                    Ok(bytes) => ArtifactContent::Mp4(bytes.into()),
+                    Err(_) => {
+                        return problem(StatusCode::BAD_REQUEST, "contentBase64 is not base64");
+                    }
+                }
+            }
+            (None, size) => ArtifactContent::SyntheticMp4 {
+                size: size.unwrap_or(1024 * 1024),
+            },
         },
     };
     let artifact = Artifact {

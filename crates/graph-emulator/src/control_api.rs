@@ -153,6 +153,10 @@ pub struct NewArtifact {
     /// Recording size; 1 MiB when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// The recording's bytes (standard base64) instead of the synthetic pattern, e.g. a real
+    /// MP4 a browser can play; excludes `sizeBytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_base64: Option<String>,
     /// Shared by a recording and its transcript; generated when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_correlation_id: Option<String>,
@@ -175,6 +179,7 @@ impl NewArtifact {
             available_after_secs: 0.0,
             vtt: None,
             size_bytes: None,
+            content_base64: None,
             content_correlation_id: None,
         }
     }
@@ -186,6 +191,13 @@ impl NewArtifact {
 
     pub fn size_bytes(mut self, size: u64) -> Self {
         self.size_bytes = Some(size);
+        self
+    }
+
+    /// A recording with exactly these bytes.
+    pub fn content(mut self, bytes: &[u8]) -> Self {
+        use base64::Engine as _;
+        self.content_base64 = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
         self
     }
 

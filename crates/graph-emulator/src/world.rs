@@ -142,6 +142,8 @@ pub enum ArtifactContent {
     SyntheticMp4 {
         size: u64,
     },
+    /// Bytes a test supplied (a real, playable MP4 for browser tests).
+    Mp4(bytes::Bytes),
 }
 
 impl Artifact {

@@ -8,7 +8,8 @@
 //! Phase 2 — footprint: open workflows waiting for their end (no meeting, no mail) until each
 //! target count is reached; worker RSS at each.
 //!
-//! `meetflow bench history` (module [`history`]) times `appointment history` on a long history.
+//! `meetflow bench history` (module [`history`]) times `appointment history` on a long history;
+//! `meetflow bench artifact-link` (module [`artifact_link`]) serves a 1 GiB recording by link.
 
 use std::{
     path::{Path, PathBuf},
@@ -29,6 +30,7 @@ use temporalio_common::{
 
 use crate::{approve, connect, dev, inspect, process};
 
+pub mod artifact_link;
 pub mod history;
 
 pub struct BenchOptions {

@@ -28,6 +28,8 @@ pub struct DevOptions {
     pub ui_port: Option<u16>,
     /// The worker's Prometheus endpoint; `None`: off (tests turn it on by override).
     pub metrics_port: Option<u16>,
+    /// The worker's artifact links endpoint (`artifacts.listen`); `None`: off.
+    pub artifacts_port: Option<u16>,
     pub graph_port: u16,
     /// Keep Temporal's state in `dir/temporal.db` across restarts (else in memory).
     pub persistent: bool,
@@ -50,6 +52,7 @@ impl DevOptions {
             temporal_port: process::free_port()?,
             ui_port: web_ui.then(process::free_port).transpose()?,
             metrics_port: None,
+            artifacts_port: None,
             graph_port: 0,
             persistent,
             overrides,
@@ -87,10 +90,12 @@ impl DevStack {
         };
         let secret_path = dir.join("demo-graph-secret");
         std::fs::write(&secret_path, &seed.tenants[0].apps[0].client_secret)?;
+        let link_key_path = dir.join("artifact-link-key");
+        ensure_link_key(&link_key_path)?;
         let config_path = dir.join("meetflow.dev.toml");
         std::fs::write(
             &config_path,
-            dev_config(&opts, &dir, &emulator, &seed, &secret_path),
+            dev_config(&opts, &dir, &emulator, &seed, &secret_path, &link_key_path),
         )?;
         let config = meetflow_config::load(Some(&config_path), opts.overrides.iter().cloned())?;
         wait_until_serving(&config).await?;
@@ -237,6 +242,7 @@ fn dev_config(
     emulator: &EmulatorHandle,
     seed: &Seed,
     secret: &Path,
+    link_key: &Path,
 ) -> String {
     let tenant = &seed.tenants[0];
     let organizer = &tenant.users[0];
@@ -265,6 +271,11 @@ url = "file://{dir}/recordings"
 [worker]
 metrics_listen = "{metrics}"
 
+[artifacts]
+listen = "{artifacts_listen}"
+public_url = "http://127.0.0.1:{artifacts_public_port}"
+signing_keys = [{{ id = "dev", secret = {{ file = "{link_key}" }} }}]
+
 [tenants.{demo}]
 microsoft_tenant_id = "{tid}"
 client_id = "{cid}"
@@ -283,6 +294,13 @@ exchange_sends_invitations = true
             .metrics_port
             .map(|p| format!("127.0.0.1:{p}"))
             .unwrap_or_default(),
+        artifacts_listen = opts
+            .artifacts_port
+            .map(|p| format!("127.0.0.1:{p}"))
+            .unwrap_or_default(),
+        // Off in tests (no port), which then override listen and public_url together.
+        artifacts_public_port = opts.artifacts_port.unwrap_or(8090),
+        link_key = link_key.display(),
         dir = dir.display(),
         authority = emulator.authority_url(),
         graph = emulator.graph_url(),
@@ -293,6 +311,24 @@ exchange_sends_invitations = true
         upn = organizer.user_principal_name,
         oid = organizer.id,
     )
+}
+
+/// The dev stack's link signing key: 32 random bytes, made once and kept with the state folder
+/// so links stay valid across restarts.
+fn ensure_link_key(path: &Path) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    if path.is_file() {
+        return Ok(());
+    }
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    std::io::Write::write_all(&mut file.open(path)?, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// `meetflow dev`: the stack and a worker in the foreground until Ctrl-C, then everything stops.
@@ -311,6 +347,12 @@ pub async fn run_foreground(opts: DevOptions) -> anyhow::Result<()> {
         println!(
             "  Metrics         http://{}/metrics",
             stack.config.worker.metrics_listen
+        );
+    }
+    if !stack.config.artifacts.listen.is_empty() {
+        println!(
+            "  Artifact links  http://{}/artifacts/…  (meetflow appointment link demo <appointment>)",
+            stack.config.artifacts.listen
         );
     }
     let emulator = stack.emulator_url();

@@ -4,7 +4,8 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use meetflow::{
-    approve, bench, codec_server, connect, dev, doctor, inspect, telemetry, timeline, worker,
+    approve, artifact_links, bench, codec_server, connect, dev, doctor, inspect, telemetry,
+    timeline, worker,
 };
 
 #[derive(Parser)]
@@ -38,6 +39,9 @@ enum Command {
         /// The worker's Prometheus endpoint (`/metrics`).
         #[arg(long, default_value_t = 9464)]
         metrics_port: u16,
+        /// The worker's artifact links endpoint (`/artifacts/{token}`).
+        #[arg(long, default_value_t = 8090)]
+        artifacts_port: u16,
         /// Keep nothing between runs (Temporal in memory).
         #[arg(long)]
         ephemeral: bool,
@@ -102,6 +106,14 @@ enum BenchCommand {
         #[arg(long, default_value = ".meetflow/bench-history")]
         dir: PathBuf,
     },
+    /// Serve one recording through an artifact link to a reading client: throughput, peak RSS.
+    ArtifactLink {
+        /// Size of the recording (written once into `--dir`).
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+        #[arg(long, default_value = ".meetflow/bench-artifact-link")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -145,6 +157,24 @@ enum AppointmentCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Print a signed, expiring link to each stored recording (or transcript) of an appointment,
+    /// served by the worker's `artifacts.listen` endpoint.
+    Link {
+        tenant: String,
+        appointment: String,
+        #[arg(long, default_value = "recording")]
+        kind: meetflow_store::ArtifactKind,
+        /// How long the link works: 90s, 45m, 1h, 7d (default `artifacts.default_expiry_secs`;
+        /// capped at `artifacts.max_expiry_secs`).
+        #[arg(long, value_parser = meetflow_links::expiry::parse_secs)]
+        expires: Option<u64>,
+        /// `client` only when the tenant's `client_links` allows it.
+        #[arg(long, default_value = "technician")]
+        audience: meetflow_links::Audience,
+        /// A transcript as plain text instead of WebVTT.
+        #[arg(long)]
+        plain_text: bool,
+    },
 }
 
 /// Output flags the ops commands share.
@@ -175,6 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ui_port,
             graph_port,
             metrics_port,
+            artifacts_port,
             ephemeral,
         } => {
             dev::run_foreground(dev::DevOptions {
@@ -182,6 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 temporal_port,
                 ui_port: Some(ui_port),
                 metrics_port: Some(metrics_port),
+                artifacts_port: Some(artifacts_port),
                 graph_port,
                 persistent: !ephemeral,
                 overrides: std::env::vars().collect(),
@@ -192,6 +224,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             only: Some(BenchCommand::History { events, runs, dir }),
             ..
         } => bench::history::run(bench::history::HistoryBenchOptions { events, runs, dir }).await,
+        Command::Bench {
+            only: Some(BenchCommand::ArtifactLink { size_mib, dir }),
+            ..
+        } => {
+            bench::artifact_link::run(bench::artifact_link::ArtifactLinkBenchOptions {
+                size_mib,
+                dir,
+            })
+            .await
+        }
         Command::Bench {
             only: None,
             lifecycles,
@@ -266,6 +308,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             .await,
                     )
                 }
+                AppointmentCommand::Link {
+                    tenant,
+                    appointment,
+                    kind,
+                    expires,
+                    audience,
+                    plain_text,
+                } => {
+                    let request = artifact_links::issue::LinkRequest {
+                        tenant_id: tenant,
+                        appointment_id: appointment,
+                        kind,
+                        audience,
+                        expires_in_secs: expires,
+                        plain_text,
+                    };
+                    link(&config, &request).await
+                }
                 AppointmentCommand::List { tenant, phase, out } => {
                     let tz = timeline::time_zone(out.tz.as_deref())?;
                     let c = client().await?;
@@ -275,6 +335,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+async fn link(
+    config: &meetflow_config::Config,
+    request: &artifact_links::issue::LinkRequest,
+) -> anyhow::Result<()> {
+    let keys = artifact_links::signing_keys(config)?;
+    let store = meetflow_store::Store::connect(config.store.url.expose()).await?;
+    let now = artifact_links::unix_now();
+    let issued = artifact_links::issue::issue(config, &keys, &store, request, now).await;
+    store.close().await;
+    let issued = issued?;
+    if let Some(max) = issued.capped_to_secs {
+        eprintln!("note: --expires capped to artifacts.max_expiry_secs ({max} s)");
+    }
+    print_report(Ok(artifact_links::issue::render(&issued, request)))
 }
 
 /// The ops commands build their whole output first (so tests check exactly it), then print it.

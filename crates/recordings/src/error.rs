@@ -12,6 +12,8 @@ pub enum Operation {
     Head,
     Put,
     Delete,
+    Get,
+    Sign,
 }
 
 impl fmt::Display for Operation {
@@ -23,6 +25,8 @@ impl fmt::Display for Operation {
             Operation::Head => "head",
             Operation::Put => "put",
             Operation::Delete => "delete",
+            Operation::Get => "get",
+            Operation::Sign => "presign",
         })
     }
 }

@@ -6,8 +6,10 @@ mod error;
 mod key;
 mod location;
 mod progress;
+mod read;
 mod storage;
 
 pub use error::{Operation, StorageError};
 pub use key::recording_key;
+pub use read::{ObjectBody, ObjectInfo};
 pub use storage::{RecordingStorage, StoredObject};

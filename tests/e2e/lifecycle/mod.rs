@@ -5,6 +5,7 @@
 mod capture;
 mod changes;
 mod graph_failures;
+mod links;
 mod resilience;
 
 use std::time::Duration;
