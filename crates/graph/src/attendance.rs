@@ -109,7 +109,7 @@ mod tests {
     use serde_json::json;
 
     /// GD api-reference/v1.0/api/meetingattendancereport-get.md, example 1's response.
-    pub(crate) fn docs_report_with_records() -> serde_json::Value {
+    fn docs_report_with_records() -> serde_json::Value {
         json!({
           "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('16664f75-11dc-4870-bec6-38c1aaa81431')/onlineMeetings('MSpkYzE3Njc0Yy04MWQ5LTRhZGItYmZ')/attendanceReports('c9b6db1c-d5eb-427d-a5c0-20088d9b22d7')",
           "id": "c9b6db1c-d5eb-427d-a5c0-20088d9b22d7",

@@ -76,6 +76,7 @@ pub struct State {
     pub artifacts: Vec<CapturedArtifact>,
     pub capture_status: Option<CaptureStatus>,
     /// What the attendance reports added up to (billable time, client no-show).
+    #[serde(default)]
     pub attendance: Option<AttendanceSummary>,
     /// The tenant's settings as `resolve_tenant` returned them (attempt timeout, lookup window,
     /// delete retry …); an unconfigured tenant's until then.
