@@ -66,5 +66,9 @@ mod tests {
             operation("/v1.0/users/o/onlineMeetings/MSo1/recordings/r1/content"),
             "onlineMeetings/{id}/recordings/{id}/content"
         );
+        assert_eq!(
+            operation("/v1.0/users/o/onlineMeetings/MSo1/attendanceReports/c9b6/attendanceRecords"),
+            "onlineMeetings/{id}/attendanceReports/{id}/attendanceRecords"
+        );
     }
 }
