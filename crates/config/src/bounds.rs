@@ -38,6 +38,8 @@ pub const WINDOW_SECS: RangeInclusive<u64> = 1..=2_592_000;
 pub const LOOKUP_WINDOW_SECS: RangeInclusive<u64> = 1..=86_400;
 /// `tenants.<id>.cancel_delete_retry_secs`: between DELETEs of a cancelled meeting, up to a day.
 pub const DELETE_RETRY_SECS: RangeInclusive<u64> = 1..=86_400;
+/// `tenants.<id>.billable_rounding_minutes`: 0 (exact seconds) up to a working day.
+pub const BILLABLE_ROUNDING_MINUTES: RangeInclusive<u32> = 0..=480;
 
 /// `value` of `key` within `range`, or an error naming both.
 pub(crate) fn in_range<T: PartialOrd + Display>(

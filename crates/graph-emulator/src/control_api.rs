@@ -218,6 +218,54 @@ pub struct AddedArtifact {
     pub available_at: DateTime<Utc>,
 }
 
+/// `POST /_emulator/meetings/{id}/attendance-reports`: the attendance report Teams will
+/// produce for one session of the meeting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewAttendanceReport {
+    /// Seconds from now until Graph lists it.
+    #[serde(default)]
+    pub available_after_secs: f64,
+    /// Who attended; the session spans their first join to their last leave.
+    pub records: Vec<SeededAttendance>,
+}
+
+/// One participant of a seeded report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeededAttendance {
+    pub email: String,
+    pub display_name: String,
+    pub role: AttendanceRole,
+    pub intervals: Vec<SeededInterval>,
+}
+
+/// The meeting role Graph reports (`attendanceRecord.role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttendanceRole {
+    Organizer,
+    Presenter,
+    Attendee,
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeededInterval {
+    pub join: DateTime<Utc>,
+    pub leave: DateTime<Utc>,
+}
+
+/// The answer to [`NewAttendanceReport`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedAttendanceReport {
+    pub id: String,
+    pub meeting_id: String,
+    pub organizer: String,
+    pub available_at: DateTime<Utc>,
+}
+
 /// `POST /_emulator/secrets/expire`: the app whose secret now counts as expired.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
