@@ -15,11 +15,13 @@
 //! | `list_artifacts` | none (Graph GET) | read-only |
 //! | `capture_transcript` | Graph GET content → store | (tenant, appointment, kind, provider id) |
 //! | `capture_recording` | Graph content stream → object storage → store | same key; object key from it |
+//! | `fetch_attendance` | Graph GET attendance reports + records → store | (tenant, appointment, report, participant); summary by (tenant, appointment) |
 //!
 //! Failures are typed (`graph_unauthorized`, `smtp_rejected`, …; see [`failure`]) and marked
 //! non-retryable when no retry can help. No secret is ever part of an input, output or error.
 
 mod artifacts;
+mod attendance;
 mod deps;
 pub mod failure;
 mod invitation;
@@ -32,9 +34,10 @@ use std::sync::Arc;
 
 use meetflow_proto::model::TenantId;
 use meetflow_workflows::activity_api::{
-    AppointmentKey, ArtifactList, CaptureArtifactInput, CapturedArtifact, CreateMeetingInput,
-    CreatedMeeting, DeleteMeetingInput, InvitationInput, ListArtifactsInput, MailReceipt,
-    MeetingRecordInput, ResolveOnlineMeetingInput, TenantSettings, UpdateMeetingInput,
+    AppointmentKey, ArtifactList, AttendanceSummary, CaptureArtifactInput, CapturedArtifact,
+    CreateMeetingInput, CreatedMeeting, DeleteMeetingInput, FetchAttendanceInput, InvitationInput,
+    ListArtifactsInput, MailReceipt, MeetingRecordInput, ResolveOnlineMeetingInput, TenantSettings,
+    UpdateMeetingInput,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -211,6 +214,18 @@ impl MeetflowActivities {
         self.counted(
             "capture_recording",
             traced(&ctx, artifacts::capture_recording(&self.deps, &ctx, &input)).await,
+        )
+    }
+
+    #[activity(name = "fetch_attendance")]
+    pub async fn fetch_attendance(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: FetchAttendanceInput,
+    ) -> Result<Option<AttendanceSummary>, ActivityError> {
+        self.counted(
+            "fetch_attendance",
+            traced(&ctx, attendance::fetch(&self.deps, &input)).await,
         )
     }
 }

@@ -25,3 +25,4 @@ mod prometheus;
 mod replay;
 mod tenant_rules;
 mod traces;
+mod web_ui;

@@ -6,6 +6,7 @@
 //! configuration by tenant id).
 
 use chrono::{DateTime, Utc};
+pub use meetflow_proto::attendance::{AttendanceSummary, BillableRounding};
 use meetflow_proto::model::{AppointmentId, EmailAddress, Locale, Schedule, TenantId, TimeZone};
 pub use meetflow_proto::status::{ArtifactKind, MailStep, MeetingStatus, SkipReason};
 use serde::{Deserialize, Serialize};
@@ -64,6 +65,9 @@ activity_api! {
     CaptureTranscript = "capture_transcript": CaptureArtifactInput => CapturedArtifact;
     /// Records one recording's link and, when the tenant wants it, streams it into storage.
     CaptureRecording = "capture_recording": CaptureArtifactInput => CapturedArtifact;
+    /// Reads the meeting's attendance reports, stores every participant's record and the
+    /// billing summary; `None` while Teams has produced no report yet.
+    FetchAttendance = "fetch_attendance": FetchAttendanceInput => Option<AttendanceSummary>;
 }
 
 /// One appointment of one tenant: the natural key of everything kept about it.
@@ -229,4 +233,21 @@ pub struct CapturedArtifact {
     pub id: String,
     /// Object storage location of a copied recording.
     pub location: Option<String>,
+}
+
+/// Whose attendance bills what: the appointment's technician and client contact (matched by
+/// address in the reports) and the tenant's rounding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingParties {
+    pub technician: EmailAddress,
+    pub client: Option<EmailAddress>,
+    pub rounding: BillableRounding,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchAttendanceInput {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
+    pub online_meeting_id: String,
+    pub parties: BillingParties,
 }

@@ -6,6 +6,9 @@
 //! intervals `first_poll · 2ⁿ` capped at `backoff_cap`, until `window`. A failed poll advances the
 //! schedule like an empty one, so an outage never turns into a hammering of Graph. An
 //! `artifactsAvailable` signal polls at once without moving the schedule.
+//!
+//! Each poll also asks for the meeting's attendance reports until a summary is stored (or the
+//! read fails for good); capture is done only when both artifact kinds *and* attendance are in.
 
 use std::{collections::BTreeSet, time::Duration as StdDuration};
 
@@ -21,11 +24,13 @@ use temporalio_sdk::{
 };
 
 use crate::activity_api::{
-    ArtifactKind, CaptureArtifactInput, CaptureRecording, CaptureTranscript, CapturedArtifact,
-    ListArtifacts, ListArtifactsInput,
+    ArtifactKind, AttendanceSummary, BillingParties, CaptureArtifactInput, CaptureRecording,
+    CaptureTranscript, CapturedArtifact, FetchAttendance, FetchAttendanceInput, ListArtifacts,
+    ListArtifactsInput,
 };
 use crate::clock::now;
 use crate::lifecycle::ErrorInfo;
+use crate::lifecycle::patches;
 use crate::{failure, options};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +44,10 @@ pub struct CaptureInput {
     pub client_visible: bool,
     #[serde(default = "default_attempt_timeout")]
     pub attempt_timeout_secs: u64,
+    /// Who bills what from the attendance reports; absent in inputs of parents that predate
+    /// attendance (those children do not fetch it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<BillingParties>,
 }
 
 fn default_attempt_timeout() -> u64 {
@@ -51,6 +60,26 @@ pub struct CaptureOutcome {
     pub artifacts: Vec<CapturedArtifact>,
     pub polls: u32,
     pub last_error: Option<ErrorInfo>,
+    /// The attendance summary, once a report was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendance: Option<AttendanceSummary>,
+}
+
+/// Where attendance stands in one capture run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Attendance {
+    /// Not fetched: the parent gave no billing parties, or the history predates attendance.
+    NotWanted,
+    Waiting,
+    Fetched(AttendanceSummary),
+    /// Graph refused for good (e.g. `OnlineMeetingArtifact.Read.All` missing).
+    GivenUp,
+}
+
+impl Attendance {
+    fn settled(&self) -> bool {
+        !matches!(self, Attendance::Waiting)
+    }
 }
 
 #[workflow]
@@ -62,6 +91,7 @@ pub struct RecordingCapture {
     refresh_requests: u32,
     polls: u32,
     last_error: Option<ErrorInfo>,
+    attendance: Attendance,
 }
 
 /// When poll number `n` (0-based) is due, relative to the meeting's end.
@@ -108,6 +138,10 @@ impl RecordingCapture {
             artifacts: self.captured.clone(),
             polls: self.polls,
             last_error: self.last_error.clone(),
+            attendance: match &self.attendance {
+                Attendance::Fetched(summary) => Some(summary.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -123,6 +157,7 @@ impl RecordingCapture {
             refresh_requests: 0,
             polls: 0,
             last_error: None,
+            attendance: Attendance::NotWanted,
         }
     }
 
@@ -130,6 +165,11 @@ impl RecordingCapture {
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<CaptureOutcome> {
         let input = ctx.state(|s| s.input.clone());
         let window_end = input.ended_at + Duration::seconds(input.schedule.window_secs as i64);
+        // Before the first command, so a replayed history recorded without attendance takes
+        // the same path it took then.
+        if input.billing.is_some() && ctx.patched(patches::FETCH_ATTENDANCE) {
+            ctx.state_mut(|s| s.attendance = Attendance::Waiting);
+        }
         let mut scheduled = 0u32;
         loop {
             // Past chrono's range is past any window.
@@ -148,7 +188,9 @@ impl RecordingCapture {
             }
             let signalled = ctx.state(|s| s.refresh_requests != seen);
             poll(ctx, &input).await;
-            if ctx.state(|s| s.status()) == CaptureStatus::Complete || now(ctx) >= window_end {
+            let done =
+                ctx.state(|s| s.status() == CaptureStatus::Complete && s.attendance.settled());
+            if done || now(ctx) >= window_end {
                 break;
             }
             if !signalled {
@@ -235,6 +277,40 @@ async fn poll(ctx: &mut WorkflowContext<RecordingCapture>, input: &CaptureInput)
             }
         });
     }
+    fetch_attendance(ctx, input).await;
+}
+
+/// Reads attendance while it is still awaited; an empty answer (no report yet) waits for the
+/// next poll.
+async fn fetch_attendance(ctx: &mut WorkflowContext<RecordingCapture>, input: &CaptureInput) {
+    let (Attendance::Waiting, Some(parties)) =
+        (ctx.state(|s| s.attendance.clone()), input.billing.clone())
+    else {
+        return;
+    };
+    let fetch = FetchAttendanceInput {
+        tenant_id: input.tenant_id.clone(),
+        appointment_id: input.appointment_id.clone(),
+        online_meeting_id: input.online_meeting_id.clone(),
+        parties,
+    };
+    let result = ctx
+        .execute_activity(
+            FetchAttendance,
+            fetch,
+            options::capture_poll(StdDuration::from_secs(input.attempt_timeout_secs)),
+        )
+        .await;
+    ctx.state_mut(|s| match result {
+        Ok(Some(summary)) => s.attendance = Attendance::Fetched(summary),
+        Ok(None) => {}
+        Err(e) => {
+            if failure::is_permanent(&e) {
+                s.attendance = Attendance::GivenUp;
+            }
+            s.last_error = Some(failure::error_info(&e).into());
+        }
+    });
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::control_api::{
-    AccessPolicyRevocation, AddedArtifact, EmulatedEvent, EmulatedMeeting, Fault, LoggedRequest,
-    NewArtifact, Permission, PermissionRevocation, SecretExpiry, Settings, SettingsPatch,
+    AccessPolicyRevocation, AddedArtifact, AddedAttendanceReport, EmulatedEvent, EmulatedMeeting,
+    Fault, LoggedRequest, NewArtifact, NewAttendanceReport, Permission, PermissionRevocation,
+    SecretExpiry, Settings, SettingsPatch,
 };
 
 /// Why a control call failed.
@@ -160,6 +161,20 @@ impl ControlClient {
     ) -> ControlResult<AddedArtifact> {
         self.json_with(Method::POST, &["meetings", meeting, "artifacts"], artifact)
             .await
+    }
+
+    /// Adds an attendance report to a meeting (online meeting id, event id or join URL).
+    pub async fn add_attendance_report(
+        &self,
+        meeting: &str,
+        report: &NewAttendanceReport,
+    ) -> ControlResult<AddedAttendanceReport> {
+        self.json_with(
+            Method::POST,
+            &["meetings", meeting, "attendance-reports"],
+            report,
+        )
+        .await
     }
 
     /// Each segment is percent-encoded on its own, so ids holding `/` or a whole join URL

@@ -3,6 +3,7 @@
 //! for tests and demos. See `docs/graph.md`.
 
 mod artifacts;
+mod attendance;
 mod control;
 pub mod control_api;
 pub mod control_client;
@@ -93,6 +94,18 @@ pub fn router(seed: Seed) -> Router {
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/content",
             get(artifacts::transcript_content),
         )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/attendanceReports",
+            get(attendance::list_reports),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/attendanceReports/{rid}",
+            get(attendance::get_report),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/attendanceReports/{rid}/attendanceRecords",
+            get(attendance::list_records),
+        )
         // Injected latency counts as time in flight for the mailbox gate.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -131,6 +144,10 @@ pub fn router(seed: Seed) -> Router {
         .route(
             "/_emulator/meetings/{id}/artifacts",
             post(control::add_artifact),
+        )
+        .route(
+            "/_emulator/meetings/{id}/attendance-reports",
+            post(control::add_attendance_report),
         );
     graph
         .merge(control)

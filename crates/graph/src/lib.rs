@@ -6,6 +6,7 @@
 //! fresh token after a 401, and waits out a short `Retry-After` once (see [`ClientOptions`]).
 
 mod artifacts;
+mod attendance;
 mod client;
 mod credentials;
 mod error;
@@ -19,6 +20,7 @@ mod transaction;
 mod users;
 
 pub use artifacts::{ByteRange, CallArtifact, CallRecording, CallTranscript, RecordingContent};
+pub use attendance::{AttendanceIdentity, AttendanceInterval, AttendanceRecord, AttendanceReport};
 pub use client::{ClientOptions, GraphClient};
 pub use credentials::{AppCredentials, ClientSecret, GraphEndpoints};
 pub use error::{GraphError, GraphErrorKind};

@@ -10,8 +10,11 @@
 //! | `meetings`        | (tenant, appointment)                                        |
 //! | `artifacts`       | (tenant, appointment, kind, provider artifact id)            |
 //! | `deliveries`      | delivery key                                                 |
+//! | `attendance_records` | (tenant, appointment, report id, participant id)          |
+//! | `attendance_summaries` | (tenant, appointment)                                   |
 
 mod artifact;
+mod attendance;
 mod connect;
 mod delivery;
 mod error;
@@ -22,6 +25,7 @@ mod probe;
 mod tests;
 
 pub use artifact::{ArtifactContent, ArtifactRecord, Recording, Transcript, TranscriptCue};
+pub use attendance::AttendanceRecord;
 pub use connect::Store;
 pub use delivery::{Delivery, DeliveryState};
 pub use error::StoreError;
