@@ -257,7 +257,10 @@ async fn a_recording_copy_killed_mid_stream_resumes_where_storage_left_it() {
     let source: Vec<u8> = (0..size)
         .map(meetflow_graph_emulator::synthetic_byte)
         .collect();
-    assert!(bytes == source, "the stored recording differs from the source");
+    assert!(
+        bytes == source,
+        "the stored recording differs from the source"
+    );
     println!(
         "resume: killed mid-copy; the retry asked for {range} of {size} bytes ({} MiB again)",
         (size - from) / MIB

@@ -358,7 +358,15 @@ mod tests {
 
     #[test]
     fn deep_polls_saturate_at_the_cap_without_overflow() {
-        let schedules = [(1, 2), (1, 30), (300, 6 * 3600), (7, 5), (1, 1 << 40), (1, u64::MAX)];
+        // Within and beyond the configuration's bounds (`bounds::BACKOFF_CAP_SECS`).
+        let schedules = [
+            (1, 2),
+            (1, 30),
+            (300, 6 * 3600),
+            (86_400, 604_800),
+            (7, 5),
+            (1, 1 << 40),
+        ];
         for (first_poll_secs, backoff_cap_secs) in schedules {
             let s = CaptureSchedule {
                 grace_after_end_secs: 0,
