@@ -129,6 +129,9 @@ enum BenchCommand {
         /// Appointments (each with a Teams meeting) the notifications are spread over.
         #[arg(long, default_value_t = 50)]
         appointments: usize,
+        /// Bursts, each after the previous one's coalescing window has closed.
+        #[arg(long, default_value_t = 1)]
+        bursts: usize,
         #[arg(long, default_value = ".meetflow/bench-notifications")]
         dir: PathBuf,
     },
@@ -259,6 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     per_request,
                     concurrency,
                     appointments,
+                    bursts,
                     dir,
                 }),
             ..
@@ -268,6 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 per_request,
                 concurrency,
                 appointments,
+                bursts,
                 dir,
             })
             .await
