@@ -17,6 +17,10 @@
 #   Chromium          Debian chromium (/usr/bin/chromium), the browser of the Web UI and the
 #                     artifact link video tests (tests)
 #   ffmpeg            Debian ffmpeg: the artifact link tests make a small, real MP4 with it (tests)
+#   HAProxy           Debian haproxy: TLS (ALPN h2, client certificates) in front of the dev
+#                     server in the TLS test; its service is kept off (tests)
+#   buildah, podman,  Debian: scripts/test-image.sh builds the worker image FROM scratch and runs
+#   runc              it (CI)
 #   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
 #                     compiles for a few minutes, once per machine
 #
@@ -139,9 +143,10 @@ ensure_postgres() {
   fi
 }
 
-ensure_prometheus() {
-  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return
-  log "installing Prometheus and promtool (Debian prometheus, without its service)"
+# Installs a Debian package whose service the tests must not have running: the tests start
+# the program themselves on free ports.
+apt_install_without_service() {
+  local service="$1"
   # A policy-rc.d that says 101 keeps maintainer scripts from starting the service; Docker
   # images ship one already, anywhere else one is put in place for the install only.
   local policy=/usr/sbin/policy-rc.d own_policy=0
@@ -150,12 +155,31 @@ ensure_prometheus() {
     as_root chmod 755 "$policy"
     own_policy=1
   fi
-  apt_install --no-install-recommends prometheus
+  apt_install --no-install-recommends "$service"
   if [ "$own_policy" -eq 1 ]; then as_root rm -f "$policy"; fi
   # Under systemd the unit is enabled on install: keep it from running now and at boot.
   if [ -d /run/systemd/system ]; then
-    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+    as_root systemctl disable --now "$service" >/dev/null 2>&1 || true
   fi
+}
+
+ensure_prometheus() {
+  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return
+  log "installing Prometheus and promtool (Debian prometheus, without its service)"
+  apt_install_without_service prometheus
+}
+
+ensure_haproxy() {
+  command -v haproxy >/dev/null 2>&1 && return
+  log "installing HAProxy (Debian haproxy, without its service) for the TLS test"
+  apt_install_without_service haproxy
+}
+
+ensure_containers() {
+  command -v buildah >/dev/null 2>&1 && command -v podman >/dev/null 2>&1 \
+    && command -v runc >/dev/null 2>&1 && return
+  log "installing buildah, podman and runc (Debian) for the image test"
+  apt_install buildah podman runc
 }
 
 ensure_cargo_deny() {
@@ -175,6 +199,8 @@ main() {
     ensure_npm_packages "$ROOT/clients/typescript" "the TypeScript client's packages"
     ensure_postgres
     ensure_prometheus
+    ensure_haproxy
+    ensure_containers
     ensure_chromium
     ensure_ffmpeg
     ensure_cargo_deny

@@ -23,5 +23,6 @@ mod organizer_lookup;
 mod prometheus;
 mod replay;
 mod tenant_rules;
+mod tls;
 mod traces;
 mod web_ui;

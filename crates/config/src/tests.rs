@@ -678,3 +678,35 @@ fn the_kubernetes_configmap_is_valid_and_its_secret_files_resolve() {
         .resolve("tenants.acme.client_secret")
         .unwrap();
 }
+
+#[test]
+fn temporal_tls_keys_turn_tls_on_and_mtls_needs_both_files() {
+    let c = load_str("", &[]).unwrap();
+    assert!(!c.temporal.tls_wanted());
+    let c = load_str(
+        "[temporal]\ntls_ca_path = \"/etc/ca.pem\"\ntls_server_name = \"temporal.internal\"\n",
+        &[],
+    )
+    .unwrap();
+    assert!(c.temporal.tls_wanted());
+    assert_eq!(
+        c.temporal.tls_server_name.as_deref(),
+        Some("temporal.internal")
+    );
+    let c = load_str(
+        "",
+        &[
+            ("MEETFLOW_TEMPORAL__TLS_CLIENT_CERT_PATH", "/c.pem"),
+            ("MEETFLOW_TEMPORAL__TLS_CLIENT_KEY_PATH", "/k.pem"),
+        ],
+    )
+    .unwrap();
+    assert!(c.temporal.tls_wanted());
+    let e = refused("[temporal]\ntls_client_cert_path = \"/c.pem\"\n");
+    assert_eq!(
+        e,
+        "config key `temporal.tls_client_key_path`: required with temporal.tls_client_cert_path (mTLS needs both)"
+    );
+    let e = refused("[temporal]\ntls_client_key_path = \"/k.pem\"\n");
+    assert!(e.contains("`temporal.tls_client_cert_path`"), "{e}");
+}
