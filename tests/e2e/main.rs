@@ -17,6 +17,7 @@ mod crash;
 mod doctor;
 mod health;
 mod lifecycle;
+mod many_workers;
 mod metrics;
 mod ops;
 mod organizer_lookup;
