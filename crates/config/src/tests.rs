@@ -663,8 +663,15 @@ fn the_kubernetes_configmap_is_valid_and_its_secret_files_resolve() {
         .unwrap()
         .resolve("mail.smtp.password")
         .unwrap();
-    let state = c.notifications.client_state.as_ref().unwrap();
-    state.resolve("notifications.client_state").unwrap();
+    // Each tenant's subscriptions carry its own clientState; no shared fallback.
+    assert!(c.notifications.client_state.is_none());
+    c.tenant("acme")
+        .unwrap()
+        .notification_client_state
+        .as_ref()
+        .unwrap()
+        .resolve("tenants.acme.notification_client_state")
+        .unwrap();
     assert_eq!(
         c.codec.resolve().unwrap().unwrap().encrypt_key_id,
         "2026-02"
