@@ -14,6 +14,7 @@ mod recording_stream;
 mod reply;
 mod request_log;
 mod seed;
+mod subscriptions;
 mod throttle;
 mod users;
 mod world;
@@ -93,6 +94,20 @@ pub fn router(seed: Seed) -> Router {
             "/v1.0/users/{user}/onlineMeetings/{id}/transcripts/{tid}/content",
             get(artifacts::transcript_content),
         )
+        .route(
+            "/v1.0/subscriptions",
+            post(subscriptions::create).get(subscriptions::list),
+        )
+        .route(
+            "/v1.0/subscriptions/{id}",
+            get(subscriptions::get)
+                .patch(subscriptions::renew)
+                .delete(subscriptions::delete),
+        )
+        .route(
+            "/v1.0/subscriptions/{id}/reauthorize",
+            post(subscriptions::reauthorize),
+        )
         // Injected latency counts as time in flight for the mailbox gate.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -131,7 +146,13 @@ pub fn router(seed: Seed) -> Router {
         .route(
             "/_emulator/meetings/{id}/artifacts",
             post(control::add_artifact),
-        );
+        )
+        .route("/_emulator/subscriptions", get(control::subscriptions))
+        .route(
+            "/_emulator/subscriptions/{id}/lifecycle",
+            post(control::lifecycle),
+        )
+        .route("/_emulator/notifications", get(control::notifications));
     graph
         .merge(control)
         .layer(axum::middleware::from_fn_with_state(

@@ -13,4 +13,5 @@ mod errors;
 mod events;
 mod identity;
 mod meetings;
+mod subscriptions;
 mod support;
