@@ -23,5 +23,6 @@ mod ops;
 mod organizer_lookup;
 mod prometheus;
 mod replay;
+mod subscriptions;
 mod tenant_rules;
 mod traces;

@@ -10,6 +10,7 @@
 //! | `meetings`        | (tenant, appointment)                                        |
 //! | `artifacts`       | (tenant, appointment, kind, provider artifact id)            |
 //! | `deliveries`      | delivery key                                                 |
+//! | `subscriptions`   | (tenant, resource); creates keyed by the keeper's generation |
 
 mod artifact;
 mod connect;
@@ -17,6 +18,7 @@ mod delivery;
 mod error;
 mod meeting;
 mod probe;
+mod subscription;
 
 #[cfg(test)]
 mod tests;
@@ -28,3 +30,4 @@ pub use error::StoreError;
 pub use meetflow_proto::UnknownVariant;
 pub use meetflow_proto::status::{ArtifactKind, MeetingStatus};
 pub use meeting::MeetingRecord;
+pub use subscription::SubscriptionRecord;

@@ -38,6 +38,18 @@ impl Stack {
         let mut stack = Self::without_worker(overrides).await;
         let mut config = stack.config().clone();
         edit(&mut config);
+        stack.start_worker_with(config);
+        stack
+    }
+
+    /// Starts the worker of a stack made by [`Stack::without_worker`], on its configuration
+    /// (for tests that set the emulator up before the worker first calls it).
+    pub fn start_worker(&mut self) {
+        let config = self.config().clone();
+        self.start_worker_with(config);
+    }
+
+    fn start_worker_with(&mut self, config: meetflow_config::Config) {
         let (tx, rx) = oneshot::channel();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -48,8 +60,7 @@ impl Stack {
                 let _ = rx.await;
             }))
         });
-        stack.worker = Some((tx, thread));
-        stack
+        self.worker = Some((tx, thread));
     }
 
     /// The stack without a worker: the test runs workers itself (e.g. as processes it kills).
