@@ -49,12 +49,15 @@ pub fn graph_resource(resource: SubscribedResource) -> &'static str {
 /// they rotate a secret) and the receiver; refreshed from the store for rotations made by
 /// other workers.
 #[derive(Clone, Default)]
-pub struct ClientStates(Arc<RwLock<HashMap<String, Vec<(SubscribedResource, ClientState)>>>>);
+pub struct ClientStates(Arc<RwLock<ByTenant>>);
+
+/// PSA tenant → its kept subscriptions' resources and `clientState`s.
+type ByTenant = HashMap<String, Vec<(SubscribedResource, ClientState)>>;
 
 impl ClientStates {
     /// Replaces everything with the store's rows.
     pub fn load(&self, rows: &[SubscriptionRecord]) {
-        let mut map: HashMap<String, Vec<(SubscribedResource, ClientState)>> = HashMap::new();
+        let mut map = ByTenant::new();
         for row in rows {
             let (Ok(resource), Ok(state)) = (
                 row.resource.parse::<SubscribedResource>(),
