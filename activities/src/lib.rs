@@ -20,11 +20,13 @@
 //! | `reauthorize_subscription` | Graph POST …/reauthorize | harmless to repeat |
 //! | `delete_subscription` | Graph DELETE subscription → store row removed | 404 = already done |
 //! | `poke_captures` | `artifactsAvailable` signals to the tenant's capturing appointments | an extra poll is harmless |
+//! | `fetch_attendance` | Graph GET attendance reports + records → store | (tenant, appointment, report, participant); summary by (tenant, appointment) |
 //!
 //! Failures are typed (`graph_unauthorized`, `smtp_rejected`, …; see [`failure`]) and marked
 //! non-retryable when no retry can help. No secret is ever part of an input, output or error.
 
 mod artifacts;
+mod attendance;
 mod deps;
 pub mod failure;
 mod invitation;
@@ -38,10 +40,11 @@ use std::sync::Arc;
 
 use meetflow_proto::model::TenantId;
 use meetflow_workflows::activity_api::{
-    AppointmentKey, ArtifactList, CaptureArtifactInput, CapturedArtifact, CreateMeetingInput,
-    CreateSubscriptionInput, CreatedMeeting, DeleteMeetingInput, InvitationInput, KeptSubscription,
-    ListArtifactsInput, MailReceipt, MeetingRecordInput, ResolveOnlineMeetingInput,
-    SubscriptionKey, SubscriptionRef, TenantSettings, UpdateMeetingInput,
+    AppointmentKey, ArtifactList, AttendanceSummary, CaptureArtifactInput, CapturedArtifact,
+    CreateMeetingInput, CreateSubscriptionInput, CreatedMeeting, DeleteMeetingInput,
+    FetchAttendanceInput, InvitationInput, KeptSubscription, ListArtifactsInput, MailReceipt,
+    MeetingRecordInput, ResolveOnlineMeetingInput, SubscriptionKey, SubscriptionRef,
+    TenantSettings, UpdateMeetingInput,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -279,6 +282,18 @@ impl MeetflowActivities {
         self.counted(
             "poke_captures",
             traced(&ctx, subscription::poke_captures(&self.deps, &tenant)).await,
+        )
+    }
+
+    #[activity(name = "fetch_attendance")]
+    pub async fn fetch_attendance(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: FetchAttendanceInput,
+    ) -> Result<Option<AttendanceSummary>, ActivityError> {
+        self.counted(
+            "fetch_attendance",
+            traced(&ctx, attendance::fetch(&self.deps, &input)).await,
         )
     }
 }

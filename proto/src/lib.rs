@@ -5,9 +5,11 @@
 //! - [`model`]: the validated domain types the workflows work with. A value of these types is
 //!   known-good: the only way to get one from the wire is [`parse`].
 //! - [`names`]: task queue, workflow type, signal/update/query names and workflow id scheme.
+//! - [`attendance`]: attendance records → billable time and client no-show (pure).
 //! - [`status`]: the closed vocabularies (phase, capture and meeting status, artifact kind, mail
 //!   step), one type per concept from workflow state to store column.
 
+pub mod attendance;
 pub mod model;
 pub mod names;
 pub mod parse;

@@ -5,7 +5,7 @@
 //! `meetflow appointment approve --file` binary must refuse each case the same way (exit status
 //! 2, the same message) without contacting Temporal.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{process::Stdio, time::Duration};
 
 use futures_util::future::join_all;
 use meetflow_proto::{names, parse};
@@ -17,7 +17,7 @@ use temporalio_common::{
 };
 
 use crate::corpus::{self, Case};
-use crate::support::{Stack, failure_of, read_outbox};
+use crate::support::{Stack, failure_of, meetflow_binary, read_outbox};
 
 /// What the parser says about a case: the message the workflow and the CLI must both give.
 fn refusal(case: &Case) -> String {
@@ -104,23 +104,6 @@ async fn bad_input_fails_at_once_names_every_field_and_writes_nothing() {
         }
     }
     stack.stop().await;
-}
-
-/// The `meetflow` binary `scripts/setup.sh` builds (`cargo build -p meetflow`), next to this
-/// test binary's `deps/` folder.
-fn meetflow_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|dir| dir.join("meetflow"))
-        .unwrap();
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p meetflow` (scripts/setup.sh does)",
-        bin.display()
-    );
-    bin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -141,6 +141,7 @@ async fn doctor_passes_a_healthy_stack_and_names_each_fault_with_its_fix() {
         "access policy",
         "recordings",
         "transcripts",
+        "attendance",
     ] {
         assert!(line(&run.out, '✔', item).is_some(), "✔ {item}\n{}", run.out);
     }
@@ -155,7 +156,7 @@ async fn doctor_passes_a_healthy_stack_and_names_each_fault_with_its_fix() {
         run.out
     );
     assert!(
-        run.out.ends_with("11 ok, 0 failed, 2 skipped\n"),
+        run.out.ends_with("12 ok, 0 failed, 2 skipped\n"),
         "{}",
         run.out
     );
@@ -294,6 +295,16 @@ async fn doctor_passes_a_healthy_stack_and_names_each_fault_with_its_fix() {
         &healthy,
         "transcripts",
         "OnlineMeetingTranscript.Read.All",
+    )
+    .await;
+    c.revoke_permission(TENANT, CLIENT, Permission::OnlineMeetingArtifactReadAll)
+        .await
+        .unwrap();
+    fails(
+        &stack,
+        &healthy,
+        "attendance",
+        "OnlineMeetingArtifact.Read.All",
     )
     .await;
 

@@ -26,3 +26,4 @@ mod replay;
 mod subscriptions;
 mod tenant_rules;
 mod traces;
+mod web_ui;

@@ -89,6 +89,14 @@ async fn after_a_lifecycle_every_business_counter_has_its_value() {
             .add_artifact(&meeting.event_id, artifact)
             .await;
     }
+    // Capture finishes once attendance is in too.
+    stack
+        .emulator
+        .add_attendance_report(
+            &meeting.event_id,
+            crate::lifecycle::attendance_report(&[(0, 30)], &[(0, 30)]),
+        )
+        .await;
     // No Teams meeting asked for.
     let mut skipped = approval("demo", "skipped");
     skipped["generateTeamsMeeting"] = json!(false);

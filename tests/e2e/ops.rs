@@ -103,10 +103,27 @@ async fn history_status_and_list_tell_an_approve_reschedule_cancel() {
     mails(4).await;
 
     let tz = chrono_tz::Europe::Berlin;
-    let status = inspect::status_report(&stack.client, "demo", "ops-1", tz, false)
-        .await
-        .unwrap();
+    let status = inspect::status_report(
+        &stack.client,
+        "demo",
+        "ops-1",
+        tz,
+        false,
+        Some("http://127.0.0.1:8233"),
+    )
+    .await
+    .unwrap();
     eprintln!("{status}");
+    // Only the rescheduled end counts, not the first approval's timer the workflow now ignores.
+    assert_eq!(status.matches("next timer:").count(), 1, "{status}");
+    assert!(
+        status.contains("next timer: \"meeting end\" at 2026-"),
+        "{status}"
+    );
+    assert!(
+        status.contains("Web UI:   http://127.0.0.1:8233/namespaces/default/workflows/appointment%2Fdemo%2Fops-1/"),
+        "{status}"
+    );
     assert!(status.contains("phase:    scheduled"), "{status}");
     assert!(status.contains("meeting:  event AAMk"), "{status}");
     assert!(

@@ -1,5 +1,5 @@
 //! Every saved history (one per path: approve only, reschedule ×2 + cancel, cancel by signal,
-//! a moved end timer, capture parent and child, early end — recorded by the current code, and
+//! a moved end timer, capture parent and child, early end, capture with attendance — recorded by the current code, and
 //! `pre-resilience-*` recorded before the patches of `workflows/src/lifecycle/patches.rs`)
 //! replays against the current workflow code. A change that alters the commands an existing history recorded fails here, in CI,
 //! instead of in production on the workflows already running.
@@ -56,6 +56,8 @@ async fn every_saved_history_replays_against_the_current_code() {
         "capture-parent",
         "capture-child",
         "ended-early",
+        "attendance-parent",
+        "attendance-child",
     ] {
         assert!(
             names.contains(&format!("{path}.json").as_str()),

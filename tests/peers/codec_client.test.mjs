@@ -1,12 +1,13 @@
 // Run by tests/e2e/codec/typescript.rs against the stack it started (worker and dev server with
-// [codec] on): @temporalio/client with MeetflowCodec starts an approval the Rust worker runs, reads
-// the `state` query back decoded, and exchanges sealed payloads with the Rust codec both ways.
+// [codec] on): @temporalio/client with the TypeScript client's MeetflowCodec (clients/typescript,
+// built by the Rust test) starts an approval the Rust worker runs, reads the `state` query back
+// decoded, and exchanges sealed payloads with the Rust codec both ways.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { MeetflowCodec, ENCODING, KEY_ID } from './meetflow_codec.mjs';
+import { MeetflowCodec, ENCODING, KEY_ID } from '../../clients/typescript/dist/src/codec.js';
 
 const env = (name) => {
   const value = process.env[name];
@@ -14,7 +15,10 @@ const env = (name) => {
   return value;
 };
 const codec = () =>
-  new MeetflowCodec(JSON.parse(env('MEETFLOW_CODEC_KEYS')), env('MEETFLOW_CODEC_ENCRYPT_KEY_ID'));
+  new MeetflowCodec({
+    keys: JSON.parse(env('MEETFLOW_CODEC_KEYS')),
+    encryptKeyId: env('MEETFLOW_CODEC_ENCRYPT_KEY_ID'),
+  });
 
 // Payloads travel between the two processes in the codec-server wire form:
 // {"payloads": [proto3 JSON]}.

@@ -6,6 +6,7 @@
 //! configuration by tenant id).
 
 use chrono::{DateTime, Utc};
+pub use meetflow_proto::attendance::{AttendanceSummary, BillableRounding};
 use meetflow_proto::model::{AppointmentId, EmailAddress, Locale, Schedule, TenantId, TimeZone};
 pub use meetflow_proto::status::{
     ArtifactKind, MailStep, MeetingStatus, SkipReason, SubscribedResource,
@@ -79,6 +80,9 @@ activity_api! {
     /// Signals `artifactsAvailable` to every appointment of the tenant that is capturing, so
     /// notifications lost in a subscription gap are made up by polls; how many were signalled.
     PokeCaptures = "poke_captures": TenantId => u32;
+    /// Reads the meeting's attendance reports, stores every participant's record and the
+    /// billing summary; `None` while Teams has produced no report yet.
+    FetchAttendance = "fetch_attendance": FetchAttendanceInput => Option<AttendanceSummary>;
 }
 
 /// One appointment of one tenant: the natural key of everything kept about it.
@@ -278,4 +282,21 @@ pub struct KeptSubscription {
     /// When it was created or last renewed: the renewal is due a fraction of the way from here
     /// to `expires_at`.
     pub since: DateTime<Utc>,
+}
+
+/// Whose attendance bills what: the appointment's technician and client contact (matched by
+/// address in the reports) and the tenant's rounding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingParties {
+    pub technician: EmailAddress,
+    pub client: Option<EmailAddress>,
+    pub rounding: BillableRounding,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchAttendanceInput {
+    pub tenant_id: TenantId,
+    pub appointment_id: AppointmentId,
+    pub online_meeting_id: String,
+    pub parties: BillingParties,
 }

@@ -38,6 +38,8 @@ pub const WINDOW_SECS: RangeInclusive<u64> = 1..=2_592_000;
 pub const LOOKUP_WINDOW_SECS: RangeInclusive<u64> = 1..=86_400;
 /// `tenants.<id>.cancel_delete_retry_secs`: between DELETEs of a cancelled meeting, up to a day.
 pub const DELETE_RETRY_SECS: RangeInclusive<u64> = 1..=86_400;
+/// `tenants.<id>.billable_rounding_minutes`: 0 (exact seconds) up to a working day.
+pub const BILLABLE_ROUNDING_MINUTES: RangeInclusive<u32> = 0..=480;
 
 /// `notifications.max_body_bytes`: at least an empty batch, at most 16 MiB.
 pub const NOTIFICATION_BODY_BYTES: RangeInclusive<usize> = 64..=16 * 1024 * 1024;
@@ -69,3 +71,6 @@ pub(crate) fn in_range<T: PartialOrd + Display>(
         ))
     }
 }
+
+/// `artifacts.default_expiry_secs` and `artifacts.max_expiry_secs`: a minute to 30 days.
+pub const LINK_EXPIRY_SECS: RangeInclusive<u64> = 60..=2_592_000;

@@ -13,6 +13,7 @@
 //! Every error names the key that is wrong, and never quotes the value of a key that may hold
 //! a secret (see [`ConfigError`]). Every number has a range ([`bounds`]).
 
+mod artifacts;
 pub mod bounds;
 mod codec;
 mod secret;
@@ -30,6 +31,7 @@ use meetflow_proto::model::EmailAddress;
 use serde::Deserialize;
 use url::Url;
 
+pub use artifacts::{ArtifactsConfig, ResolvedSigningKey, SigningKeyRef};
 pub use codec::{CodecConfig, CodecKeyRef, CodecKeys};
 pub use secret::{Secret, SecretRef};
 pub use telemetry::{OtlpEndpoint, TelemetryConfig};
@@ -127,6 +129,7 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     pub codec: CodecConfig,
     pub telemetry: TelemetryConfig,
+    pub artifacts: ArtifactsConfig,
     /// Per-tenant settings, keyed by the PSA tenant id.
     pub tenants: BTreeMap<String, TenantConfig>,
 }
@@ -520,6 +523,7 @@ impl Config {
         }
         self.codec.check()?;
         self.telemetry.check()?;
+        self.artifacts.check()?;
         for (id, t) in &self.tenants {
             meetflow_proto::model::TenantId::parse(id)
                 .map_err(|p| ConfigError::key(format!("tenants.{id}"), p))?;

@@ -1,6 +1,7 @@
 //! Per-tenant settings: the Microsoft app that acts for the tenant, its organizer mailbox, the
 //! tenant's feature flags and its capture schedule.
 
+use meetflow_proto::attendance::BillableRounding;
 use meetflow_proto::model::EmailAddress;
 use meetflow_proto::status::SkipReason;
 use meetflow_proto::string_newtype_serde;
@@ -50,6 +51,10 @@ pub struct TenantConfig {
     pub download_recordings: bool,
     #[serde(default)]
     pub expose_in_portal: bool,
+    /// Whether artifact links may be issued to (and served for) the client contact, for
+    /// artifacts captured as client-visible (`expose_in_portal`); technician links need no flag.
+    #[serde(default)]
+    pub client_links: bool,
     #[serde(default)]
     pub capture: CaptureSchedule,
     /// How long one attempt of a Graph or mail activity may run before Temporal retries it
@@ -64,6 +69,27 @@ pub struct TenantConfig {
     /// all its retries (a revoked permission, a long outage): it retries until the event is gone.
     #[serde(default = "default_delete_retry")]
     pub cancel_delete_retry_secs: u64,
+    /// The technician's billable time from the attendance reports is rounded up to a multiple
+    /// of this many minutes; 0 bills exact seconds.
+    #[serde(default = "default_billable_rounding")]
+    pub billable_rounding_minutes: u32,
+}
+
+fn default_billable_rounding() -> u32 {
+    DEFAULT_BILLABLE_ROUNDING_MINUTES
+}
+
+/// See [`TenantConfig::billable_rounding_minutes`]: the common MSP quarter hour.
+const DEFAULT_BILLABLE_ROUNDING_MINUTES: u32 = 15;
+
+/// Settings recorded before the rounding existed replay with the default.
+fn default_rounding_rule() -> BillableRounding {
+    rounding_rule(DEFAULT_BILLABLE_ROUNDING_MINUTES)
+}
+
+fn rounding_rule(minutes: u32) -> BillableRounding {
+    std::num::NonZeroU32::new(minutes)
+        .map_or(BillableRounding::Exact, BillableRounding::UpToMinutes)
 }
 
 fn default_delete_retry() -> u64 {
@@ -180,6 +206,8 @@ pub struct TenantSettings {
     pub lookup_window_secs: u64,
     #[serde(default = "default_delete_retry")]
     pub delete_retry_secs: u64,
+    #[serde(default = "default_rounding_rule")]
+    pub billable_rounding: BillableRounding,
 }
 
 impl TenantSettings {
@@ -195,6 +223,7 @@ impl TenantSettings {
             attempt_timeout_secs: default_attempt_timeout(),
             lookup_window_secs: default_lookup_window(),
             delete_retry_secs: default_delete_retry(),
+            billable_rounding: default_rounding_rule(),
         }
     }
 }
@@ -234,6 +263,11 @@ impl TenantConfig {
             &at("cancel_delete_retry_secs"),
             self.cancel_delete_retry_secs,
             DELETE_RETRY_SECS,
+        )?;
+        in_range(
+            &at("billable_rounding_minutes"),
+            self.billable_rounding_minutes,
+            BILLABLE_ROUNDING_MINUTES,
         )?;
         // The backoff starts at the first poll and the window must let that poll happen.
         for (k, value) in [
@@ -302,6 +336,7 @@ impl TenantConfig {
             attempt_timeout_secs: self.activity_attempt_timeout_secs,
             lookup_window_secs: self.online_meeting_lookup_window_secs,
             delete_retry_secs: self.cancel_delete_retry_secs,
+            billable_rounding: rounding_rule(self.billable_rounding_minutes),
         }
     }
 }

@@ -527,3 +527,96 @@ fn telemetry_keys_are_checked_at_load() {
     let e = refused("[telemetry]\nservice_name = \" \"\n");
     assert!(e.contains("telemetry.service_name"), "{e}");
 }
+
+#[test]
+fn artifact_links_section() {
+    let c = load_str("", &[]).unwrap();
+    assert!(c.artifacts.listen.is_empty(), "off by default");
+    assert!(c.artifacts.resolve_keys().is_err(), "no keys configured");
+    assert!(c.artifacts.link_base().is_err());
+    let c = load_str(
+        r#"
+[artifacts]
+public_url = "https://meet.example/psa/"
+signing_keys = [
+  { id = "new", secret = { env = "LINK_NEW" } },
+  { id = "old", secret = { env = "LINK_OLD" } },
+]
+default_expiry_secs = 600
+max_expiry_secs = 86400
+"#,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.artifacts.link_base().unwrap(), "https://meet.example/psa");
+    let new = "A".repeat(44);
+    let keys = c
+        .artifacts
+        .resolve_keys_with(|name| match name {
+            "LINK_NEW" => Some(new.clone()),
+            "LINK_OLD" => Some("B".repeat(44)),
+            _ => None,
+        })
+        .unwrap();
+    let ids: Vec<&str> = keys.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["new", "old"], "the first signs: order is kept");
+    let err = c
+        .artifacts
+        .resolve_keys_with(|name| (name == "LINK_NEW").then(|| "not*base64 s3cr3t".to_string()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("artifacts.signing_keys[0].secret"), "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+    let short = c
+        .artifacts
+        .resolve_keys_with(|_| Some("c2hvcnQ=".to_string()))
+        .unwrap_err()
+        .to_string();
+    assert!(short.contains("5 bytes; at least 32"), "{short}");
+    let tenant = load_str(TENANT, &[]).unwrap();
+    assert!(
+        !tenant.tenant("acme").unwrap().client_links,
+        "client links are opt-in"
+    );
+}
+
+#[test]
+fn artifact_links_are_checked_at_load() {
+    let e = refused("[artifacts]\ndefault_expiry_secs = 7200\nmax_expiry_secs = 3600\n");
+    assert!(e.contains("artifacts.default_expiry_secs"), "{e}");
+    let e = refused("[artifacts]\nmax_expiry_secs = 10\n");
+    assert!(
+        e.contains("artifacts.max_expiry_secs") && e.contains("60..="),
+        "{e}"
+    );
+    let e = refused("[artifacts]\npublic_url = \"https://u:pw@x.example\"\n");
+    assert!(
+        e.contains("artifacts.public_url") && !e.contains("pw"),
+        "{e}"
+    );
+    // Serving needs keys, checked at load rather than at the first request.
+    let e = refused("[artifacts]\nlisten = \"127.0.0.1:0\"\n");
+    assert!(e.contains("artifacts.signing_keys"), "{e}");
+    let e = refused(
+        "[artifacts]\nlisten = \"127.0.0.1:0\"\nsigning_keys = [{ id = \"k\", secret = { env = \"MEETFLOW_TEST_UNSET_LINK_KEY\" } }]\n",
+    );
+    assert!(e.contains("artifacts.signing_keys[0].secret"), "{e}");
+}
+
+#[test]
+fn the_documented_artifacts_section_resolves() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/meetflow.example.toml");
+    let c = load(Some(&path), std::iter::empty()).unwrap();
+    assert!(c.artifacts.listen.is_empty(), "off in the example");
+    assert!(!c.tenant("acme").unwrap().client_links);
+    let keys = c
+        .artifacts
+        .resolve_keys_with(|_| Some("A".repeat(44)))
+        .unwrap();
+    assert_eq!(keys[0].0, "2026-12", "the first key signs");
+    assert_eq!(
+        c.artifacts.link_base().unwrap(),
+        "https://meet.acme.example/psa"
+    );
+}

@@ -46,8 +46,35 @@ pub async fn list<C: Collection>(
     page(&state, &caller, path, &link_base, query, C::KIND)
 }
 
+/// One page of `items` after the request's `$skiptoken`, sized by the emulator's page size;
+/// `@odata.nextLink` carries the emulator's own skip token.
+pub(crate) fn paged(
+    world: &World,
+    query: Option<&str>,
+    link_base: &str,
+    context: String,
+    items: Vec<Value>,
+) -> Result<Value, GraphFailure> {
+    let skip: usize = query_param(query.unwrap_or(""), "$skiptoken")
+        .map(|t| {
+            t.parse()
+                .map_err(|_| GraphFailure::bad_request("Invalid skip token."))
+        })
+        .transpose()?
+        .unwrap_or(0);
+    let page_size = world.settings.page_size.max(1);
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(skip).take(page_size).collect();
+    let mut body = json!({ "@odata.context": context, "value": page });
+    if skip + page_size < total {
+        // Absolute and pointing back at the host the client called, as Graph's links do.
+        body["@odata.nextLink"] = json!(format!("{link_base}?$skiptoken={}", skip + page_size));
+    }
+    Ok(body)
+}
+
 /// `http://{host}{path}`: links point back at the host and path the client called.
-fn link_base(headers: &HeaderMap, raw_path: &str) -> String {
+pub(crate) fn link_base(headers: &HeaderMap, raw_path: &str) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -68,35 +95,22 @@ fn page(
     let world = state.world();
     let organizer = organizer(&world, caller, &user)?;
     let m = meeting(&world, caller, &organizer, &id)?;
-    let skip: usize = query_param(query.as_deref().unwrap_or(""), "$skiptoken")
-        .map(|t| {
-            t.parse()
-                .map_err(|_| GraphFailure::bad_request("Invalid skip token."))
-        })
-        .transpose()?
-        .unwrap_or(0);
     let now = Utc::now();
     let available: Vec<&Artifact> = m
         .artifacts
         .iter()
         .filter(|a| a.kind == kind && a.is_available(now))
         .collect();
-    let page_size = world.settings.page_size.max(1);
-    let page: Vec<Value> = available
-        .iter()
-        .skip(skip)
-        .take(page_size)
-        .map(|a| artifact_json(m, a))
-        .collect();
     let segment = kind.segment();
-    let mut body = json!({
-        "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{user}')/onlineMeetings('{id}')/{segment}"),
-        "value": page,
-    });
-    if skip + page_size < available.len() {
-        // Absolute and pointing back at the host the client called, as Graph's links do.
-        body["@odata.nextLink"] = json!(format!("{link_base}?$skiptoken={}", skip + page_size));
-    }
+    let body = paged(
+        &world,
+        query.as_deref(),
+        link_base,
+        format!(
+            "https://graph.microsoft.com/v1.0/$metadata#users('{user}')/onlineMeetings('{id}')/{segment}"
+        ),
+        available.iter().map(|a| artifact_json(m, a)).collect(),
+    )?;
     Ok(Json(body).into_response())
 }
 

@@ -13,11 +13,13 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::control_api::{
-    AccessPolicyRevocation, AddedArtifact, EmulatedArtifact, EmulatedMeeting, Fault,
-    LifecycleRequest, LifecycleSent, NewArtifact, PermissionRevocation, SecretExpiry,
-    SettingsPatch,
+    AccessPolicyRevocation, AddedArtifact, AddedAttendanceReport, EmulatedArtifact,
+    EmulatedMeeting, Fault, LifecycleRequest, LifecycleSent, NewArtifact, NewAttendanceReport,
+    PermissionRevocation, SecretExpiry, SettingsPatch,
 };
-use crate::world::{Artifact, ArtifactContent, ArtifactKind, after, new_guid};
+use crate::world::{
+    Artifact, ArtifactContent, ArtifactKind, AttendanceRecord, AttendanceReport, after, new_guid,
+};
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
@@ -199,9 +201,26 @@ pub async fn add_artifact(
         ArtifactKind::Transcript => {
             ArtifactContent::Vtt(body.vtt.unwrap_or_else(|| SAMPLE_VTT.to_owned()))
         }
-        ArtifactKind::Recording => ArtifactContent::SyntheticMp4 {
-            size: body.size_bytes.unwrap_or(1024 * 1024),
-            bytes_per_sec: body.bytes_per_sec,
+        ArtifactKind::Recording => match (&body.content_base64, body.size_bytes) {
+            (Some(_), Some(_)) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "give contentBase64 or sizeBytes, not both",
+                );
+            }
+            (Some(text), None) => {
+                use base64::Engine as _;
+                match base64::engine::general_purpose::STANDARD.decode(text) {
+                    Ok(bytes) => ArtifactContent::Mp4(bytes.into()),
+                    Err(_) => {
+                        return problem(StatusCode::BAD_REQUEST, "contentBase64 is not base64");
+                    }
+                }
+            }
+            (None, size) => ArtifactContent::SyntheticMp4 {
+                size: size.unwrap_or(1024 * 1024),
+                bytes_per_sec: body.bytes_per_sec,
+            },
         },
     };
     let artifact = Artifact {
@@ -272,4 +291,58 @@ pub async fn lifecycle(
         Ok(status) => Json(LifecycleSent { status }).into_response(),
         Err(e) => problem(StatusCode::NOT_FOUND, e),
     }
+}
+
+/// `POST /_emulator/meetings/{id}/attendance-reports`: a session's report, listed after a delay.
+pub async fn add_attendance_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<NewAttendanceReport>,
+) -> Response {
+    let Ok(delay) = Duration::try_from_secs_f64(body.available_after_secs) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "availableAfterSecs must be a non-negative number",
+        );
+    };
+    let intervals = || body.records.iter().flat_map(|r| r.intervals.iter());
+    if intervals().any(|i| i.leave < i.join) {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "an interval leaves before it joins",
+        );
+    }
+    let now = Utc::now();
+    let meeting_start = intervals().map(|i| i.join).min().unwrap_or(now);
+    let meeting_end = intervals().map(|i| i.leave).max().unwrap_or(now);
+    let mut world = state.world();
+    let Some(meeting) = world.meeting_by_control_id(&id) else {
+        return problem(StatusCode::NOT_FOUND, format!("no meeting {id}"));
+    };
+    let report = AttendanceReport {
+        id: new_guid(),
+        meeting_start,
+        meeting_end,
+        available_at: after(now, delay),
+        records: body
+            .records
+            .into_iter()
+            .map(|r| AttendanceRecord {
+                id: new_guid(),
+                identity_id: new_guid(),
+                email: r.email,
+                display_name: r.display_name,
+                role: r.role,
+                intervals: r.intervals,
+            })
+            .collect(),
+    };
+    let added = AddedAttendanceReport {
+        id: report.id.clone(),
+        meeting_id: meeting.id.clone(),
+        organizer: meeting.organizer_id.clone(),
+        available_at: report.available_at,
+    };
+    meeting.attendance_reports.push(report);
+    (StatusCode::CREATED, Json(added)).into_response()
 }

@@ -175,6 +175,10 @@ pub struct NewArtifact {
     /// The recording's content streams no faster than this; at full speed when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_per_sec: Option<u64>,
+    /// The recording's bytes (standard base64) instead of the synthetic pattern, e.g. a real
+    /// MP4 a browser can play; excludes `sizeBytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_base64: Option<String>,
     /// Shared by a recording and its transcript; generated when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_correlation_id: Option<String>,
@@ -198,6 +202,7 @@ impl NewArtifact {
             vtt: None,
             size_bytes: None,
             bytes_per_sec: None,
+            content_base64: None,
             content_correlation_id: None,
         }
     }
@@ -214,6 +219,13 @@ impl NewArtifact {
 
     pub fn bytes_per_sec(mut self, rate: u64) -> Self {
         self.bytes_per_sec = Some(rate);
+        self
+    }
+
+    /// A recording with exactly these bytes.
+    pub fn content(mut self, bytes: &[u8]) -> Self {
+        use base64::Engine as _;
+        self.content_base64 = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
         self
     }
 
@@ -299,6 +311,54 @@ pub struct LifecycleRequest {
 #[serde(rename_all = "camelCase")]
 pub struct LifecycleSent {
     pub status: Option<u16>,
+}
+
+/// `POST /_emulator/meetings/{id}/attendance-reports`: the attendance report Teams will
+/// produce for one session of the meeting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewAttendanceReport {
+    /// Seconds from now until Graph lists it.
+    #[serde(default)]
+    pub available_after_secs: f64,
+    /// Who attended; the session spans their first join to their last leave.
+    pub records: Vec<SeededAttendance>,
+}
+
+/// One participant of a seeded report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeededAttendance {
+    pub email: String,
+    pub display_name: String,
+    pub role: AttendanceRole,
+    pub intervals: Vec<SeededInterval>,
+}
+
+/// The meeting role Graph reports (`attendanceRecord.role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttendanceRole {
+    Organizer,
+    Presenter,
+    Attendee,
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeededInterval {
+    pub join: DateTime<Utc>,
+    pub leave: DateTime<Utc>,
+}
+
+/// The answer to [`NewAttendanceReport`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedAttendanceReport {
+    pub id: String,
+    pub meeting_id: String,
+    pub organizer: String,
+    pub available_at: DateTime<Utc>,
 }
 
 /// `POST /_emulator/secrets/expire`: the app whose secret now counts as expired.

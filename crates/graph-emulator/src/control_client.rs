@@ -6,9 +6,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::control_api::{
-    AccessPolicyRevocation, AddedArtifact, EmulatedEvent, EmulatedMeeting, EmulatedSubscription,
-    Fault, LifecycleRequest, LifecycleSent, LoggedRequest, NewArtifact, NotificationDelivery,
-    Permission, PermissionRevocation, SecretExpiry, Settings, SettingsPatch,
+    AccessPolicyRevocation, AddedArtifact, AddedAttendanceReport, EmulatedEvent, EmulatedMeeting,
+    EmulatedSubscription, Fault, LifecycleRequest, LifecycleSent, LoggedRequest, NewArtifact,
+    NewAttendanceReport, NotificationDelivery, Permission, PermissionRevocation, SecretExpiry,
+    Settings, SettingsPatch,
 };
 
 /// Why a control call failed.
@@ -183,6 +184,20 @@ impl ControlClient {
         };
         self.json_with(Method::POST, &["subscriptions", id, "lifecycle"], &body)
             .await
+    }
+
+    /// Adds an attendance report to a meeting (online meeting id, event id or join URL).
+    pub async fn add_attendance_report(
+        &self,
+        meeting: &str,
+        report: &NewAttendanceReport,
+    ) -> ControlResult<AddedAttendanceReport> {
+        self.json_with(
+            Method::POST,
+            &["meetings", meeting, "attendance-reports"],
+            report,
+        )
+        .await
     }
 
     /// Each segment is percent-encoded on its own, so ids holding `/` or a whole join URL

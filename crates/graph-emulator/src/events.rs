@@ -113,6 +113,7 @@ pub async fn create(
             created: now,
             ended_at: None,
             artifacts: Vec::new(),
+            attendance_reports: Vec::new(),
         });
     }
     let json = event_json(&event, &organizer);

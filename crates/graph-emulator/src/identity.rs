@@ -189,17 +189,21 @@ pub enum Permission {
     OnlineMeetingRecordingReadAll,
     #[serde(rename = "OnlineMeetingTranscript.Read.All")]
     OnlineMeetingTranscriptReadAll,
+    /// Attendance reports and records.
+    #[serde(rename = "OnlineMeetingArtifact.Read.All")]
+    OnlineMeetingArtifactReadAll,
     #[serde(rename = "User.Read.All")]
     UserReadAll,
 }
 
 impl Permission {
     /// Every permission the emulator grants an app unless revoked.
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 6] = [
         Permission::CalendarsReadWrite,
         Permission::OnlineMeetingsReadAll,
         Permission::OnlineMeetingRecordingReadAll,
         Permission::OnlineMeetingTranscriptReadAll,
+        Permission::OnlineMeetingArtifactReadAll,
         Permission::UserReadAll,
     ];
 
@@ -210,6 +214,7 @@ impl Permission {
             Permission::OnlineMeetingsReadAll => "OnlineMeetings.Read.All",
             Permission::OnlineMeetingRecordingReadAll => "OnlineMeetingRecording.Read.All",
             Permission::OnlineMeetingTranscriptReadAll => "OnlineMeetingTranscript.Read.All",
+            Permission::OnlineMeetingArtifactReadAll => "OnlineMeetingArtifact.Read.All",
             Permission::UserReadAll => "User.Read.All",
         }
     }

@@ -3,6 +3,7 @@
 //! for tests and demos. See `docs/graph.md`.
 
 mod artifacts;
+mod attendance;
 mod control;
 pub mod control_api;
 pub mod control_client;
@@ -108,6 +109,18 @@ pub fn router(seed: Seed) -> Router {
             "/v1.0/subscriptions/{id}/reauthorize",
             post(subscriptions::reauthorize),
         )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/attendanceReports",
+            get(attendance::list_reports),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/attendanceReports/{rid}",
+            get(attendance::get_report),
+        )
+        .route(
+            "/v1.0/users/{user}/onlineMeetings/{id}/attendanceReports/{rid}/attendanceRecords",
+            get(attendance::list_records),
+        )
         // Injected latency counts as time in flight for the mailbox gate.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -152,7 +165,11 @@ pub fn router(seed: Seed) -> Router {
             "/_emulator/subscriptions/{id}/lifecycle",
             post(control::lifecycle),
         )
-        .route("/_emulator/notifications", get(control::notifications));
+        .route("/_emulator/notifications", get(control::notifications))
+        .route(
+            "/_emulator/meetings/{id}/attendance-reports",
+            post(control::add_attendance_report),
+        );
     graph
         .merge(control)
         .layer(axum::middleware::from_fn_with_state(

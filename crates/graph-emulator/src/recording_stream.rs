@@ -20,14 +20,15 @@ pub async fn recording_content(
     Path((user, id, rid)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> GraphResult {
-    let (size, rate) = {
+    let (size, given, rate) = {
         let world = state.world();
         let (_, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Recording, &rid)?;
-        match a.content {
+        match &a.content {
             ArtifactContent::SyntheticMp4 {
                 size,
                 bytes_per_sec,
-            } => (size, bytes_per_sec),
+            } => (*size, None, *bytes_per_sec),
+            ArtifactContent::Mp4(bytes) => (bytes.len() as u64, Some(bytes.clone()), None),
             ArtifactContent::Vtt(_) => return Err(GraphFailure::not_found()),
         }
     };
@@ -40,7 +41,11 @@ pub async fn recording_content(
         Some((s, e)) => (s, e, StatusCode::PARTIAL_CONTENT),
         None => (0, size, StatusCode::OK),
     };
-    let mut response = Response::new(Body::from_stream(synthetic_mp4(start, end_exclusive, rate)));
+    let body = match given {
+        Some(bytes) => Body::from(bytes.slice(start as usize..end_exclusive as usize)),
+        None => Body::from_stream(synthetic_mp4(start, end_exclusive, rate)),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("video/mp4"));

@@ -110,6 +110,34 @@ pub struct Meeting {
     pub created: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub artifacts: Vec<Artifact>,
+    pub attendance_reports: Vec<AttendanceReport>,
+}
+
+/// One session's attendance report, as Teams produces it some minutes after the session ends.
+#[derive(Clone, Debug)]
+pub struct AttendanceReport {
+    pub id: String,
+    pub meeting_start: DateTime<Utc>,
+    pub meeting_end: DateTime<Utc>,
+    pub available_at: DateTime<Utc>,
+    pub records: Vec<AttendanceRecord>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AttendanceRecord {
+    pub id: String,
+    /// The participant's Entra object id (Graph's `identity.id`).
+    pub identity_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: crate::control_api::AttendanceRole,
+    pub intervals: Vec<crate::control_api::SeededInterval>,
+}
+
+impl AttendanceReport {
+    pub fn is_available(&self, now: DateTime<Utc>) -> bool {
+        self.available_at <= now
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +186,8 @@ pub enum ArtifactContent {
         /// Streamed no faster than this (a slow link, so a copy can be interrupted mid-way).
         bytes_per_sec: Option<u64>,
     },
+    /// Bytes a test supplied (a real, playable MP4 for browser tests).
+    Mp4(bytes::Bytes),
 }
 
 impl Artifact {

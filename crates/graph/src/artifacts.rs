@@ -196,7 +196,7 @@ impl GraphClient {
     }
 
     /// Follows `@odata.nextLink` verbatim until it is absent; pages may be empty.
-    async fn collect_pages<T: DeserializeOwned>(
+    pub(crate) async fn collect_pages<T: DeserializeOwned>(
         &self,
         app: &AppCredentials,
         first: url::Url,

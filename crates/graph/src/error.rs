@@ -314,7 +314,7 @@ fn hint_for(
         ),
         GraphErrorKind::Forbidden => Some(
             "grant the app the application permission this call needs (Calendars.ReadWrite, \
-             OnlineMeetings.Read.All, OnlineMeetingRecording.Read.All, OnlineMeetingTranscript.Read.All; \
+             OnlineMeetings.Read.All, OnlineMeetingRecording.Read.All, OnlineMeetingTranscript.Read.All, OnlineMeetingArtifact.Read.All; \
              User.Read.All when organizer_object_id is not configured) with admin consent, and check \
              any Exchange application access policy",
         ),

@@ -7,6 +7,7 @@
 //! fresh token after a 401, and waits out a short `Retry-After` once (see [`ClientOptions`]).
 
 mod artifacts;
+mod attendance;
 mod client;
 mod credentials;
 mod error;
@@ -20,6 +21,7 @@ mod transaction;
 mod users;
 
 pub use artifacts::{ByteRange, CallArtifact, CallRecording, CallTranscript, RecordingContent};
+pub use attendance::{AttendanceIdentity, AttendanceInterval, AttendanceRecord, AttendanceReport};
 pub use client::{ClientOptions, GraphClient};
 pub use credentials::{AppCredentials, ClientSecret, GraphEndpoints};
 pub use error::{GraphError, GraphErrorKind};

@@ -22,11 +22,13 @@ pub trait GraphObserver: Send + Sync {
 /// The route of a Graph URL path with ids replaced: `/v1.0/users/{u}/events/{id}` → `events/{id}`.
 /// Known collection names stay, everything else is an id.
 pub fn operation(path: &str) -> String {
-    const NAMES: [&str; 7] = [
+    const NAMES: [&str; 9] = [
         "events",
         "onlineMeetings",
         "recordings",
         "transcripts",
+        "attendanceReports",
+        "attendanceRecords",
         "content",
         "subscriptions",
         "reauthorize",
@@ -74,6 +76,10 @@ mod tests {
         assert_eq!(
             operation("/v1.0/users/o/onlineMeetings/MSo1/recordings/r1/content"),
             "onlineMeetings/{id}/recordings/{id}/content"
+        );
+        assert_eq!(
+            operation("/v1.0/users/o/onlineMeetings/MSo1/attendanceReports/c9b6/attendanceRecords"),
+            "onlineMeetings/{id}/attendanceReports/{id}/attendanceRecords"
         );
     }
 }

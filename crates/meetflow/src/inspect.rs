@@ -2,6 +2,9 @@
 //! timeline, and the list of appointments (a visibility query over the search attributes).
 //! Each `*_report` returns the text the command prints, so the end-to-end tests check exactly it.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use futures_util::StreamExt as _;
 use meetflow_proto::{
@@ -121,7 +124,8 @@ pub struct HistoryOptions {
     pub decoder: Decoder,
 }
 
-fn run_id(events: &[HistoryEvent]) -> Option<&str> {
+/// The run the events belong to (the one the Web UI links name).
+pub fn run_id(events: &[HistoryEvent]) -> Option<&str> {
     events.iter().find_map(|e| match &e.attributes {
         Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
             Some(a.original_execution_run_id.as_str())
@@ -187,19 +191,74 @@ pub async fn history_report(
     Ok(out)
 }
 
-/// `meetflow appointment status`: the state in words, or (`json`) the query's JSON.
+/// `meetflow appointment status`: the state in words — with the timers still to fire and the
+/// run's Web UI link (`ui`), both read from the history — or (`json`) the query's JSON.
 pub async fn status_report(
     client: &Client,
     tenant: &str,
     appointment: &str,
     tz: Tz,
     json: bool,
+    ui: Option<&str>,
 ) -> anyhow::Result<String> {
-    let state = state_json(client, &workflow_id(tenant, appointment)?).await?;
+    let id = workflow_id(tenant, appointment)?;
+    let state = state_json(client, &id).await?;
     if json {
         return Ok(format!("{}\n", serde_json::to_string_pretty(&state)?));
     }
-    Ok(crate::summary::status_text(&state, tz))
+    let mut out = crate::summary::status_text(&state, tz);
+    let events = events(client, &id).await?;
+    for (purpose, fires) in pending_timers(&events, tz) {
+        out.push_str(&format!(
+            "next timer: \"{purpose}\" at {}\n",
+            local(fires, tz)
+        ));
+    }
+    if let Some((ui, run)) = ui.zip(run_id(&events)) {
+        out.push_str(&format!(
+            "Web UI:   {}\n",
+            ui_link(ui, &client.namespace(), &id, run)
+        ));
+    }
+    Ok(out)
+}
+
+/// The timers that have neither fired nor been cancelled, named as the timeline names them; of
+/// several with one purpose only the newest counts (a reschedule starts a new "meeting end"
+/// timer and the workflow ignores the old one when it fires).
+fn pending_timers(events: &[HistoryEvent], tz: Tz) -> Vec<(String, DateTime<Utc>)> {
+    let mut waiting: HashMap<&str, i64> = HashMap::new();
+    for e in events {
+        match &e.attributes {
+            Some(Attributes::TimerStartedEventAttributes(a)) => {
+                waiting.insert(&a.timer_id, e.event_id);
+            }
+            Some(Attributes::TimerFiredEventAttributes(a)) => {
+                waiting.remove(a.timer_id.as_str());
+            }
+            Some(Attributes::TimerCanceledEventAttributes(a)) => {
+                waiting.remove(a.timer_id.as_str());
+            }
+            _ => {}
+        }
+    }
+    let started: HashSet<i64> = waiting.into_values().collect();
+    // Payloads play no part in a timer's purpose, so no key is needed to read them.
+    let mut newest: Vec<(String, DateTime<Utc>)> = Vec::new();
+    for s in timeline::steps(events, &Decoder::plain(), tz) {
+        if s.kind != "timer" || !started.contains(&s.event_id) {
+            continue;
+        }
+        let (Some(purpose), Ok(fires)) = (
+            s.detail["timer"].as_str(),
+            serde_json::from_value(s.detail["fires_at"].clone()),
+        ) else {
+            continue;
+        };
+        newest.retain(|(p, _)| p != purpose);
+        newest.push((purpose.to_string(), fires));
+    }
+    newest
 }
 
 /// The visibility query for `list`; the values were checked as ids, so quoting them is safe.

@@ -2,6 +2,7 @@
 //! the binary runs.
 
 pub mod approve;
+pub mod artifact_links;
 pub mod bench;
 pub mod codec_server;
 pub mod connect;

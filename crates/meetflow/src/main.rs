@@ -4,7 +4,8 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use meetflow::{
-    approve, bench, codec_server, connect, dev, doctor, inspect, telemetry, timeline, worker,
+    approve, artifact_links, bench, codec_server, connect, dev, doctor, inspect, telemetry,
+    timeline, worker,
 };
 
 #[derive(Parser)]
@@ -38,12 +39,18 @@ enum Command {
         /// The worker's Prometheus endpoint (`/metrics`).
         #[arg(long, default_value_t = 9464)]
         metrics_port: u16,
+        /// The worker's artifact links endpoint (`/artifacts/{token}`).
+        #[arg(long, default_value_t = 8090)]
+        artifacts_port: u16,
         /// Keep nothing between runs (Temporal in memory).
         #[arg(long)]
         ephemeral: bool,
     },
     /// Print throughput, latency, Graph calls and worker RSS figures (see docs/performance.md).
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
+        #[command(subcommand)]
+        only: Option<BenchCommand>,
         #[arg(long, default_value_t = 200)]
         lifecycles: usize,
         #[arg(long, default_value_t = 20)]
@@ -56,13 +63,6 @@ enum Command {
         open_workflows: Vec<usize>,
         #[arg(long, default_value = ".meetflow/bench")]
         dir: PathBuf,
-        /// Instead: post this many change notifications in a burst (`--concurrency` at a time)
-        /// to the worker's receiver and report its answer latency and the signals delivered.
-        #[arg(long)]
-        notifications: Option<usize>,
-        /// The appointments the notifications are spread over.
-        #[arg(long, default_value_t = 50)]
-        notify_appointments: usize,
     },
     /// Serve the Graph emulator alone (seeded with the demo tenant).
     GraphEmulator {
@@ -109,6 +109,50 @@ enum SubscriptionsCommand {
 }
 
 #[derive(Subcommand)]
+enum BenchCommand {
+    /// Time `appointment history` on one appointment's long history (rescheduled until it is).
+    History {
+        /// Grow the history to at least this many events.
+        #[arg(long, default_value_t = 500)]
+        events: usize,
+        /// Timed runs of the command (and of the report in process).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        #[arg(long, default_value = ".meetflow/bench-history")]
+        dir: PathBuf,
+    },
+    /// Serve one recording through an artifact link to a reading client: throughput, peak RSS.
+    ArtifactLink {
+        /// Size of the recording (written once into `--dir`).
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+        #[arg(long, default_value = ".meetflow/bench-artifact-link")]
+        dir: PathBuf,
+    },
+    /// Burst change notifications at the worker's receiver: answer latency, requests/s, and the
+    /// `artifactsAvailable` signals the appointments' histories hold per coalescing window.
+    Notifications {
+        /// Notifications in the burst.
+        #[arg(long, default_value_t = 1000)]
+        notifications: usize,
+        /// Notifications per POST (Graph batches them in `value`).
+        #[arg(long, default_value_t = 10)]
+        per_request: usize,
+        /// POSTs in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Appointments (each with a Teams meeting) the notifications are spread over.
+        #[arg(long, default_value_t = 50)]
+        appointments: usize,
+        /// Bursts, each after the previous one's coalescing window has closed.
+        #[arg(long, default_value_t = 1)]
+        bursts: usize,
+        #[arg(long, default_value = ".meetflow/bench-notifications")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum AppointmentCommand {
     /// Start an appointment's workflow from an approval (proto3 JSON, see docs/contract.md).
     Approve {
@@ -149,6 +193,24 @@ enum AppointmentCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Print a signed, expiring link to each stored recording (or transcript) of an appointment,
+    /// served by the worker's `artifacts.listen` endpoint.
+    Link {
+        tenant: String,
+        appointment: String,
+        #[arg(long, default_value = "recording")]
+        kind: meetflow_store::ArtifactKind,
+        /// How long the link works: 90s, 45m, 1h, 7d (default `artifacts.default_expiry_secs`;
+        /// capped at `artifacts.max_expiry_secs`).
+        #[arg(long, value_parser = meetflow_links::expiry::parse_secs)]
+        expires: Option<u64>,
+        /// `client` only when the tenant's `client_links` allows it.
+        #[arg(long, default_value = "technician")]
+        audience: meetflow_links::Audience,
+        /// A transcript as plain text instead of WebVTT.
+        #[arg(long)]
+        plain_text: bool,
+    },
 }
 
 /// Output flags the ops commands share.
@@ -179,6 +241,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ui_port,
             graph_port,
             metrics_port,
+            artifacts_port,
             ephemeral,
         } => {
             dev::run_foreground(dev::DevOptions {
@@ -186,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 temporal_port,
                 ui_port: Some(ui_port),
                 metrics_port: Some(metrics_port),
+                artifacts_port: Some(artifacts_port),
                 graph_port,
                 persistent: !ephemeral,
                 overrides: std::env::vars().collect(),
@@ -193,13 +257,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Bench {
+            only: Some(BenchCommand::History { events, runs, dir }),
+            ..
+        } => bench::history::run(bench::history::HistoryBenchOptions { events, runs, dir }).await,
+        Command::Bench {
+            only: Some(BenchCommand::ArtifactLink { size_mib, dir }),
+            ..
+        } => {
+            bench::artifact_link::run(bench::artifact_link::ArtifactLinkBenchOptions {
+                size_mib,
+                dir,
+            })
+            .await
+        }
+        Command::Bench {
+            only:
+                Some(BenchCommand::Notifications {
+                    notifications,
+                    per_request,
+                    concurrency,
+                    appointments,
+                    bursts,
+                    dir,
+                }),
+            ..
+        } => {
+            bench::notifications::run(bench::notifications::NotificationBenchOptions {
+                notifications,
+                per_request,
+                concurrency,
+                appointments,
+                bursts,
+                dir,
+            })
+            .await
+        }
+        Command::Bench {
+            only: None,
             lifecycles,
             concurrency,
             graph_latency_ms,
             open_workflows,
             dir,
-            notifications,
-            notify_appointments,
         } => {
             bench::run(bench::BenchOptions {
                 lifecycles,
@@ -207,11 +306,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 graph_latency_ms,
                 open_workflows,
                 dir,
-                notifications: notifications.map(|n| bench::NotificationBench {
-                    notifications: n,
-                    appointments: notify_appointments,
-                    concurrency,
-                }),
             })
             .await
         }
@@ -251,9 +345,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     out,
                 } => {
                     let tz = timeline::time_zone(out.tz.as_deref())?;
+                    let ui = inspect::ui_base(&config);
                     let c = client().await?;
                     print_report(
-                        inspect::status_report(&c, &tenant, &appointment, tz, out.json).await,
+                        inspect::status_report(
+                            &c,
+                            &tenant,
+                            &appointment,
+                            tz,
+                            out.json,
+                            ui.as_deref(),
+                        )
+                        .await,
                     )
                 }
                 AppointmentCommand::History {
@@ -270,6 +373,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             .await,
                     )
                 }
+                AppointmentCommand::Link {
+                    tenant,
+                    appointment,
+                    kind,
+                    expires,
+                    audience,
+                    plain_text,
+                } => {
+                    let request = artifact_links::issue::LinkRequest {
+                        tenant_id: tenant,
+                        appointment_id: appointment,
+                        kind,
+                        audience,
+                        expires_in_secs: expires,
+                        plain_text,
+                    };
+                    link(&config, &request).await
+                }
                 AppointmentCommand::List { tenant, phase, out } => {
                     let tz = timeline::time_zone(out.tz.as_deref())?;
                     let c = client().await?;
@@ -279,6 +400,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+async fn link(
+    config: &meetflow_config::Config,
+    request: &artifact_links::issue::LinkRequest,
+) -> anyhow::Result<()> {
+    let keys = artifact_links::signing_keys(config)?;
+    let store = meetflow_store::Store::connect(config.store.url.expose()).await?;
+    let now = artifact_links::unix_now();
+    let issued = artifact_links::issue::issue(config, &keys, &store, request, now).await;
+    store.close().await;
+    let issued = issued?;
+    if let Some(max) = issued.capped_to_secs {
+        eprintln!("note: --expires capped to artifacts.max_expiry_secs ({max} s)");
+    }
+    print_report(Ok(artifact_links::issue::render(&issued, request)))
 }
 
 /// The ops commands build their whole output first (so tests check exactly it), then print it.

@@ -81,6 +81,20 @@ pub fn status_text(state: &Value, tz: Tz) -> String {
         None if phase == "capturing" => out.push_str("capture:  in progress\n"),
         None => {}
     }
+    if let Some(a) = state.get("attendance") {
+        // proto3 JSON: uint64 travels as a string, and zero values are left out.
+        let billable: u64 = text(&a["billableSeconds"]).parse().unwrap_or(0);
+        out.push_str(&format!(
+            "attendance: {} min billable, {} participants{}\n",
+            billable / 60,
+            a["participants"].as_u64().unwrap_or(0),
+            if a["clientNoShow"].as_bool() == Some(true) {
+                ", client no-show"
+            } else {
+                ""
+            }
+        ));
+    }
     if let Some(e) = state.get("lastError") {
         out.push_str(&format!(
             "last error: {}: {}\n",

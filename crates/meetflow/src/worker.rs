@@ -133,6 +133,10 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
         tokio::spawn(health::serve(listener, readiness));
     }
 
+    if !config.artifacts.listen.is_empty() {
+        crate::artifact_links::serve::start(config, store.clone()).await?;
+    }
+
     if !config.notifications.listen.is_empty() {
         serve_notifications(
             config,

@@ -14,6 +14,7 @@ pub enum Operation {
     Delete,
     List,
     Get,
+    Sign,
 }
 
 impl fmt::Display for Operation {
@@ -27,6 +28,7 @@ impl fmt::Display for Operation {
             Operation::Delete => "delete",
             Operation::List => "list",
             Operation::Get => "get",
+            Operation::Sign => "presign",
         })
     }
 }

@@ -7,9 +7,11 @@ mod key;
 mod location;
 mod progress;
 mod staged;
+mod read;
 mod storage;
 
 pub use error::{Operation, StorageError};
 pub use key::recording_key;
 pub use staged::SEGMENT_SIZE;
+pub use read::{ObjectBody, ObjectInfo};
 pub use storage::{RecordingStorage, StoredObject};

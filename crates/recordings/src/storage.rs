@@ -38,7 +38,9 @@ pub struct StoredObject {
 #[derive(Clone)]
 pub struct RecordingStorage {
     pub(crate) store: Arc<dyn ObjectStore>,
-    location: Arc<StorageLocation>,
+    pub(crate) location: Arc<StorageLocation>,
+    /// The same S3 client as `store`, for presigned URLs; `None` for a local folder.
+    pub(crate) signer: Option<Arc<AmazonS3>>,
 }
 
 /// Only the location: the S3 client's own Debug would print its credentials.
@@ -71,18 +73,22 @@ impl RecordingStorage {
             reason: format!("cannot resolve a relative file:// URL: {e}"),
         })?;
         let mut location = StorageLocation::parse(url, &working_dir)?;
-        let store: Arc<dyn ObjectStore> = match &mut location {
+        let (store, signer): (Arc<dyn ObjectStore>, _) = match &mut location {
             StorageLocation::Local { root } => {
                 let (store, canonical) = open_local(root)?;
                 // Reported locations then name the folder without `..` or symlinks.
                 *root = canonical;
-                Arc::new(store)
+                (Arc::new(store), None)
             }
-            StorageLocation::S3 { bucket, .. } => Arc::new(open_s3(bucket, env)?),
+            StorageLocation::S3 { bucket, .. } => {
+                let s3 = Arc::new(open_s3(bucket, env)?);
+                (s3.clone(), Some(s3))
+            }
         };
         Ok(Self {
             store,
             location: Arc::new(location),
+            signer,
         })
     }
 

@@ -11,8 +11,11 @@
 //! | `artifacts`       | (tenant, appointment, kind, provider artifact id)            |
 //! | `deliveries`      | delivery key                                                 |
 //! | `subscriptions`   | (tenant, resource); creates keyed by the keeper's generation |
+//! | `attendance_records` | (tenant, appointment, report id, participant id)          |
+//! | `attendance_summaries` | (tenant, appointment)                                   |
 
 mod artifact;
+mod attendance;
 mod connect;
 mod delivery;
 mod error;
@@ -24,6 +27,7 @@ mod subscription;
 mod tests;
 
 pub use artifact::{ArtifactContent, ArtifactRecord, Recording, Transcript, TranscriptCue};
+pub use attendance::AttendanceRecord;
 pub use connect::Store;
 pub use delivery::{Delivery, DeliveryState};
 pub use error::StoreError;

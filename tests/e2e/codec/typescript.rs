@@ -1,5 +1,5 @@
-//! The PSA backend's side: `@temporalio/client` from npm with the codec of docs/codec.md
-//! (tests/peers/meetflow_codec.mjs), run by Node's test runner against this stack. It starts an
+//! The PSA backend's side: `@temporalio/client` from npm with the TypeScript client's codec
+//! (clients/typescript/src/codec.ts, built here), run by Node's test runner against this stack. It starts an
 //! approval the Rust worker must decrypt, reads the `state` query the worker encrypted, and
 //! payloads sealed by either side open on the other.
 
@@ -18,6 +18,24 @@ fn peers_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers")
 }
 
+/// `npm run build` of clients/typescript: the codec the peer test imports is the client's own,
+/// so the bytes checked here are the ones a PSA backend sends.
+async fn build_typescript_client() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../clients/typescript");
+    let out = tokio::process::Command::new("npm")
+        .args(["run", "--silent", "build"])
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("npm runs (clients/typescript needs its packages: scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "npm run build in clients/typescript failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn json_payload(text: &str) -> Payload {
     Payload {
         metadata: [("encoding".to_string(), b"json/plain".to_vec())].into(),
@@ -28,6 +46,7 @@ fn json_payload(text: &str) -> Payload {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codec_typescript_client_shares_the_encrypted_workflows() {
+    build_typescript_client().await;
     let keys = tempfile::tempdir().unwrap();
     let stack = Stack::start_with(codec_on(keys.path())).await;
     let codec = meetflow::connect::codec(&stack.config().codec)

@@ -55,6 +55,11 @@ async fn after_the_meeting_transcript_then_recording_are_captured_once() {
             .add_artifact(&meeting.event_id, artifact)
             .await;
     }
+    // Capture finishes once attendance is in too.
+    stack
+        .emulator
+        .add_attendance_report(&meeting.event_id, attendance_report(&[(0, 30)], &[(0, 30)]))
+        .await;
 
     let s = state_when(&stack, id, MINUTE, "done", |s| {
         s.phase == AppointmentPhase::Done as i32
@@ -169,6 +174,10 @@ async fn a_graph_change_notification_makes_capture_poll_at_once() {
             .add_artifact(&meeting.event_id, json!({"kind": kind}))
             .await;
     }
+    stack
+        .emulator
+        .add_attendance_report(&meeting.event_id, attendance_report(&[(0, 30)], &[(0, 30)]))
+        .await;
     state_when(&stack, id, MINUTE, "capturing", |s| {
         s.phase == AppointmentPhase::Capturing as i32
     })
@@ -213,5 +222,132 @@ async fn a_graph_change_notification_makes_capture_poll_at_once() {
     // Well before the first scheduled poll (60 s after the end): only the notification can do it.
     let done = in_phase(&stack, id, AppointmentPhase::Done, Duration::from_secs(45)).await;
     assert_eq!(done.capture_status, "complete");
+    stack.stop().await;
+}
+
+/// Attendance: the technician joined late and left early while the client was there the whole
+/// hour → the stored intervals, 29 minutes rounded up to the tenant's quarter hour, no no-show;
+/// the client never joined → nothing billable, no-show. Records come one per page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attendance_gives_billable_time_and_client_no_show() {
+    let stack = Stack::start_with(fast_capture(30)).await;
+    stack.emulator.settings(json!({"pageSize": 1})).await;
+    // Teams produces the first report only after capture's first polls: they find none yet.
+    let mut late = attendance_report(&[(12, 41)], &[(0, 60)]);
+    late["availableAfterSecs"] = json!(6);
+    let cases = [
+        ("att-late", late),
+        ("att-noshow", attendance_report(&[(0, 30)], &[])),
+    ];
+    let mut late_meeting = String::new();
+    for (appointment, report) in &cases {
+        let id = format!("appointment/demo/{appointment}");
+        let s = approve_scheduled(&stack, &id, &short_meeting(appointment, 2)).await;
+        let Some(Outcome::Created(meeting)) = s.meeting.and_then(|m| m.outcome) else {
+            panic!("no meeting")
+        };
+        for kind in ["transcript", "recording"] {
+            stack
+                .emulator
+                .add_artifact(&meeting.event_id, json!({"kind": kind}))
+                .await;
+        }
+        stack
+            .emulator
+            .add_attendance_report(&meeting.event_id, report.clone())
+            .await;
+        if *appointment == "att-late" {
+            late_meeting = meeting.online_meeting_id.clone();
+        }
+    }
+
+    let late = in_phase(
+        &stack,
+        "appointment/demo/att-late",
+        AppointmentPhase::Done,
+        MINUTE,
+    )
+    .await;
+    assert_eq!(late.capture_status, "complete", "{late:?}");
+    let a = late.attendance.expect("attendance in the state query");
+    assert_eq!(a.billable_seconds, 30 * 60, "29 minutes, rounded up: {a:?}");
+    let (from, to) = (a.billable_from.unwrap(), a.billable_to.unwrap());
+    assert_eq!(to.seconds - from.seconds, 29 * 60);
+    assert!(!a.client_no_show);
+    assert_eq!(a.participants, 2);
+    let records = stack
+        .store
+        .attendance_records("demo", "att-late")
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let tech = records
+        .iter()
+        .find(|r| r.attendee_role == meetflow_proto::attendance::AttendeeRole::Technician)
+        .unwrap();
+    assert_eq!(tech.total_seconds, 29 * 60);
+    assert_eq!(tech.meeting_role.as_deref(), Some("Presenter"));
+    assert_eq!(tech.intervals.len(), 1);
+    assert_eq!(
+        (tech.intervals[0].leave() - tech.intervals[0].join()).num_minutes(),
+        29
+    );
+    let stored = stack
+        .store
+        .attendance_summary("demo", "att-late")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.billable_seconds, 30 * 60);
+    // One record per page: the records were read across pages.
+    assert!(
+        stack
+            .emulator
+            .requests_to("GET", "/v1.0/users/")
+            .await
+            .unwrap()
+            .iter()
+            .any(
+                |r| r["path"].as_str().unwrap().ends_with("/attendanceRecords")
+                    && r["query"].as_str().unwrap_or("").contains("skiptoken")
+            ),
+        "records were not paged"
+    );
+    let report_lists = stack
+        .emulator
+        .requests_to("GET", "/v1.0/users/")
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["path"].as_str().unwrap().ends_with("/attendanceReports")
+                && r["path"].as_str().unwrap().contains(&late_meeting)
+        })
+        .count();
+    assert!(
+        report_lists >= 2,
+        "asked again after an empty answer: {report_lists}"
+    );
+    save_history(&stack, "appointment/demo/att-late", "attendance-parent").await;
+    save_history(&stack, "capture/demo/att-late", "attendance-child").await;
+
+    let noshow = in_phase(
+        &stack,
+        "appointment/demo/att-noshow",
+        AppointmentPhase::Done,
+        MINUTE,
+    )
+    .await;
+    let a = noshow.attendance.expect("attendance in the state query");
+    assert!(a.client_no_show, "{a:?}");
+    assert_eq!(a.billable_seconds, 0);
+    assert_eq!(a.billable_from, None);
+    assert_eq!(a.participants, 1);
+    // `history` shows the capture child's attendance step.
+    let history = history_text(&stack, "demo", "att-noshow").await;
+    assert!(
+        history.contains("attendance: 1 participants, 0 s billable, client no-show"),
+        "{history}"
+    );
     stack.stop().await;
 }

@@ -5,6 +5,7 @@
 mod capture;
 mod changes;
 mod graph_failures;
+mod links;
 mod resilience;
 
 use std::time::Duration;
@@ -133,6 +134,33 @@ pub(super) fn fast_capture(window_secs: u32) -> Vec<(String, String)> {
         )
     })
     .collect()
+}
+
+/// An attendance report of the demo approval's technician and client contact: each a list of
+/// (join, leave) in minutes after a start an hour ago; an empty list leaves them out. Listed at
+/// once.
+pub(crate) fn attendance_report(technician: &[(i64, i64)], client: &[(i64, i64)]) -> Value {
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    let intervals = |spans: &[(i64, i64)]| -> Vec<Value> {
+        spans
+            .iter()
+            .map(|&(a, b)| {
+                json!({"join": start + chrono::Duration::minutes(a),
+                       "leave": start + chrono::Duration::minutes(b)})
+            })
+            .collect()
+    };
+    let mut records = vec![
+        json!({"email": "Tech@MSP.example", "displayName": "Tom Tech",
+        "role": "Presenter", "intervals": intervals(technician)}),
+    ];
+    if !client.is_empty() {
+        records.push(
+            json!({"email": "ana.client@customer.example", "displayName": "Ana Müller",
+            "role": "Attendee", "intervals": intervals(client)}),
+        );
+    }
+    json!({"availableAfterSecs": 0, "records": records})
 }
 
 pub(super) fn short_meeting(appointment: &str, ends_in_secs: i64) -> Value {

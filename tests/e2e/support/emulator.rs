@@ -3,7 +3,7 @@
 //! form.
 
 use meetflow_graph_emulator::ControlClient;
-use meetflow_graph_emulator::control_api::{Fault, NewArtifact};
+use meetflow_graph_emulator::control_api::{Fault, NewArtifact, NewAttendanceReport};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -48,6 +48,15 @@ impl EmulatorView {
             .add_artifact(event_id, &artifact)
             .await
             .expect("artifact accepted");
+    }
+
+    /// Adds an attendance report to the meeting of `event_id`; `report` is its JSON.
+    pub async fn add_attendance_report(&self, event_id: &str, report: Value) {
+        let report: NewAttendanceReport = serde_json::from_value(report).expect("a report");
+        self.control
+            .add_attendance_report(event_id, &report)
+            .await
+            .expect("report accepted");
     }
 
     /// Every request the emulator served, oldest first.

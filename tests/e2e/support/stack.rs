@@ -35,11 +35,23 @@ impl Stack {
         overrides: Vec<(String, String)>,
         edit: impl FnOnce(&mut meetflow_config::Config),
     ) -> Self {
-        let mut stack = Self::without_worker(overrides).await;
-        let mut config = stack.config().clone();
+        Self::without_worker(overrides).await.with_worker(edit)
+    }
+
+    /// The stack with the Temporal Web UI on (a free port, in `temporal.ui_url`) and a worker.
+    pub async fn start_with_web_ui() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dev = DevStack::start_ephemeral_with_web_ui(dir.path(), Vec::new())
+            .await
+            .expect("dev stack with the Web UI starts");
+        Self::on(dev, dir).await.with_worker(|_| {})
+    }
+
+    fn with_worker(mut self, edit: impl FnOnce(&mut meetflow_config::Config)) -> Self {
+        let mut config = self.config().clone();
         edit(&mut config);
-        stack.start_worker_with(config);
-        stack
+        self.start_worker_with(config);
+        self
     }
 
     /// Starts the worker of a stack made by [`Stack::without_worker`], on its configuration
@@ -75,6 +87,10 @@ impl Stack {
         let dev = DevStack::start_ephemeral(dir.path(), overrides, persistent)
             .await
             .expect("dev stack starts");
+        Self::on(dev, dir).await
+    }
+
+    async fn on(dev: DevStack, dir: tempfile::TempDir) -> Self {
         let client = meetflow::connect::client(&dev.config, "e2e-test")
             .await
             .expect("temporal client");

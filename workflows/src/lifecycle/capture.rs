@@ -14,7 +14,7 @@ use super::record::record;
 use super::state::Meeting;
 use super::steps::{Ctx, approval, keep, schedule, set_phase};
 use super::{AppointmentLifecycle, patches};
-use crate::activity_api::TenantSettings;
+use crate::activity_api::{BillingParties, TenantSettings};
 use crate::capture::{CaptureInput, CaptureOutcome, RecordingCapture};
 
 /// After the meeting: starts `RecordingCapture` for a meeting that has an online meeting id,
@@ -92,6 +92,11 @@ async fn start_capture(
         download_recordings: settings.download_recordings,
         attempt_timeout_secs: settings.attempt_timeout_secs,
         client_visible: settings.expose_in_portal,
+        billing: Some(BillingParties {
+            technician: approval.participants.technician().email.clone(),
+            client: approval.participants.client().map(|c| c.email.clone()),
+            rounding: settings.billable_rounding,
+        }),
     };
     let child_id =
         meetflow_proto::names::capture_workflow_id(&approval.tenant_id, &approval.appointment_id);
@@ -147,6 +152,7 @@ async fn record_capture_outcome(
             ctx.state_mut(|s| {
                 s.state.artifacts = outcome.artifacts;
                 s.state.capture_status = Some(outcome.status);
+                s.state.attendance = outcome.attendance;
                 if let Some(e) = outcome.last_error {
                     s.state.last_error = Some(e);
                 }

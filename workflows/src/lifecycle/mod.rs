@@ -9,7 +9,7 @@ mod capture;
 mod changes;
 mod invitations;
 mod meeting;
-mod patches;
+pub(crate) mod patches;
 mod record;
 mod state;
 mod steps;

@@ -19,3 +19,6 @@ pub const RELOOKUP_BEFORE_CAPTURE: &str = "relookup-before-capture";
 
 /// A cancel whose DELETE failed keeps retrying it on a timer until the event is gone.
 pub const DELETE_UNTIL_GONE: &str = "delete-until-gone";
+
+/// Capture also fetches the meeting's attendance reports (billable time, client no-show).
+pub const FETCH_ATTENDANCE: &str = "fetch-attendance";

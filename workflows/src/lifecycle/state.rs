@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
 use meetflow_config::TenantSettings;
+use meetflow_proto::attendance::AttendanceSummary;
 use meetflow_proto::model::{Approval, RescheduleRequest, Schedule};
 use meetflow_proto::status::{CaptureStatus, MailStep, MeetingStatus, Phase, SkipReason};
 use meetflow_proto::v1;
@@ -74,6 +75,9 @@ pub struct State {
     pub refresh_requests: u32,
     pub artifacts: Vec<CapturedArtifact>,
     pub capture_status: Option<CaptureStatus>,
+    /// What the attendance reports added up to (billable time, client no-show).
+    #[serde(default)]
+    pub attendance: Option<AttendanceSummary>,
     /// The tenant's settings as `resolve_tenant` returned them (attempt timeout, lookup window,
     /// delete retry …); an unconfigured tenant's until then.
     pub tenant: TenantSettings,
@@ -111,6 +115,7 @@ impl Default for State {
             refresh_requests: 0,
             artifacts: Vec::new(),
             capture_status: None,
+            attendance: None,
             tenant: TenantSettings::unconfigured(),
         }
     }
@@ -236,6 +241,13 @@ impl State {
                 .capture_status
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
+            attendance: self.attendance.as_ref().map(|a| v1::AttendanceInfo {
+                billable_seconds: a.billable_seconds,
+                billable_from: a.billable_from.map(timestamp),
+                billable_to: a.billable_to.map(timestamp),
+                client_no_show: a.client_no_show,
+                participants: a.participants,
+            }),
         }
     }
 }

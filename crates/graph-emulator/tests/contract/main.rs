@@ -8,6 +8,7 @@
 
 mod admin_faults;
 mod artifacts;
+mod attendance;
 mod control;
 mod errors;
 mod events;

@@ -3,6 +3,7 @@
 //! (link time on 2 cores).
 
 mod artifacts;
+mod attendance;
 mod events;
 mod mailbox;
 mod meetings;

@@ -7,8 +7,11 @@
 //! p50/p99 (start call → both `.eml` files written), Graph calls per lifecycle.
 //! Phase 2 — footprint: open workflows waiting for their end (no meeting, no mail) until each
 //! target count is reached; worker RSS at each.
-//! With `--notifications N`, instead: the change-notification receiver under a burst
-//! ([`notifications`]).
+//!
+//! `meetflow bench history` (module [`history`]) times `appointment history` on a long history;
+//! `meetflow bench artifact-link` (module [`artifact_link`]) serves a 1 GiB recording by link;
+//! `meetflow bench notifications` (module [`notifications`]) bursts change notifications at the
+//! receiver.
 
 use std::{
     path::{Path, PathBuf},
@@ -29,8 +32,9 @@ use temporalio_common::{
 
 use crate::{approve, connect, dev, inspect, process};
 
-mod notifications;
-pub use notifications::NotificationBench;
+pub mod artifact_link;
+pub mod history;
+pub mod notifications;
 
 pub struct BenchOptions {
     pub lifecycles: usize,
@@ -39,8 +43,6 @@ pub struct BenchOptions {
     /// Open-workflow counts at which the worker's RSS is reported, ascending.
     pub open_workflows: Vec<usize>,
     pub dir: PathBuf,
-    /// Set: the notification bench instead of the lifecycles and the footprint.
-    pub notifications: Option<NotificationBench>,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -136,9 +138,6 @@ async fn lifecycle(
 }
 
 pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
-    if let Some(b) = &opts.notifications {
-        return notifications::run(b, &opts.dir).await;
-    }
     let stack =
         dev::DevStack::start_ephemeral(&opts.dir, std::env::vars().collect(), false).await?;
     let result = measure(&opts, &stack).await;

@@ -17,6 +17,7 @@ const CALENDAR: &str = "calendar write";
 const ACCESS_POLICY: &str = "access policy";
 const RECORDINGS: &str = "recordings";
 const TRANSCRIPTS: &str = "transcripts";
+const ATTENDANCE: &str = "attendance";
 
 /// What the probe event is called, so anyone who finds one knows what it is.
 pub const PROBE_SUBJECT: &str = "meetflow doctor probe (safe to delete)";
@@ -59,7 +60,14 @@ pub async fn check(client: &GraphClient, id: &str, t: &TenantConfig) -> Vec<Chec
                     e.to_string(),
                     format!("make the secret tenants.{id}.client_secret refers to readable"),
                 ),
-                &[ORGANIZER, CALENDAR, ACCESS_POLICY, RECORDINGS, TRANSCRIPTS],
+                &[
+                    ORGANIZER,
+                    CALENDAR,
+                    ACCESS_POLICY,
+                    RECORDINGS,
+                    TRANSCRIPTS,
+                    ATTENDANCE,
+                ],
                 "needs a token",
             );
         }
@@ -68,7 +76,14 @@ pub async fn check(client: &GraphClient, id: &str, t: &TenantConfig) -> Vec<Chec
     if let Err(e) = client.check_token(&app).await {
         return with_skipped(
             Check::fail(TOKEN, e.to_string(), token_fix(&tenant, &e)),
-            &[ORGANIZER, CALENDAR, ACCESS_POLICY, RECORDINGS, TRANSCRIPTS],
+            &[
+                ORGANIZER,
+                CALENDAR,
+                ACCESS_POLICY,
+                RECORDINGS,
+                TRANSCRIPTS,
+                ATTENDANCE,
+            ],
             "needs a token",
         );
     }
@@ -84,7 +99,7 @@ pub async fn check(client: &GraphClient, id: &str, t: &TenantConfig) -> Vec<Chec
     match mailbox {
         None => checks.extend(with_skipped(
             organizer,
-            &[CALENDAR, ACCESS_POLICY, RECORDINGS, TRANSCRIPTS],
+            &[CALENDAR, ACCESS_POLICY, RECORDINGS, TRANSCRIPTS, ATTENDANCE],
             "needs the organizer",
         )),
         Some(mailbox) => {
@@ -216,7 +231,7 @@ async fn probe_meeting(client: &GraphClient, tenant: &Tenant<'_>, m: &Mailbox) -
         Err(e) => {
             return with_skipped(
                 Check::fail(CALENDAR, e.to_string(), calendar_fix(tenant, m, &e)),
-                &[ACCESS_POLICY, RECORDINGS, TRANSCRIPTS],
+                &[ACCESS_POLICY, RECORDINGS, TRANSCRIPTS, ATTENDANCE],
                 "needs the probe event",
             );
         }
@@ -276,7 +291,7 @@ async fn online_meeting(
                     m.upn
                 ),
             ),
-            &[RECORDINGS, TRANSCRIPTS],
+            &[RECORDINGS, TRANSCRIPTS, ATTENDANCE],
             "needs the probe meeting",
         );
     };
@@ -301,7 +316,7 @@ async fn online_meeting(
                         e.to_string(),
                         online_meetings_fix(tenant, m, &e),
                     ),
-                    &[RECORDINGS, TRANSCRIPTS],
+                    &[RECORDINGS, TRANSCRIPTS, ATTENDANCE],
                     "needs the probe meeting",
                 );
             }
@@ -316,43 +331,61 @@ async fn online_meeting(
             "Graph did not list the probe meeting within {}s (replication lag); run doctor again",
             LOOKUP_PATIENCE.as_secs()
         );
-        return with_skipped(policy, &[RECORDINGS, TRANSCRIPTS], &why);
+        return with_skipped(policy, &[RECORDINGS, TRANSCRIPTS, ATTENDANCE], &why);
     };
-    let recordings = match client
-        .list_recordings(tenant.app, &m.object_id, &meeting.id)
-        .await
-    {
-        Ok(found) => Check::ok(
+    let (app, oid) = (tenant.app, m.object_id.as_str());
+    let recordings = client.list_recordings(app, oid, &meeting.id).await;
+    let transcripts = client.list_transcripts(app, oid, &meeting.id).await;
+    let attendance = client.list_attendance_reports(app, oid, &meeting.id).await;
+    vec![
+        policy,
+        listed(
+            tenant,
+            m,
             RECORDINGS,
-            format!(
-                "the probe meeting's recordings listed ({} found)",
-                found.len()
-            ),
+            recordings.map(|f| f.len()),
+            "recordings",
+            "OnlineMeetingRecording.Read.All",
+        ),
+        listed(
+            tenant,
+            m,
+            TRANSCRIPTS,
+            transcripts.map(|f| f.len()),
+            "transcripts",
+            "OnlineMeetingTranscript.Read.All",
+        ),
+        listed(
+            tenant,
+            m,
+            ATTENDANCE,
+            attendance.map(|f| f.len()),
+            "attendance reports",
+            "OnlineMeetingArtifact.Read.All",
+        ),
+    ]
+}
+
+/// One of the probe meeting's collections, listed with the permission it needs.
+fn listed(
+    tenant: &Tenant<'_>,
+    m: &Mailbox,
+    check: &'static str,
+    found: Result<usize, GraphError>,
+    what: &str,
+    permission: &str,
+) -> Check {
+    match found {
+        Ok(n) => Check::ok(
+            check,
+            format!("the probe meeting's {what} listed ({n} found)"),
         ),
         Err(e) => Check::fail(
-            RECORDINGS,
+            check,
             e.to_string(),
-            artifact_fix(tenant, m, &e, "OnlineMeetingRecording.Read.All"),
+            artifact_fix(tenant, m, &e, permission),
         ),
-    };
-    let transcripts = match client
-        .list_transcripts(tenant.app, &m.object_id, &meeting.id)
-        .await
-    {
-        Ok(found) => Check::ok(
-            TRANSCRIPTS,
-            format!(
-                "the probe meeting's transcripts listed ({} found)",
-                found.len()
-            ),
-        ),
-        Err(e) => Check::fail(
-            TRANSCRIPTS,
-            e.to_string(),
-            artifact_fix(tenant, m, &e, "OnlineMeetingTranscript.Read.All"),
-        ),
-    };
-    vec![policy, recordings, transcripts]
+    }
 }
 
 /// What an admin does about a refused token, by the identity platform's AADSTS code.

@@ -519,6 +519,23 @@ fn completed(name: &str, input: &Value, result: &Value, tz: Tz) -> (String, Valu
             ),
             json!({"kind": result["kind"], "id": result["id"], "location": result["location"]}),
         ),
+        "fetch_attendance" => {
+            let text = if result.is_null() {
+                "attendance: no report yet".to_string()
+            } else {
+                format!(
+                    "attendance: {} participants, {} s billable{}",
+                    s(result, "participants"),
+                    s(result, "billable_seconds"),
+                    if result["client_no_show"].as_bool() == Some(true) {
+                        ", client no-show"
+                    } else {
+                        ""
+                    }
+                )
+            };
+            (text, json!({ "attendance": result }))
+        }
         other => (format!("{other} done"), json!({ "result": result })),
     }
 }

@@ -521,3 +521,37 @@ fn the_workflows_failure_shows_its_code() {
         "workflow FAILED: invalid_input: invalid input: start: missing"
     );
 }
+
+/// The attendance line reads the state as pbjson writes it (uint64 as a string, zero values and
+/// `false` left out).
+#[test]
+fn status_summary_names_billable_time_and_no_show() {
+    use meetflow_proto::v1;
+    let attended = |billable_seconds, client_no_show| {
+        let state = v1::AppointmentState {
+            tenant_id: "demo".into(),
+            appointment_id: "a-1".into(),
+            attendance: Some(v1::AttendanceInfo {
+                billable_seconds,
+                client_no_show,
+                participants: 2,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let text =
+            crate::summary::status_text(&serde_json::to_value(state).unwrap(), chrono_tz::UTC);
+        text.lines()
+            .find(|l| l.starts_with("attendance:"))
+            .unwrap_or_else(|| panic!("no attendance line in {text}"))
+            .to_owned()
+    };
+    assert_eq!(
+        attended(1800, false),
+        "attendance: 30 min billable, 2 participants"
+    );
+    assert_eq!(
+        attended(0, true),
+        "attendance: 0 min billable, 2 participants, client no-show"
+    );
+}

@@ -3,7 +3,7 @@ use super::{meeting, on_both_backends};
 use crate::{Store, StoreError};
 
 /// Files under `migrations/<backend>/`.
-const MIGRATIONS: i64 = 3;
+const MIGRATIONS: i64 = 4;
 
 on_both_backends!(
     migrations_create_every_table,
@@ -11,7 +11,14 @@ on_both_backends!(
 );
 
 async fn migrations_create_every_table(db: TestDb) {
-    for table in ["meetings", "artifacts", "deliveries", "subscriptions"] {
+    for table in [
+        "meetings",
+        "artifacts",
+        "deliveries",
+        "subscriptions",
+        "attendance_records",
+        "attendance_summaries",
+    ] {
         assert_eq!(db.rows(table).await, 0, "{table} exists and starts empty");
     }
     assert_eq!(db.rows("_sqlx_migrations").await, MIGRATIONS);

@@ -5,6 +5,7 @@
 mod harness;
 
 mod artifacts;
+mod attendance;
 mod deliveries;
 mod meetings;
 mod migrations;

@@ -1,4 +1,4 @@
--- SQLite twin of ../postgres/20261201000002_subscriptions.sql (timestamps are RFC 3339 TEXT).
+-- SQLite twin of ../postgres/20261201200000_subscriptions.sql (timestamps are RFC 3339 TEXT).
 -- One row per (tenant, resource): the Graph subscription its SubscriptionKeeper workflow keeps,
 -- and the clientState Graph echoes in that subscription's notifications (the receiver accepts
 -- the clientStates stored here). `generation` counts the keeper's creates: a retried create of
