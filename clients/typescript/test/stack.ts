@@ -43,9 +43,12 @@ const READY = /^\s*Temporal\s+(\S+)\s+\(namespace \S+, task queue ([^)]+)\)/m;
 /** Starts the stack; `env` adds `MEETFLOW_*` overrides (e.g. the codec's). */
 export async function startDevStack(env: Record<string, string> = {}): Promise<DevStack> {
   const dir = mkdtempSync(join(tmpdir(), 'meetflow-ts-'));
-  const ports = await Promise.all([freePort(), freePort(), freePort()]);
+  // Every port free and distinct: the test files run concurrently, and a second stack on a
+  // fixed default port (artifact links: 8090) would lose its worker.
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const args = ['dev', '--ephemeral', '--dir', dir, '--graph-port', '0'];
   args.push('--temporal-port', String(ports[0]), '--ui-port', String(ports[1]), '--metrics-port', String(ports[2]));
+  args.push('--artifacts-port', String(ports[3]));
   const child = spawn(meetflowBinary(), args, {
     cwd: REPO, // where the Temporal CLI (.venv/bin/temporal) is found
     env: { ...process.env, ...env },
