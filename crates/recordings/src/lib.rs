@@ -6,12 +6,12 @@ mod error;
 mod key;
 mod location;
 mod progress;
-mod staged;
 mod read;
+mod staged;
 mod storage;
 
 pub use error::{Operation, StorageError};
 pub use key::recording_key;
-pub use staged::SEGMENT_SIZE;
 pub use read::{ObjectBody, ObjectInfo};
+pub use staged::SEGMENT_SIZE;
 pub use storage::{RecordingStorage, StoredObject};
