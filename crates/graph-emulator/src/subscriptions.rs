@@ -31,6 +31,8 @@ const VALIDATION_TIMEOUT: Duration = Duration::from_secs(10);
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(3);
 /// Delivery attempts of one notification (Graph retries for up to 4 hours; tests need less).
 const DELIVERY_ATTEMPTS: u32 = 3;
+/// Deliveries kept for `GET /_emulator/notifications` (the latest ones).
+const MAX_DELIVERIES_LOGGED: usize = 10_000;
 /// The documented maximum for Teams callRecording / callTranscript subscriptions: 4,230 min.
 pub const MAX_LIFETIME_SECS: u64 = 4230 * 60;
 /// Beyond this, `lifecycleNotificationUrl` is required.
@@ -385,6 +387,10 @@ fn log_delivery(
 ) {
     let mut world = state.world();
     let seq = world.next_seq();
+    // Bounded like the request log, so a long-running `meetflow dev` stays small.
+    if world.deliveries.len() >= MAX_DELIVERIES_LOGGED {
+        world.deliveries.remove(0);
+    }
     world.deliveries.push(NotificationDelivery {
         seq,
         at: Utc::now(),
