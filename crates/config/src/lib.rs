@@ -146,8 +146,18 @@ pub struct TemporalConfig {
     /// Name of the environment variable that holds an API key (Temporal Cloud); the key itself is
     /// never in the file. `TEMPORAL_API_KEY` is honoured too.
     pub api_key_env: Option<String>,
-    /// Turn TLS on (implied by an API key).
+    /// Turn TLS on (implied by an API key and by any `tls_…` key below).
     pub tls: bool,
+    /// PEM file of the CA that signed the frontend's certificate, for a cluster with a private
+    /// CA; unset: the publicly trusted roots. `TEMPORAL_TLS_SERVER_CA_CERT_PATH` wins.
+    pub tls_ca_path: Option<PathBuf>,
+    /// The name the frontend's certificate must carry, when it is not the address's host (e.g.
+    /// through a load balancer's IP). `TEMPORAL_TLS_SERVER_NAME` wins.
+    pub tls_server_name: Option<String>,
+    /// mTLS: this client's certificate (chain) and private key, PEM files, both or neither.
+    /// `TEMPORAL_TLS_CLIENT_CERT_PATH` / `TEMPORAL_TLS_CLIENT_KEY_PATH` win.
+    pub tls_client_cert_path: Option<PathBuf>,
+    pub tls_client_key_path: Option<PathBuf>,
     /// The Temporal Web UI's base URL, for the links `meetflow appointment history` prints.
     /// Unset: derived for a loopback dev server (its UI listens on the frontend port + 1000).
     pub ui_url: Option<String>,
@@ -161,8 +171,23 @@ impl Default for TemporalConfig {
             task_queue: meetflow_proto::names::DEFAULT_TASK_QUEUE.into(),
             api_key_env: None,
             tls: false,
+            tls_ca_path: None,
+            tls_server_name: None,
+            tls_client_cert_path: None,
+            tls_client_key_path: None,
             ui_url: None,
         }
+    }
+}
+
+impl TemporalConfig {
+    /// Whether these keys ask for TLS: `tls`, or any of the `tls_…` keys.
+    pub fn tls_wanted(&self) -> bool {
+        self.tls
+            || self.tls_ca_path.is_some()
+            || self.tls_server_name.is_some()
+            || self.tls_client_cert_path.is_some()
+            || self.tls_client_key_path.is_some()
     }
 }
 
@@ -479,6 +504,24 @@ impl Config {
                 "temporal.task_queue",
                 "must not start with the reserved prefix /_sys/",
             ));
+        }
+        match (
+            &self.temporal.tls_client_cert_path,
+            &self.temporal.tls_client_key_path,
+        ) {
+            (Some(_), None) => {
+                return Err(ConfigError::key(
+                    "temporal.tls_client_key_path",
+                    "required with temporal.tls_client_cert_path (mTLS needs both)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::key(
+                    "temporal.tls_client_cert_path",
+                    "required with temporal.tls_client_key_path (mTLS needs both)",
+                ));
+            }
+            _ => {}
         }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
             return Err(ConfigError::key(
