@@ -24,6 +24,7 @@ mod ops;
 mod organizer_lookup;
 mod prometheus;
 mod replay;
+mod subscriptions;
 mod tenant_rules;
 mod tls;
 mod traces;

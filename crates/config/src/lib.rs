@@ -345,6 +345,13 @@ impl Default for GraphConfig {
 pub struct NotificationsConfig {
     /// `host:port` serving `POST /notifications`; empty: off.
     pub listen: String,
+    /// The public base URL under which Graph reaches `notifications.listen` (e.g.
+    /// `https://meetflow.example.com`, behind a TLS-terminating proxy). When set, the worker
+    /// keeps a Graph subscription on recordings and one on transcripts alive for every tenant
+    /// with a Microsoft app (`SubscriptionKeeper` workflows), with notification and lifecycle URL
+    /// `{public_url}/notifications`; when absent, it stops the keepers (deleting their
+    /// subscriptions).
+    pub public_url: Option<Url>,
     /// The `clientState` of every tenant without its own `notification_client_state` (a secret,
     /// by reference). Deprecated where several Microsoft tenants are served: one shared secret
     /// lets a subscription of one tenant speak for another. Kept for single-tenant installs.
@@ -368,6 +375,7 @@ impl Default for NotificationsConfig {
     fn default() -> Self {
         Self {
             listen: String::new(),
+            public_url: None,
             client_state: None,
             max_body_bytes: 1024 * 1024,
             request_timeout_ms: 2_000,
@@ -375,6 +383,19 @@ impl Default for NotificationsConfig {
             queue_capacity: 10_000,
             coalesce_window_ms: 2_000,
         }
+    }
+}
+
+impl NotificationsConfig {
+    /// `{public_url}/notifications`: where the kept subscriptions send change and lifecycle
+    /// notifications; `None` when subscriptions are off.
+    pub fn notification_url(&self) -> Option<Url> {
+        let mut url = self.public_url.clone()?;
+        url.path_segments_mut()
+            .ok()?
+            .pop_if_empty()
+            .push("notifications");
+        Some(url)
     }
 }
 
@@ -508,8 +529,30 @@ impl Config {
                 "required when mail.transport = \"smtp\"",
             ));
         }
+        if let Some(url) = &self.notifications.public_url {
+            if self.notifications.listen.is_empty() {
+                return Err(ConfigError::key(
+                    "notifications.public_url",
+                    "needs notifications.listen: Graph's notifications must reach this worker",
+                ));
+            }
+            if !matches!(url.scheme(), "https" | "http")
+                || url.cannot_be_a_base()
+                || !url.username().is_empty()
+                || url.password().is_some()
+                || url.query().is_some()
+                || url.fragment().is_some()
+            {
+                return Err(ConfigError::key(
+                    "notifications.public_url",
+                    "must be an https:// base URL without credentials, query or fragment \
+                     (Graph only calls https; http is for the local emulator)",
+                ));
+            }
+        }
         if !self.notifications.listen.is_empty()
             && self.notifications.client_state.is_none()
+            && self.notifications.public_url.is_none()
             && self
                 .tenants
                 .values()
@@ -517,8 +560,8 @@ impl Config {
         {
             return Err(ConfigError::key(
                 "notifications.client_state",
-                "required when notifications.listen is set and no tenant has its own \
-                 notification_client_state",
+                "required when notifications.listen is set, notifications.public_url is not \
+                 (no kept subscriptions) and no tenant has its own notification_client_state",
             ));
         }
         self.codec.check()?;

@@ -621,6 +621,41 @@ fn the_documented_artifacts_section_resolves() {
     );
 }
 
+#[test]
+fn kept_subscriptions_need_a_listener_and_a_plain_public_url() {
+    let e = refused("[notifications]\npublic_url = \"https://meetflow.example.com\"\n");
+    assert!(
+        e.contains("notifications.public_url") && e.contains("notifications.listen"),
+        "{e}"
+    );
+    for bad in [
+        "ftp://meetflow.example.com",
+        "https://u:pw@meetflow.example.com",
+        "https://meetflow.example.com/?a=1",
+    ] {
+        let e = refused(&format!(
+            "[notifications]\nlisten = \"127.0.0.1:0\"\npublic_url = \"{bad}\"\n"
+        ));
+        assert!(
+            e.contains("notifications.public_url") && !e.contains("pw"),
+            "{bad}: {e}"
+        );
+    }
+    // With kept subscriptions no configured clientState is needed: theirs are in the store.
+    let c = load_str(
+        "[notifications]\nlisten = \"127.0.0.1:0\"\npublic_url = \"https://meetflow.example.com/psa/\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        c.notifications.notification_url().unwrap().as_str(),
+        "https://meetflow.example.com/psa/notifications"
+    );
+    let e = refused("[notifications]\nlisten = \"127.0.0.1:0\"\n");
+    assert!(e.contains("notifications.client_state"), "{e}");
+    assert_eq!(Config::default().notifications.notification_url(), None);
+}
+
 /// The TOML of deploy/k8s/worker/configmap.yaml (the block under `meetflow.toml: |`).
 fn kubernetes_configmap_toml() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -91,6 +91,21 @@ enum Command {
         #[command(subcommand)]
         command: AppointmentCommand,
     },
+    /// The Graph subscriptions the worker keeps (`notifications.public_url`).
+    Subscriptions {
+        #[command(subcommand)]
+        command: SubscriptionsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubscriptionsCommand {
+    /// Per tenant and resource: subscription id, expiry, state, renewals and last error.
+    List {
+        /// JSON for machines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -301,6 +316,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => codec_server::run(&config()?, &listen, &cors_origin).await,
         Command::Doctor { tenant, json } => {
             doctor::command(&config()?, tenant.as_deref(), json).await
+        }
+        Command::Subscriptions {
+            command: SubscriptionsCommand::List { json },
+        } => {
+            let config = config()?;
+            let store = meetflow_store::Store::connect(config.store.url.expose()).await?;
+            print_report(meetflow::subscriptions::list_report(&store, json).await)
         }
         Command::Appointment { command } => {
             let config = config()?;

@@ -10,11 +10,15 @@
 //!
 //! - The validation handshake (`?validationToken=…`) is echoed as `text/plain` with `nosniff`,
 //!   at most [`MAX_VALIDATION_TOKEN_BYTES`] long.
+//! - Lifecycle notifications about the subscriptions meetflow keeps arrive here too (the
+//!   subscriptions' `lifecycleNotificationUrl` is this URL) and go to their keeper workflows
+//!   ([`lifecycle`]).
 //! - A batch none of whose notifications carries its tenant's `clientState` is refused with
 //!   403; in a mixed batch the others are acted on and the refused ones are logged and dropped
 //!   (Graph only batches notifications of one notification URL, which are all ours).
 
 pub mod dispatch;
+pub mod lifecycle;
 mod limits;
 pub mod subscribers;
 
@@ -44,6 +48,7 @@ const RETRY_AFTER_SECS: u64 = 5;
 pub struct Receiver {
     pub subscribers: Subscribers,
     pub queue: Queue,
+    pub keepers: lifecycle::Keepers,
     pub metrics: NotificationMetrics,
 }
 
@@ -70,10 +75,11 @@ async fn receive(
             return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
         }
     };
-    let (mut targets, mut refused) = (Vec::new(), 0usize);
+    let (mut targets, mut keepers, mut refused) = (Vec::new(), Vec::new(), 0usize);
     for n in &notifications {
         match r.subscribers.judge(n) {
             Verdict::Accepted(t) => targets.extend(t),
+            Verdict::Lifecycle(k) => keepers.extend(k),
             Verdict::Ignored => {}
             Verdict::Refused => refused += 1,
         }
@@ -92,6 +98,10 @@ async fn receive(
             of = notifications.len(),
             "notification: dropped items without their tenant's clientState"
         );
+    }
+    if r.keepers.offer(keepers).is_err() {
+        r.metrics.refused(Refusal::QueueFull);
+        return unavailable("lifecycle queue full");
     }
     if r.queue.offer(targets).is_err() {
         r.metrics.refused(Refusal::QueueFull);
