@@ -199,11 +199,16 @@ async fn a_recording_copy_killed_mid_stream_resumes_where_storage_left_it() {
         .add_attendance_report(&meeting.event_id, attendance_report(&[(0, 30)], &[(0, 30)]))
         .await;
 
-    // SIGKILL once a segment is durable and the download is still running.
+    // SIGKILL once a segment is durable and the download is still running. A durable segment
+    // is a whole file named by its offset: the folder store first writes a segment to a
+    // temporary `<offset>#<n>` beside it, and a kill then leaves nothing to resume from.
     crate::support::eventually(Duration::from_secs(90), "a staged segment", || async {
-        let staged = files_under(&recordings)
-            .iter()
-            .any(|p| p.to_string_lossy().contains(".staging/"));
+        let staged = files_under(&recordings).iter().any(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            p.to_string_lossy().contains(".staging/")
+                && name.bytes().all(|b| b.is_ascii_digit())
+                && std::fs::metadata(p).is_ok_and(|m| m.len() == segment)
+        });
         Ok(staged.then_some(()))
     })
     .await;
