@@ -4,8 +4,8 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use meetflow::{
-    approve, artifact_links, bench, codec_server, connect, dev, doctor, inspect, telemetry,
-    timeline, worker,
+    approve, artifact_links, bench, codec_server, connect, dev, doctor, ingress, inspect,
+    telemetry, timeline, worker,
 };
 
 #[derive(Parser)]
@@ -76,6 +76,12 @@ enum Command {
         /// The Web UI's origin: the only one a browser may call from.
         #[arg(long, default_value = "http://127.0.0.1:8233")]
         cors_origin: String,
+    },
+    /// Serve the signed HTTP ingress (POST /v1/appointments:approve|:reschedule|:cancel) alone.
+    Ingress {
+        /// `host:port`; default `ingress.listen`.
+        #[arg(long)]
+        listen: Option<String>,
     },
     /// Check everything meetflow needs, per tenant; exits non-zero when anything fails.
     Doctor {
@@ -256,6 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             cors_origin,
         } => codec_server::run(&config()?, &listen, &cors_origin).await,
+        Command::Ingress { listen } => ingress::run(&config()?, listen.as_deref()).await,
         Command::Doctor { tenant, json } => {
             doctor::command(&config()?, tenant.as_deref(), json).await
         }
