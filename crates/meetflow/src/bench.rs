@@ -32,6 +32,7 @@ use crate::{approve, connect, dev, inspect, process};
 
 pub mod artifact_link;
 pub mod history;
+pub mod ingress;
 
 pub struct BenchOptions {
     pub lifecycles: usize,

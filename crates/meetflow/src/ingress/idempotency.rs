@@ -121,6 +121,28 @@ impl IdempotencyCache {
             None => Claim::Claimed(Claimed(guard)),
         }
     }
+
+    /// The answer kept for `key` with this `body`, waiting for it while the first request is
+    /// in flight; `None` when there is none. Claims nothing.
+    pub async fn answer_of(
+        &self,
+        tenant: &str,
+        route: &'static str,
+        key: &str,
+        body: &[u8],
+    ) -> Option<Answer> {
+        let body_hash: [u8; 32] = Sha256::digest(body).into();
+        let k: Key = (tenant.to_string(), route, key.to_string());
+        let slot = {
+            let guard = self.inner.lock().expect("idempotency lock");
+            let e = guard.0.get(&k)?;
+            if e.body_hash != body_hash {
+                return None;
+            }
+            e.slot.clone()
+        };
+        slot.lock().await.clone()
+    }
 }
 
 #[cfg(test)]
@@ -173,9 +195,47 @@ mod tests {
             panic!("first claim")
         };
         c.finish(&answer(504));
+        assert!(
+            cache
+                .answer_of("acme", "cancel", "k", b"{}")
+                .await
+                .is_none()
+        );
         assert!(matches!(
             cache.claim("acme", "cancel", "k", b"{}", t0).await,
             Claim::Claimed(_)
         ));
+    }
+
+    #[tokio::test]
+    async fn answer_of_gives_the_kept_answer_of_the_same_body_only() {
+        let cache = IdempotencyCache::new(Duration::from_secs(60));
+        assert!(
+            cache
+                .answer_of("acme", "approve", "k", b"{}")
+                .await
+                .is_none()
+        );
+        let Claim::Claimed(c) = cache
+            .claim("acme", "approve", "k", b"{}", Instant::now())
+            .await
+        else {
+            panic!("first claim")
+        };
+        c.finish(&answer(202));
+        let kept = cache.answer_of("acme", "approve", "k", b"{}").await;
+        assert_eq!(kept.map(|a| a.status), Some(StatusCode::ACCEPTED));
+        assert!(
+            cache
+                .answer_of("acme", "approve", "k", b"[]")
+                .await
+                .is_none()
+        );
+        assert!(
+            cache
+                .answer_of("acme", "cancel", "k", b"{}")
+                .await
+                .is_none()
+        );
     }
 }

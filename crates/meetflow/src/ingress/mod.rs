@@ -6,7 +6,8 @@
 //! Every request passes the same gate, in this order, before anything reaches Temporal:
 //! content type (415), body size (413), signature and clock (401), replay (401), the tenant's
 //! rate (429), the body's tenant (403), the `Idempotency-Key` (422 when reused with another
-//! body); then the operation runs under the request timeout (504).
+//! body); then the operation runs. The whole request, reading the body included, runs under the
+//! request timeout (504).
 
 pub mod client;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod idempotency;
 pub mod rate;
 pub mod replay;
 pub mod routes;
+pub mod schema;
 pub mod signature;
 
 use std::{
@@ -25,7 +27,7 @@ use anyhow::Context as _;
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, rejection::BytesRejection},
+    extract::{DefaultBodyLimit, State, rejection::BytesRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -124,9 +126,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(ingress: Arc<Ingress>) -> Router {
     let (routes, _) = documented();
     let limit = ingress.config.max_body_bytes;
+    let timeout = Duration::from_secs(ingress.config.request_timeout_secs);
     routes
         .route("/v1/openapi.json", get(routes::openapi))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            timeout,
+            within_timeout,
+        ))
         .with_state(ingress)
 }
 
@@ -157,9 +164,10 @@ impl Ingress {
         )
     }
 
-    /// The gate every route passes (see the module's doc), then `op` on the body's JSON under
-    /// the request timeout. `path_tenant` is the tenant a `GET` names in its path; a `POST`
-    /// names it as the body's `tenantId`.
+    /// The gate every route passes (see the module's doc), then `op` on the body's JSON.
+    /// `path_tenant` is the tenant a `GET` names in its path; a `POST` names it as the body's
+    /// `tenantId`. The request timeout is the router's (see [`router`]), so it covers reading
+    /// the body too.
     async fn handle(
         self: Arc<Self>,
         route: Route,
@@ -168,66 +176,54 @@ impl Ingress {
         path_tenant: Option<String>,
         op: impl AsyncFnOnce(Value) -> Result<Answer, ApiError>,
     ) -> Response {
-        match self.admit(route, headers, body, path_tenant).await {
-            Err(e) => e.into_response(),
-            Ok(admitted) => {
-                let timeout = Duration::from_secs(self.config.request_timeout_secs);
-                let outcome = tokio::time::timeout(timeout, async {
-                    let claimed = match admitted.idempotency {
-                        None => None,
-                        Some(key) => match self
-                            .idempotency
-                            .claim(
-                                &admitted.tenant,
-                                route.name(),
-                                &key,
-                                &admitted.raw,
-                                Instant::now(),
-                            )
-                            .await
-                        {
-                            Claim::Replay(answer) => return (answer, true),
-                            Claim::Reused => {
-                                return (
-                                    error_answer(ApiError::new(
-                                        StatusCode::UNPROCESSABLE_ENTITY,
-                                        "idempotency_key_reused",
-                                        "this Idempotency-Key was used with another body",
-                                    )),
-                                    false,
-                                );
-                            }
-                            Claim::Claimed(c) => Some(c),
-                        },
-                    };
-                    let answer = op(admitted.json).await.unwrap_or_else(error_answer);
-                    if let Some(c) = claimed {
-                        c.finish(&answer);
-                    }
-                    (answer, false)
-                })
-                .await;
-                match outcome {
-                    Ok((answer, replayed)) => {
-                        let mut resp = (answer.status, axum::Json(answer.body)).into_response();
-                        if replayed {
-                            resp.headers_mut()
-                                .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-                        }
-                        resp
-                    }
-                    Err(_) => ApiError::new(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        "timeout",
-                        format!(
-                            "no outcome within {} s; retry with the same Idempotency-Key",
-                            timeout.as_secs()
-                        ),
-                    )
-                    .into_response(),
-                }
+        let admitted = match self.admit(route, headers, body, path_tenant).await {
+            Err(e) => return e.into_response(),
+            Ok(admitted) => admitted,
+        };
+        let claimed = match &admitted.idempotency {
+            None if admitted.replayed => return replayed_request().into_response(),
+            None => None,
+            // A request signed exactly as one already received is answered only when that one
+            // carried this Idempotency-Key with this body: a retry within the same second (its
+            // signature is the same) gets the first answer, any other replay nothing.
+            Some(key) if admitted.replayed => {
+                return match self
+                    .idempotency
+                    .answer_of(&admitted.tenant, route.name(), key, &admitted.raw)
+                    .await
+                {
+                    Some(answer) => respond(answer, true),
+                    None => replayed_request().into_response(),
+                };
             }
+            Some(key) => match self
+                .idempotency
+                .claim(
+                    &admitted.tenant,
+                    route.name(),
+                    key,
+                    &admitted.raw,
+                    Instant::now(),
+                )
+                .await
+            {
+                Claim::Replay(answer) => return respond(answer, true),
+                Claim::Reused => {
+                    return ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "idempotency_key_reused",
+                        "this Idempotency-Key was used with another body",
+                    )
+                    .into_response();
+                }
+                Claim::Claimed(c) => Some(c),
+            },
+        };
+        let answer = op(admitted.json).await.unwrap_or_else(error_answer);
+        if let Some(c) = claimed {
+            c.finish(&answer);
         }
+        respond(answer, false)
     }
 
     async fn admit(
@@ -268,16 +264,10 @@ impl Ingress {
         )?;
         // A read changes nothing, and two reads of one path in the same second are signed
         // identically (the signature covers timestamp and body only): only writes are guarded.
-        if post
+        let replayed = post
             && !self
                 .seen
-                .first_time(&signed.tenant, &signed.signature, Instant::now())
-        {
-            return Err(ApiError::unauthorized(
-                "replayed_request",
-                "this signed request was already received; sign a retry anew",
-            ));
-        }
+                .first_time(&signed.tenant, &signed.signature, Instant::now());
         if let Err(wait) = self.rate.take(&signed.tenant, Instant::now()) {
             let mut e = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -325,6 +315,7 @@ impl Ingress {
             raw,
             json,
             idempotency,
+            replayed,
         })
     }
 }
@@ -334,6 +325,46 @@ struct Admitted {
     raw: Bytes,
     json: Value,
     idempotency: Option<String>,
+    /// Signed exactly as a request already received (see [`Ingress::handle`]).
+    replayed: bool,
+}
+
+fn replayed_request() -> ApiError {
+    ApiError::unauthorized(
+        "replayed_request",
+        "this signed request was already received; sign a retry anew (another second)",
+    )
+}
+
+/// `answer` as the response; `replayed`: it is the answer to an earlier request with the same
+/// `Idempotency-Key`, given again.
+fn respond(answer: Answer, replayed: bool) -> Response {
+    let mut resp = (answer.status, axum::Json(answer.body)).into_response();
+    if replayed {
+        resp.headers_mut()
+            .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    resp
+}
+
+/// The request timeout around everything a request does, reading its body included.
+async fn within_timeout(
+    State(limit): State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            format!(
+                "no outcome within {} s; retry with the same Idempotency-Key",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 fn error_answer(e: ApiError) -> Answer {

@@ -29,6 +29,7 @@ use super::{
     Ingress, Route,
     error::{ApiError, ErrorBody},
     idempotency::Answer,
+    schema,
 };
 use crate::approve;
 
@@ -44,8 +45,8 @@ pub struct Accepted {
 
 #[utoipa::path(
     post, path = "/v1/appointments:approve", tag = "appointments",
-    description = "Starts the appointment's workflow (`appointment/{tenantId}/{appointmentId}`). Body: `AppointmentApproved`.",
-    request_body(content = Object, content_type = "application/json"),
+    description = "Starts the appointment's workflow (`appointment/{tenantId}/{appointmentId}`) with the body as its input.",
+    request_body(content = schema::ApproveBody, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body within the TTL gets the first answer again")),
     responses(
         (status = 202, description = "Started", body = Accepted),
@@ -104,11 +105,11 @@ pub async fn approve(
 
 #[utoipa::path(
     post, path = "/v1/appointments:reschedule", tag = "appointments",
-    description = "The `reschedule` update. Body: `tenantId`, `appointmentId` and the fields of `RescheduleRequest`.",
-    request_body(content = Object, content_type = "application/json"),
+    description = "The `reschedule` update of the appointment's workflow; the body less the ids is its input.",
+    request_body(content = schema::RescheduleBody, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Also the update id, so Temporal applies it once")),
     responses(
-        (status = 200, description = "The update's result (`ChangeAccepted`)", body = Object),
+        (status = 200, description = "Accepted: the update's result", body = schema::ChangeAccepted),
         (status = 404, description = "No such appointment", body = ErrorBody),
         (status = 409, description = "change_rejected: the workflow's rules refused it", body = ErrorBody),
         (status = 422, body = ErrorBody),
@@ -125,11 +126,11 @@ pub async fn reschedule(
 
 #[utoipa::path(
     post, path = "/v1/appointments:cancel", tag = "appointments",
-    description = "The `cancelAppointment` update. Body: `tenantId`, `appointmentId` and an optional `reason`.",
-    request_body(content = Object, content_type = "application/json"),
+    description = "The `cancelAppointment` update of the appointment's workflow; the body less the ids is its input.",
+    request_body(content = schema::CancelBody, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Also the update id, so Temporal applies it once")),
     responses(
-        (status = 200, description = "The update's result (`ChangeAccepted`)", body = Object),
+        (status = 200, description = "Accepted: the update's result", body = schema::ChangeAccepted),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
     ),
     security(("meetflow_signature" = []))
