@@ -6,7 +6,7 @@
 use std::{path::Path, time::Duration};
 
 use meetflow::ingress::{
-    Ingress,
+    IDEMPOTENCY_KEY, Ingress,
     client::{Reply, SignedClient},
     signature::sign,
 };
@@ -22,14 +22,13 @@ use crate::support::{Stack, approval, in_phase, read_outbox, state_when};
 const DEMO_KEY: &str = "demo-key-secret-1";
 const OTHER_KEY: &str = "other-key-secret-1";
 
-/// The stack's configuration with signing keys for `demo` (k1) and a second tenant `other`
-/// (k9), kept in files as a deployment would; `edit` sets `[ingress]`.
-fn config_with_keys(
-    stack: &Stack,
+/// Signing keys for `demo` (k1) and a second tenant `other` (k9) added to `config`, kept in
+/// files in `dir` as a deployment would; `edit` sets `[ingress]`.
+fn add_keys(
+    config: &mut meetflow_config::Config,
     dir: &Path,
     edit: impl FnOnce(&mut meetflow_config::IngressConfig),
-) -> meetflow_config::Config {
-    let mut config = stack.config().clone();
+) {
     let key = |name: &str, value: &str| {
         let path = dir.join(name);
         std::fs::write(&path, format!("{value}\n")).unwrap();
@@ -50,6 +49,16 @@ fn config_with_keys(
     config.tenants.insert("other".into(), other);
     config.ingress.rate_burst = 1_000;
     edit(&mut config.ingress);
+}
+
+/// The stack's configuration with the keys of [`add_keys`].
+fn config_with_keys(
+    stack: &Stack,
+    dir: &Path,
+    edit: impl FnOnce(&mut meetflow_config::IngressConfig),
+) -> meetflow_config::Config {
+    let mut config = stack.config().clone();
+    add_keys(&mut config, dir, edit);
     config
 }
 
@@ -93,10 +102,30 @@ fn assert_refused(reply: &Reply, status: StatusCode, code: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approve_reschedule_cancel_through_http() {
-    let stack = Stack::start().await;
+    // The ingress the worker serves itself (`ingress.listen`), with the public URL the state
+    // links start with.
     let dir = tempfile::tempdir().unwrap();
-    let base = serve(&stack, &config_with_keys(&stack, dir.path(), |_| {})).await;
+    let port = meetflow::process::free_port().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let stack = Stack::start_editing(Vec::new(), |c| {
+        add_keys(c, dir.path(), |i| {
+            i.listen = format!("127.0.0.1:{port}");
+            i.public_url = Some(format!("{base}/"));
+        })
+    })
+    .await;
     let demo = signer(&base, "demo", "k1", DEMO_KEY);
+    let up = tokio::time::Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("{base}/v1/openapi.json"))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < up,
+            "the worker's ingress never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let id = "appointment/demo/http-1";
 
     // Approve, twice with one Idempotency-Key: one workflow, the same answer.
@@ -107,7 +136,10 @@ async fn approve_reschedule_cancel_through_http() {
         .unwrap();
     assert_eq!(first.status, StatusCode::ACCEPTED, "{:?}", first.body);
     assert_eq!(first.body["workflowId"], id);
-    assert_eq!(first.body["state"], "/v1/appointments/demo/http-1");
+    assert_eq!(
+        first.body["state"],
+        format!("{base}/v1/appointments/demo/http-1")
+    );
     let run_id = first.body["runId"].as_str().unwrap().to_string();
     // The retry is signed anew (at another second, so with another signature).
     let later = chrono::Utc::now().timestamp() + 1;
@@ -151,7 +183,8 @@ async fn approve_reschedule_cancel_through_http() {
     )
     .await;
     // The state link answers the state query.
-    let state = demo.get("/v1/appointments/demo/http-1").await.unwrap();
+    let link = first.body["state"].as_str().unwrap();
+    let state = demo.get(link.strip_prefix(&base).unwrap()).await.unwrap();
     assert_eq!(state.status, StatusCode::OK, "{:?}", state.body);
     assert_eq!(state.body["phase"], "APPOINTMENT_PHASE_SCHEDULED");
 
@@ -360,6 +393,23 @@ async fn every_refusal_has_its_status_and_starts_nothing() {
     );
     // The refusals above were not vacuous: a good request does start its workflow.
     assert!(exists(&stack, "appointment/demo/r-replay").await);
+
+    // A retry within the same second is signed identically: with the first one's
+    // Idempotency-Key it gets the first answer again; with another key it is a replay.
+    let body = body_of("r-retry");
+    let mut h = demo.headers(now, &body).to_vec();
+    h.push((IDEMPOTENCY_KEY, "evt-r-retry".into()));
+    let first = post(body.clone(), h.clone()).await.unwrap();
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{:?}", first.body);
+    let retry = post(body.clone(), h.clone()).await.unwrap();
+    assert_eq!((retry.status, &retry.body), (first.status, &first.body));
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    h.last_mut().unwrap().1 = "evt-other".into();
+    assert_refused(
+        &post(body, h).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "replayed_request",
+    );
 
     // The tenant's rate: a second ingress allowing bursts of 2 at 1/s.
     let tight = config_with_keys(&stack, dir.path(), |i| {
