@@ -439,6 +439,70 @@ async fn every_refusal_has_its_status_and_starts_nothing() {
     stack.stop().await;
 }
 
+/// With `[codec]` on the ingress starts sealed workflows and still reads the workflow's own
+/// refusals in clear (they come back sealed; the SDK does not open update failures).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_codec_on_refusals_read_in_clear_and_history_is_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = Stack::start_with(crate::codec::codec_on(dir.path())).await;
+    assert!(stack.config().codec.enabled);
+    let base = serve(&stack, &config_with_keys(&stack, dir.path(), |_| {})).await;
+    let demo = signer(&base, "demo", "k1", DEMO_KEY);
+    let id = "appointment/demo/sealed-1";
+    let started = demo
+        .post(
+            "/v1/appointments:approve",
+            &approval("demo", "sealed-1"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.body);
+    in_phase(
+        &stack,
+        id,
+        AppointmentPhase::Scheduled,
+        Duration::from_secs(60),
+    )
+    .await;
+    let past = chrono::Utc::now() - chrono::Duration::hours(2);
+    let refused = demo
+        .post(
+            "/v1/appointments:reschedule",
+            &json!({"tenantId": "demo", "appointmentId": "sealed-1",
+                "start": past.to_rfc3339(), "end": (past + chrono::Duration::hours(1)).to_rfc3339()}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_refused(&refused, StatusCode::CONFLICT, "change_rejected");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is in the past"),
+        "{:?}",
+        refused.body
+    );
+    let cancelled = demo
+        .post(
+            "/v1/appointments:cancel",
+            &json!({"tenantId": "demo", "appointmentId": "sealed-1"}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (cancelled.status, &cancelled.body),
+        (StatusCode::OK, &json!({"sequence": 1}))
+    );
+    // Read as the server keeps it, base64 payloads decoded (`readable`), not by meetflow.
+    let history = crate::codec::history_json(&stack, id, None).await;
+    let found = crate::codec::readable(&history, &["ana.client@customer.example", "Firewall"]);
+    assert!(found.is_empty(), "readable in the history: {found:?}");
+    stack.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_validates_and_lists_the_served_routes() {
     let stack = Stack::start().await;

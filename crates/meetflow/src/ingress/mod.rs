@@ -80,6 +80,9 @@ pub struct Ingress {
     idempotency: IdempotencyCache,
     config: IngressConfig,
     openapi: Value,
+    /// With `[codec]` on the workflow's failure messages come back sealed (the SDK opens
+    /// payloads, not failures); the ingress opens them to classify and show them.
+    codec: Option<meetflow_codec::EncryptionCodec>,
 }
 
 #[derive(OpenApi)]
@@ -152,6 +155,7 @@ impl Ingress {
             rate: TenantRate::new(c.rate_per_sec, c.rate_burst),
             idempotency: IdempotencyCache::new(Duration::from_secs(c.idempotency_ttl_secs)),
             openapi: serde_json::to_value(openapi()).context("OpenAPI document")?,
+            codec: crate::connect::codec(&config.codec)?,
             config: c,
         }))
     }

@@ -224,20 +224,20 @@ async fn change(
                         .and_then(|p| serde_json::from_slice(&p.data).ok())
                         .unwrap_or(Value::Null),
                 }),
-                Err(WorkflowUpdateError::Failed(f))
-                    if f.message.starts_with(parse::INVALID_INPUT) =>
-                {
-                    Err(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_input",
-                        f.message,
-                    ))
+                Err(WorkflowUpdateError::Failed(mut f)) => {
+                    if let Some(codec) = &s.codec {
+                        codec.open_failure(&mut f).map_err(|e| {
+                            ApiError::internal(format!("{name} update: opening its failure: {e}"))
+                        })?;
+                    }
+                    // The validator's two kinds of refusal: input it cannot read (the same
+                    // parser as here, so rare) and the workflow's rules.
+                    Err(if f.message.starts_with(parse::INVALID_INPUT) {
+                        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", f.message)
+                    } else {
+                        ApiError::new(StatusCode::CONFLICT, "change_rejected", f.message)
+                    })
                 }
-                Err(WorkflowUpdateError::Failed(f)) => Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "change_rejected",
-                    f.message,
-                )),
                 // A closed workflow takes no updates; the server says "already completed".
                 Err(WorkflowUpdateError::NotFound(st))
                     if st.message().contains("already completed") =>
