@@ -70,7 +70,18 @@ impl IngressConfig {
             "ingress.idempotency_ttl_secs",
             self.idempotency_ttl_secs,
             bounds::IDEMPOTENCY_TTL_SECS,
-        )
+        )?;
+        if let Some(u) = &self.public_url {
+            let ok = url::Url::parse(u)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.query().is_none());
+            if !ok {
+                return Err(ConfigError::key(
+                    "ingress.public_url",
+                    "an http(s) URL without a query, such as https://meetflow.msp.example",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

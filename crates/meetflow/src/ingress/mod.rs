@@ -4,10 +4,11 @@
 //! `ingress.listen`, by the worker; both build the one router of [`router`].
 //!
 //! Every request passes the same gate, in this order, before anything reaches Temporal:
-//! content type (415), body size (413), signature and clock (401), replay (401), the tenant's
-//! rate (429), the body's tenant (403), the `Idempotency-Key` (422 when reused with another
-//! body); then the operation runs. The whole request, reading the body included, runs under the
-//! request timeout (504).
+//! content type (415), body size (413), signature and clock (401), the tenant's rate (429),
+//! JSON (400), the body's tenant (403), replay (401, unless it is a same-second retry that its
+//! `Idempotency-Key` answers), the `Idempotency-Key` (422 when reused with another body); then
+//! the operation runs. The whole request, reading the body included, runs under the request
+//! timeout (504).
 
 pub mod client;
 pub mod error;
