@@ -36,9 +36,12 @@ struct Entry {
     slot: Slot,
 }
 
+/// The entries, and their keys in insertion (so expiry) order.
+type Entries = (HashMap<Key, Entry>, VecDeque<(Instant, Key)>);
+
 pub struct IdempotencyCache {
     ttl: Duration,
-    inner: Mutex<(HashMap<Key, Entry>, VecDeque<(Instant, Key)>)>,
+    inner: Mutex<Entries>,
 }
 
 /// What to do with a request that carries a key.
