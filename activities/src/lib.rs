@@ -15,6 +15,11 @@
 //! | `list_artifacts` | none (Graph GET) | read-only |
 //! | `capture_transcript` | Graph GET content → store | (tenant, appointment, kind, provider id) |
 //! | `capture_recording` | Graph content stream → object storage → store | same key; object key from it |
+//! | `create_subscription` | store row, then Graph POST subscription (and DELETE of the previous one and of strays) | generation-keyed row: a retry returns what the first attempt made |
+//! | `renew_subscription` | Graph PATCH subscription → store | same PATCH is harmless to repeat |
+//! | `reauthorize_subscription` | Graph POST …/reauthorize | harmless to repeat |
+//! | `delete_subscription` | Graph DELETE subscription → store row removed | 404 = already done |
+//! | `poke_captures` | `artifactsAvailable` signals to the tenant's capturing appointments | an extra poll is harmless |
 //! | `fetch_attendance` | Graph GET attendance reports + records → store | (tenant, appointment, report, participant); summary by (tenant, appointment) |
 //!
 //! Failures are typed (`graph_unauthorized`, `smtp_rejected`, …; see [`failure`]) and marked
@@ -27,6 +32,7 @@ pub mod failure;
 mod invitation;
 mod meeting;
 mod metrics;
+mod subscription;
 mod tenant;
 mod traced;
 
@@ -35,9 +41,10 @@ use std::sync::Arc;
 use meetflow_proto::model::TenantId;
 use meetflow_workflows::activity_api::{
     AppointmentKey, ArtifactList, AttendanceSummary, CaptureArtifactInput, CapturedArtifact,
-    CreateMeetingInput, CreatedMeeting, DeleteMeetingInput, FetchAttendanceInput, InvitationInput,
-    ListArtifactsInput, MailReceipt, MeetingRecordInput, ResolveOnlineMeetingInput, TenantSettings,
-    UpdateMeetingInput,
+    CreateMeetingInput, CreateSubscriptionInput, CreatedMeeting, DeleteMeetingInput,
+    FetchAttendanceInput, InvitationInput, KeptSubscription, ListArtifactsInput, MailReceipt,
+    MeetingRecordInput, ResolveOnlineMeetingInput, SubscriptionKey, SubscriptionRef,
+    TenantSettings, UpdateMeetingInput,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -45,6 +52,7 @@ use traced::traced;
 
 pub use deps::{Deps, DepsError, app_credentials, smtp_transport};
 pub use metrics::{NotificationMetrics, Refusal, histogram_buckets};
+pub use subscription::{ClientStates, graph_resource};
 
 /// The activity implementations, sharing one set of adapters (Graph client with its token
 /// cache, store pool, mail transport).
@@ -214,6 +222,66 @@ impl MeetflowActivities {
         self.counted(
             "capture_recording",
             traced(&ctx, artifacts::capture_recording(&self.deps, &ctx, &input)).await,
+        )
+    }
+
+    #[activity(name = "create_subscription")]
+    pub async fn create_subscription(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: CreateSubscriptionInput,
+    ) -> Result<KeptSubscription, ActivityError> {
+        self.counted(
+            "create_subscription",
+            traced(&ctx, subscription::create(&self.deps, &input)).await,
+        )
+    }
+
+    #[activity(name = "renew_subscription")]
+    pub async fn renew_subscription(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: SubscriptionRef,
+    ) -> Result<KeptSubscription, ActivityError> {
+        self.counted(
+            "renew_subscription",
+            traced(&ctx, subscription::renew(&self.deps, &input)).await,
+        )
+    }
+
+    #[activity(name = "reauthorize_subscription")]
+    pub async fn reauthorize_subscription(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: SubscriptionRef,
+    ) -> Result<(), ActivityError> {
+        self.counted(
+            "reauthorize_subscription",
+            traced(&ctx, subscription::reauthorize(&self.deps, &input)).await,
+        )
+    }
+
+    #[activity(name = "delete_subscription")]
+    pub async fn delete_subscription(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: SubscriptionKey,
+    ) -> Result<bool, ActivityError> {
+        self.counted(
+            "delete_subscription",
+            traced(&ctx, subscription::delete(&self.deps, &input)).await,
+        )
+    }
+
+    #[activity(name = "poke_captures")]
+    pub async fn poke_captures(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        tenant: TenantId,
+    ) -> Result<u32, ActivityError> {
+        self.counted(
+            "poke_captures",
+            traced(&ctx, subscription::poke_captures(&self.deps, &tenant)).await,
         )
     }
 

@@ -9,6 +9,7 @@
 //! | [`ArtifactKind`] | recording or transcript | activity payloads, `artifacts.kind`, `state.artifacts[].kind` |
 //! | [`MailStep`] | which mail of the lifecycle | delivery keys, `state.mails[].step` |
 //! | [`SkipReason`] | why an appointment has no Teams meeting | `state.meeting.skipped` |
+//! | [`SubscribedResource`] | what a tenant's Graph subscription watches | keeper workflow id, `subscriptions.resource` |
 //!
 //! Each value has exactly one spelling (its `as_str`), also its serde form.
 
@@ -41,6 +42,15 @@ impl Phase {
             Phase::Done => v1::AppointmentPhase::Done,
             Phase::Cancelled => v1::AppointmentPhase::Cancelled,
         }
+    }
+}
+
+text_enum! {
+    /// What one of a tenant's Graph subscriptions watches: every new recording, or every new
+    /// transcript, of the tenant's Teams meetings.
+    pub enum SubscribedResource {
+        Recordings => "recordings",
+        Transcripts => "transcripts",
     }
 }
 

@@ -8,7 +8,9 @@
 use chrono::{DateTime, Utc};
 pub use meetflow_proto::attendance::{AttendanceSummary, BillableRounding};
 use meetflow_proto::model::{AppointmentId, EmailAddress, Locale, Schedule, TenantId, TimeZone};
-pub use meetflow_proto::status::{ArtifactKind, MailStep, MeetingStatus, SkipReason};
+pub use meetflow_proto::status::{
+    ArtifactKind, MailStep, MeetingStatus, SkipReason, SubscribedResource,
+};
 use serde::{Deserialize, Serialize};
 use temporalio_common::ActivityDefinition;
 
@@ -65,6 +67,19 @@ activity_api! {
     CaptureTranscript = "capture_transcript": CaptureArtifactInput => CapturedArtifact;
     /// Records one recording's link and, when the tenant wants it, streams it into storage.
     CaptureRecording = "capture_recording": CaptureArtifactInput => CapturedArtifact;
+    /// Creates the tenant's Graph subscription on a resource with a fresh `clientState`
+    /// (generation-keyed: a retry of the same generation returns what the first attempt made).
+    CreateSubscription = "create_subscription": CreateSubscriptionInput => KeptSubscription;
+    /// Moves the subscription's expiry forward (Graph PATCH); `graph_not_found` when it is gone.
+    RenewSubscription = "renew_subscription": SubscriptionRef => KeptSubscription;
+    /// Answers `reauthorizationRequired` (Graph POST …/reauthorize); `graph_not_found` when gone.
+    ReauthorizeSubscription = "reauthorize_subscription": SubscriptionRef => ();
+    /// Deletes the tenant's subscription on the resource at Graph and in the store; true when
+    /// one was deleted now.
+    DeleteSubscription = "delete_subscription": SubscriptionKey => bool;
+    /// Signals `artifactsAvailable` to every appointment of the tenant that is capturing, so
+    /// notifications lost in a subscription gap are made up by polls; how many were signalled.
+    PokeCaptures = "poke_captures": TenantId => u32;
     /// Reads the meeting's attendance reports, stores every participant's record and the
     /// billing summary; `None` while Teams has produced no report yet.
     FetchAttendance = "fetch_attendance": FetchAttendanceInput => Option<AttendanceSummary>;
@@ -233,6 +248,40 @@ pub struct CapturedArtifact {
     pub id: String,
     /// Object storage location of a copied recording.
     pub location: Option<String>,
+}
+
+/// A tenant's subscription on one resource: the natural key of the `subscriptions` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionKey {
+    pub tenant_id: TenantId,
+    pub resource: SubscribedResource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateSubscriptionInput {
+    pub tenant_id: TenantId,
+    pub resource: SubscribedResource,
+    /// The keeper's count of creates, this one included: a retry carries the same number, a
+    /// recreate the next one.
+    pub generation: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionRef {
+    pub tenant_id: TenantId,
+    pub resource: SubscribedResource,
+    pub subscription_id: String,
+}
+
+/// A live subscription as the keeper knows it (its `clientState` stays in the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptSubscription {
+    pub subscription_id: String,
+    /// Graph's `expirationDateTime` (what it granted, which may be less than asked for).
+    pub expires_at: DateTime<Utc>,
+    /// When it was created or last renewed: the renewal is due a fraction of the way from here
+    /// to `expires_at`.
+    pub since: DateTime<Utc>,
 }
 
 /// Whose attendance bills what: the appointment's technician and client contact (matched by

@@ -95,18 +95,31 @@ pub struct RecordingCapture {
 }
 
 /// When poll number `n` (0-based) is due, relative to the meeting's end.
+///
+/// Monotonic in `n` and total: the offset saturates instead of overflowing, so no `n` can panic
+/// in workflow code. For every `n` below 63 the result is the one earlier versions computed
+/// (histories replay unchanged); from 63 on those versions overflowed to a negative step and
+/// panicked, so no history holds a timer they computed there.
 pub fn poll_offset(schedule: &CaptureSchedule, n: u32) -> Duration {
-    let first = schedule.first_poll_secs as i64;
-    let cap = schedule.backoff_cap_secs as i64;
+    let first = i64::try_from(schedule.first_poll_secs).unwrap_or(i64::MAX);
+    let cap = i64::try_from(schedule.backoff_cap_secs).unwrap_or(i64::MAX);
     // offset(0) = first; offset(n) = offset(n-1) + min(first · 2ⁿ, cap)
     let mut offset = first;
-    for i in 1..=n {
+    let mut i = 1;
+    while i <= n {
         let step = first
-            .saturating_mul(1_i64.checked_shl(i).unwrap_or(i64::MAX))
+            .saturating_mul(2_i64.checked_pow(i).unwrap_or(i64::MAX))
             .min(cap);
         offset = offset.saturating_add(step);
+        if step == cap {
+            // Every later step is the cap too: add them at once rather than loop up to 2³² times.
+            let rest = i64::from(n - i);
+            offset = offset.saturating_add(cap.saturating_mul(rest));
+            break;
+        }
+        i += 1;
     }
-    Duration::seconds(offset)
+    Duration::try_seconds(offset).unwrap_or(Duration::MAX)
 }
 
 impl RecordingCapture {
@@ -159,7 +172,11 @@ impl RecordingCapture {
         }
         let mut scheduled = 0u32;
         loop {
-            let due = (input.ended_at + poll_offset(&input.schedule, scheduled)).min(window_end);
+            // Past chrono's range is past any window.
+            let due = input
+                .ended_at
+                .checked_add_signed(poll_offset(&input.schedule, scheduled))
+                .map_or(window_end, |due| due.min(window_end));
             let seen = ctx.state(|s| s.refresh_requests);
             if let Ok(wait) = (due - now(ctx)).to_std()
                 && !wait.is_zero()
@@ -312,5 +329,87 @@ mod tests {
         assert_eq!(minutes, [5, 15, 35, 75, 155, 315]);
         // Deep into the schedule the interval stays at the cap.
         assert_eq!((poll_offset(&s, 40) - poll_offset(&s, 39)).num_hours(), 6);
+    }
+
+    /// The step-by-step definition the closed form must match, with 2ⁱ saturating.
+    fn reference(s: &CaptureSchedule, n: u32) -> i64 {
+        let first = s.first_poll_secs as i64;
+        let cap = s.backoff_cap_secs as i64;
+        (1..=n).fold(first, |offset, i| {
+            let pow = 2_i64.checked_pow(i).unwrap_or(i64::MAX);
+            offset.saturating_add(first.saturating_mul(pow).min(cap))
+        })
+    }
+
+    /// Earlier versions' formula, correct below n = 63: what recorded histories hold.
+    fn shifted(s: &CaptureSchedule, n: u32) -> i64 {
+        let first = s.first_poll_secs as i64;
+        let cap = s.backoff_cap_secs as i64;
+        (1..=n).fold(first, |offset, i| {
+            let pow = 1_i64.checked_shl(i).unwrap_or(i64::MAX);
+            offset.saturating_add(first.saturating_mul(pow).min(cap))
+        })
+    }
+
+    /// Seconds as a `Duration`, clamped to chrono's range like `poll_offset`.
+    fn clamped(secs: i64) -> Duration {
+        Duration::try_seconds(secs).unwrap_or(Duration::MAX)
+    }
+
+    #[test]
+    fn deep_polls_saturate_at_the_cap_without_overflow() {
+        // Within and beyond the configuration's bounds (`bounds::BACKOFF_CAP_SECS`).
+        let schedules = [
+            (1, 2),
+            (1, 30),
+            (300, 6 * 3600),
+            (86_400, 604_800),
+            (7, 5),
+            (1, 1 << 40),
+        ];
+        for (first_poll_secs, backoff_cap_secs) in schedules {
+            let s = CaptureSchedule {
+                grace_after_end_secs: 0,
+                first_poll_secs,
+                backoff_cap_secs,
+                window_secs: 600,
+            };
+            for n in 0..63 {
+                assert_eq!(poll_offset(&s, n), clamped(shifted(&s, n)), "{s:?} n={n}");
+            }
+            let mut previous = poll_offset(&s, 61);
+            for n in [62, 63, 64, 65, 100, 1000, 100_000] {
+                let offset = poll_offset(&s, n);
+                assert_eq!(offset, clamped(reference(&s, n)), "{s:?} n={n}");
+                assert!(offset >= previous, "{s:?} n={n}: {offset} < {previous}");
+                previous = offset;
+            }
+            for n in [u32::MAX - 1, u32::MAX] {
+                let offset = poll_offset(&s, n);
+                assert!(offset >= previous, "{s:?} n={n}");
+                previous = offset;
+            }
+        }
+        // Small cap: from n = 62 on each poll is exactly one cap later.
+        let s = CaptureSchedule {
+            grace_after_end_secs: 0,
+            first_poll_secs: 1,
+            backoff_cap_secs: 2,
+            window_secs: 600,
+        };
+        assert_eq!(poll_offset(&s, 62).num_seconds(), 1 + 2 * 62);
+        assert_eq!(poll_offset(&s, 63).num_seconds(), 1 + 2 * 63);
+        assert_eq!(poll_offset(&s, 64).num_seconds(), 1 + 2 * 64);
+        assert_eq!(poll_offset(&s, 1000).num_seconds(), 1 + 2 * 1000);
+        assert_eq!(
+            poll_offset(&s, u32::MAX).num_seconds(),
+            1 + 2 * i64::from(u32::MAX)
+        );
+        // A cap beyond chrono's range clamps instead of panicking.
+        let s = CaptureSchedule {
+            backoff_cap_secs: u64::MAX,
+            ..s
+        };
+        assert_eq!(poll_offset(&s, 1000), Duration::MAX);
     }
 }

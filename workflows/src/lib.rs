@@ -14,9 +14,12 @@ pub mod lifecycle;
 mod options;
 mod payload;
 pub mod search;
+pub mod subscription;
 
 pub use capture::RecordingCapture;
 pub use lifecycle::AppointmentLifecycle;
+pub use options::RECORDING_HEARTBEAT_TIMEOUT;
+pub use subscription::SubscriptionKeeper;
 
 #[cfg(test)]
 mod tests {
@@ -50,6 +53,16 @@ mod tests {
             &[
                 ("run", CAPTURE_WORKFLOW),
                 ("signal", SIGNAL_ARTIFACTS_AVAILABLE),
+                ("query", QUERY_STATE),
+            ],
+        );
+        expect(
+            include_str!("subscription.rs"),
+            "subscription.rs",
+            &[
+                ("run", SUBSCRIPTION_WORKFLOW),
+                ("signal", SIGNAL_LIFECYCLE_EVENT),
+                ("signal", SIGNAL_STOP),
                 ("query", QUERY_STATE),
             ],
         );

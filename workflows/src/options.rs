@@ -110,6 +110,11 @@ pub fn capture_transcript(attempt: Duration) -> ActivityOptions {
     )
 }
 
+/// How long a recording copy may go without a heartbeat before its worker counts as lost.
+/// Graph's read timeout (`ClientOptions::read_timeout`) is shorter, so a stalled download fails
+/// its own attempt before the server gives up on it and starts another.
+pub const RECORDING_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Copying one recording: long-running and heartbeating, so a lost worker is noticed within the
 /// heartbeat timeout and the copy resumes elsewhere.
 pub fn capture_recording() -> ActivityOptions {
@@ -117,7 +122,7 @@ pub fn capture_recording() -> ActivityOptions {
         schedule_to_close: Duration::from_secs(6 * 3600),
         start_to_close: Duration::from_secs(2 * 3600),
     })
-    .heartbeat_timeout(Duration::from_secs(60))
+    .heartbeat_timeout(RECORDING_HEARTBEAT_TIMEOUT)
     .retry_policy(policy(Duration::from_secs(5), Duration::from_secs(300)))
     .build()
 }

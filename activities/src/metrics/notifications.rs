@@ -15,6 +15,12 @@ pub enum Refusal {
     ClientState,
     /// Not a notification batch at all (400).
     Malformed,
+    /// Larger than `notifications.max_body_bytes` (413).
+    TooLarge,
+    /// More POSTs at once than `notifications.max_concurrent_requests` (503).
+    Busy,
+    /// The queue to the workflows has no room for the batch (503; Graph retries it).
+    QueueFull,
 }
 
 impl Refusal {
@@ -22,6 +28,9 @@ impl Refusal {
         match self {
             Refusal::ClientState => "client_state",
             Refusal::Malformed => "malformed",
+            Refusal::TooLarge => "too_large",
+            Refusal::Busy => "busy",
+            Refusal::QueueFull => "queue_full",
         }
     }
 }
@@ -50,11 +59,12 @@ impl NotificationMetrics {
             ),
             accepted: counter(
                 "meetflow_notifications_accepted",
-                "batches accepted (202): their meetings' captures were signalled",
+                "batches accepted (202): their meetings' captures are signalled",
             ),
             refused: counter(
                 "meetflow_notifications_refused",
-                "batches refused, by reason (client_state: 403, malformed: 400)",
+                "batches refused, by reason (client_state: 403, malformed: 400, too_large: 413, \
+                 busy and queue_full: 503)",
             ),
             meter,
         }

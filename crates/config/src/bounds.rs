@@ -51,6 +51,16 @@ pub const RATE: RangeInclusive<u32> = 1..=100_000;
 pub const REQUEST_TIMEOUT_SECS: RangeInclusive<u64> = 1..=600;
 /// `ingress.idempotency_ttl_secs`: up to a week.
 pub const IDEMPOTENCY_TTL_SECS: RangeInclusive<u64> = 1..=7 * 86_400;
+/// `notifications.max_body_bytes`: at least an empty batch, at most 16 MiB.
+pub const NOTIFICATION_BODY_BYTES: RangeInclusive<usize> = 64..=16 * 1024 * 1024;
+/// `notifications.request_timeout_ms`: below Graph's own 10 s wait for the handshake.
+pub const NOTIFICATION_TIMEOUT_MS: RangeInclusive<u64> = 100..=10_000;
+/// `notifications.max_concurrent_requests`.
+pub const NOTIFICATION_CONCURRENCY: RangeInclusive<usize> = 1..=10_000;
+/// `notifications.queue_capacity`: notifications waiting to be signalled.
+pub const NOTIFICATION_QUEUE: RangeInclusive<usize> = 1..=1_000_000;
+/// `notifications.coalesce_window_ms`: 0 signals each notification on its own.
+pub const COALESCE_WINDOW_MS: RangeInclusive<u64> = 0..=60_000;
 
 /// `value` of `key` within `range`, or an error naming both.
 pub(crate) fn in_range<T: PartialOrd + Display>(

@@ -149,8 +149,18 @@ pub struct TemporalConfig {
     /// Name of the environment variable that holds an API key (Temporal Cloud); the key itself is
     /// never in the file. `TEMPORAL_API_KEY` is honoured too.
     pub api_key_env: Option<String>,
-    /// Turn TLS on (implied by an API key).
+    /// Turn TLS on (implied by an API key and by any `tls_…` key below).
     pub tls: bool,
+    /// PEM file of the CA that signed the frontend's certificate, for a cluster with a private
+    /// CA; unset: the publicly trusted roots. `TEMPORAL_TLS_SERVER_CA_CERT_PATH` wins.
+    pub tls_ca_path: Option<PathBuf>,
+    /// The name the frontend's certificate must carry, when it is not the address's host (e.g.
+    /// through a load balancer's IP). `TEMPORAL_TLS_SERVER_NAME` wins.
+    pub tls_server_name: Option<String>,
+    /// mTLS: this client's certificate (chain) and private key, PEM files, both or neither.
+    /// `TEMPORAL_TLS_CLIENT_CERT_PATH` / `TEMPORAL_TLS_CLIENT_KEY_PATH` win.
+    pub tls_client_cert_path: Option<PathBuf>,
+    pub tls_client_key_path: Option<PathBuf>,
     /// The Temporal Web UI's base URL, for the links `meetflow appointment history` prints.
     /// Unset: derived for a loopback dev server (its UI listens on the frontend port + 1000).
     pub ui_url: Option<String>,
@@ -164,8 +174,23 @@ impl Default for TemporalConfig {
             task_queue: meetflow_proto::names::DEFAULT_TASK_QUEUE.into(),
             api_key_env: None,
             tls: false,
+            tls_ca_path: None,
+            tls_server_name: None,
+            tls_client_cert_path: None,
+            tls_client_key_path: None,
             ui_url: None,
         }
+    }
+}
+
+impl TemporalConfig {
+    /// Whether these keys ask for TLS: `tls`, or any of the `tls_…` keys.
+    pub fn tls_wanted(&self) -> bool {
+        self.tls
+            || self.tls_ca_path.is_some()
+            || self.tls_server_name.is_some()
+            || self.tls_client_cert_path.is_some()
+            || self.tls_client_key_path.is_some()
     }
 }
 
@@ -318,13 +343,63 @@ impl Default for GraphConfig {
 }
 
 /// The endpoint Microsoft Graph posts recording/transcript change notifications to.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NotificationsConfig {
     /// `host:port` serving `POST /notifications`; empty: off.
     pub listen: String,
-    /// The `clientState` the subscriptions were created with (a secret, by reference).
+    /// The public base URL under which Graph reaches `notifications.listen` (e.g.
+    /// `https://meetflow.example.com`, behind a TLS-terminating proxy). When set, the worker
+    /// keeps a Graph subscription on recordings and one on transcripts alive for every tenant
+    /// with a Microsoft app (`SubscriptionKeeper` workflows), with notification and lifecycle URL
+    /// `{public_url}/notifications`; when absent, it stops the keepers (deleting their
+    /// subscriptions).
+    pub public_url: Option<Url>,
+    /// The `clientState` of every tenant without its own `notification_client_state` (a secret,
+    /// by reference). Deprecated where several Microsoft tenants are served: one shared secret
+    /// lets a subscription of one tenant speak for another. Kept for single-tenant installs.
     pub client_state: Option<SecretRef>,
+    /// A larger POST is answered 413 unread (Graph's batches are a few KiB per notification).
+    pub max_body_bytes: usize,
+    /// Graph waits at most 3 s for an answer (10 s for the handshake); a request still running
+    /// after this is answered 503 so Graph retries it.
+    pub request_timeout_ms: u64,
+    /// POSTs handled at once; one more is answered 503 with `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// Notifications accepted but not yet signalled; a batch that does not fit is answered 503
+    /// (Graph retries it) rather than dropped.
+    pub queue_capacity: usize,
+    /// Notifications for one appointment within this window become one `artifactsAvailable`
+    /// signal.
+    pub coalesce_window_ms: u64,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self {
+            listen: String::new(),
+            public_url: None,
+            client_state: None,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_ms: 2_000,
+            max_concurrent_requests: 64,
+            queue_capacity: 10_000,
+            coalesce_window_ms: 2_000,
+        }
+    }
+}
+
+impl NotificationsConfig {
+    /// `{public_url}/notifications`: where the kept subscriptions send change and lifecycle
+    /// notifications; `None` when subscriptions are off.
+    pub fn notification_url(&self) -> Option<Url> {
+        let mut url = self.public_url.clone()?;
+        url.path_segments_mut()
+            .ok()?
+            .pop_if_empty()
+            .push("notifications");
+        Some(url)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -433,16 +508,63 @@ impl Config {
                 "must not start with the reserved prefix /_sys/",
             ));
         }
+        match (
+            &self.temporal.tls_client_cert_path,
+            &self.temporal.tls_client_key_path,
+        ) {
+            (Some(_), None) => {
+                return Err(ConfigError::key(
+                    "temporal.tls_client_key_path",
+                    "required with temporal.tls_client_cert_path (mTLS needs both)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::key(
+                    "temporal.tls_client_cert_path",
+                    "required with temporal.tls_client_key_path (mTLS needs both)",
+                ));
+            }
+            _ => {}
+        }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
             return Err(ConfigError::key(
                 "mail.smtp.host",
                 "required when mail.transport = \"smtp\"",
             ));
         }
-        if !self.notifications.listen.is_empty() && self.notifications.client_state.is_none() {
+        if let Some(url) = &self.notifications.public_url {
+            if self.notifications.listen.is_empty() {
+                return Err(ConfigError::key(
+                    "notifications.public_url",
+                    "needs notifications.listen: Graph's notifications must reach this worker",
+                ));
+            }
+            if !matches!(url.scheme(), "https" | "http")
+                || url.cannot_be_a_base()
+                || !url.username().is_empty()
+                || url.password().is_some()
+                || url.query().is_some()
+                || url.fragment().is_some()
+            {
+                return Err(ConfigError::key(
+                    "notifications.public_url",
+                    "must be an https:// base URL without credentials, query or fragment \
+                     (Graph only calls https; http is for the local emulator)",
+                ));
+            }
+        }
+        if !self.notifications.listen.is_empty()
+            && self.notifications.client_state.is_none()
+            && self.notifications.public_url.is_none()
+            && self
+                .tenants
+                .values()
+                .all(|t| t.notification_client_state.is_none())
+        {
             return Err(ConfigError::key(
                 "notifications.client_state",
-                "required when notifications.listen is set",
+                "required when notifications.listen is set, notifications.public_url is not \
+                 (no kept subscriptions) and no tenant has its own notification_client_state",
             ));
         }
         self.codec.check()?;
@@ -493,6 +615,32 @@ impl Config {
             "mail.smtp.pool_max_size",
             smtp.pool_max_size,
             SMTP_POOL_MAX_SIZE,
+        )?;
+        let n = &self.notifications;
+        in_range(
+            "notifications.max_body_bytes",
+            n.max_body_bytes,
+            NOTIFICATION_BODY_BYTES,
+        )?;
+        in_range(
+            "notifications.request_timeout_ms",
+            n.request_timeout_ms,
+            NOTIFICATION_TIMEOUT_MS,
+        )?;
+        in_range(
+            "notifications.max_concurrent_requests",
+            n.max_concurrent_requests,
+            NOTIFICATION_CONCURRENCY,
+        )?;
+        in_range(
+            "notifications.queue_capacity",
+            n.queue_capacity,
+            NOTIFICATION_QUEUE,
+        )?;
+        in_range(
+            "notifications.coalesce_window_ms",
+            n.coalesce_window_ms,
+            COALESCE_WINDOW_MS,
         )?;
         Ok(())
     }

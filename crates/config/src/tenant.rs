@@ -21,6 +21,14 @@ pub struct TenantConfig {
     pub teams_enabled: bool,
     /// The customer's Microsoft Entra tenant (GUID or verified domain).
     pub microsoft_tenant_id: Option<String>,
+    /// Other names of the same Entra tenant (its GUID when `microsoft_tenant_id` is a domain,
+    /// further verified domains): a change notification is this tenant's when its `tenantId`
+    /// is any of them or `microsoft_tenant_id`.
+    #[serde(default)]
+    pub microsoft_tenant_aliases: Vec<String>,
+    /// The `clientState` this tenant's Graph subscriptions carry (a secret, by reference); when
+    /// absent, `notifications.client_state`.
+    pub notification_client_state: Option<SecretRef>,
     /// Application (client) id of the app registration with Calendars.ReadWrite etc.
     pub client_id: Option<String>,
     /// Where the app's client secret is kept.
@@ -277,6 +285,14 @@ impl TenantConfig {
                         "{value} is less than first_poll_secs ({})",
                         c.first_poll_secs
                     ),
+                ));
+            }
+        }
+        for alias in &self.microsoft_tenant_aliases {
+            if alias.trim().is_empty() || alias.contains(char::is_whitespace) {
+                return Err(ConfigError::key(
+                    at("microsoft_tenant_aliases"),
+                    "each is a tenant GUID or domain, without spaces",
                 ));
             }
         }

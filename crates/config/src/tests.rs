@@ -692,3 +692,128 @@ ingress_keys = [{ id = "k", secret = { env = "A" } }, { id = "k", secret = { env
         assert!(e.contains(key), "{toml}: {e}");
     }
 }
+
+#[test]
+fn kept_subscriptions_need_a_listener_and_a_plain_public_url() {
+    let e = refused("[notifications]\npublic_url = \"https://meetflow.example.com\"\n");
+    assert!(
+        e.contains("notifications.public_url") && e.contains("notifications.listen"),
+        "{e}"
+    );
+    for bad in [
+        "ftp://meetflow.example.com",
+        "https://u:pw@meetflow.example.com",
+        "https://meetflow.example.com/?a=1",
+    ] {
+        let e = refused(&format!(
+            "[notifications]\nlisten = \"127.0.0.1:0\"\npublic_url = \"{bad}\"\n"
+        ));
+        assert!(
+            e.contains("notifications.public_url") && !e.contains("pw"),
+            "{bad}: {e}"
+        );
+    }
+    // With kept subscriptions no configured clientState is needed: theirs are in the store.
+    let c = load_str(
+        "[notifications]\nlisten = \"127.0.0.1:0\"\npublic_url = \"https://meetflow.example.com/psa/\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        c.notifications.notification_url().unwrap().as_str(),
+        "https://meetflow.example.com/psa/notifications"
+    );
+    let e = refused("[notifications]\nlisten = \"127.0.0.1:0\"\n");
+    assert!(e.contains("notifications.client_state"), "{e}");
+    assert_eq!(Config::default().notifications.notification_url(), None);
+}
+
+/// The TOML of deploy/k8s/worker/configmap.yaml (the block under `meetflow.toml: |`).
+fn kubernetes_configmap_toml() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../deploy/k8s/worker/configmap.yaml");
+    let yaml = std::fs::read_to_string(path).unwrap();
+    let mut lines = yaml.lines().skip_while(|l| l.trim() != "meetflow.toml: |");
+    lines.next().expect("the ConfigMap holds meetflow.toml");
+    lines
+        .take_while(|l| l.is_empty() || l.starts_with("    "))
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_kubernetes_configmap_is_valid_and_its_secret_files_resolve() {
+    // The pod mounts the Secret at /run/secrets/meetflow; here a folder holds the same keys.
+    let secrets = tempfile::tempdir().unwrap();
+    let toml = kubernetes_configmap_toml();
+    let names: std::collections::BTreeSet<&str> = toml
+        .split("/run/secrets/meetflow/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert!(names.contains("smtp-password") && names.contains("codec-key-2026-02"));
+    for name in &names {
+        // Keys are base64 of 32 bytes; the rest any non-empty text.
+        std::fs::write(secrets.path().join(name), format!("{}=\n", "A".repeat(43))).unwrap();
+    }
+    let toml = toml.replace(
+        "/run/secrets/meetflow",
+        &secrets.path().display().to_string(),
+    );
+    let c = load_str(&toml, &[]).unwrap();
+    assert_eq!(c.mail.transport, MailTransportKind::Smtp);
+    c.mail
+        .smtp
+        .password
+        .as_ref()
+        .unwrap()
+        .resolve("mail.smtp.password")
+        .unwrap();
+    let state = c.notifications.client_state.as_ref().unwrap();
+    state.resolve("notifications.client_state").unwrap();
+    assert_eq!(
+        c.codec.resolve().unwrap().unwrap().encrypt_key_id,
+        "2026-02"
+    );
+    assert_eq!(c.artifacts.resolve_keys().unwrap().len(), 1);
+    let tenant = c.tenant("acme").unwrap();
+    tenant
+        .client_secret
+        .as_ref()
+        .unwrap()
+        .resolve("tenants.acme.client_secret")
+        .unwrap();
+}
+
+#[test]
+fn temporal_tls_keys_turn_tls_on_and_mtls_needs_both_files() {
+    let c = load_str("", &[]).unwrap();
+    assert!(!c.temporal.tls_wanted());
+    let c = load_str(
+        "[temporal]\ntls_ca_path = \"/etc/ca.pem\"\ntls_server_name = \"temporal.internal\"\n",
+        &[],
+    )
+    .unwrap();
+    assert!(c.temporal.tls_wanted());
+    assert_eq!(
+        c.temporal.tls_server_name.as_deref(),
+        Some("temporal.internal")
+    );
+    let c = load_str(
+        "",
+        &[
+            ("MEETFLOW_TEMPORAL__TLS_CLIENT_CERT_PATH", "/c.pem"),
+            ("MEETFLOW_TEMPORAL__TLS_CLIENT_KEY_PATH", "/k.pem"),
+        ],
+    )
+    .unwrap();
+    assert!(c.temporal.tls_wanted());
+    let e = refused("[temporal]\ntls_client_cert_path = \"/c.pem\"\n");
+    assert_eq!(
+        e,
+        "config key `temporal.tls_client_key_path`: required with temporal.tls_client_cert_path (mTLS needs both)"
+    );
+    let e = refused("[temporal]\ntls_client_key_path = \"/k.pem\"\n");
+    assert!(e.contains("`temporal.tls_client_cert_path`"), "{e}");
+}

@@ -14,8 +14,8 @@ use serde_json::json;
 use crate::AppState;
 use crate::control_api::{
     AccessPolicyRevocation, AddedArtifact, AddedAttendanceReport, EmulatedArtifact,
-    EmulatedMeeting, Fault, NewArtifact, NewAttendanceReport, PermissionRevocation, SecretExpiry,
-    SettingsPatch,
+    EmulatedMeeting, Fault, LifecycleRequest, LifecycleSent, NewArtifact, NewAttendanceReport,
+    PermissionRevocation, SecretExpiry, SettingsPatch,
 };
 use crate::world::{
     Artifact, ArtifactContent, ArtifactKind, AttendanceRecord, AttendanceReport, after, new_guid,
@@ -219,6 +219,7 @@ pub async fn add_artifact(
             }
             (None, size) => ArtifactContent::SyntheticMp4 {
                 size: size.unwrap_or(1024 * 1024),
+                bytes_per_sec: body.bytes_per_sec,
             },
         },
     };
@@ -241,8 +242,55 @@ pub async fn add_artifact(
         kind: artifact.kind.clone(),
         available_at: artifact.available_at,
     };
+    let tenant = meeting.tenant_id.clone();
     meeting.artifacts.push(artifact);
+    drop(world);
+    crate::subscriptions::publish(
+        &state,
+        &tenant,
+        &added.organizer,
+        &added.meeting_id,
+        added.kind.clone(),
+        &added.id,
+        added.available_at,
+    );
     (StatusCode::CREATED, Json(added)).into_response()
+}
+
+/// `GET /_emulator/subscriptions`: every subscription, expired and removed ones included.
+pub async fn subscriptions(State(state): State<AppState>) -> Response {
+    Json(state.world().subscriptions.clone()).into_response()
+}
+
+/// `GET /_emulator/notifications[?since=N]`: the POSTs sent to notification URLs.
+pub async fn notifications(State(state): State<AppState>, Query(q): Query<Since>) -> Response {
+    let world = state.world();
+    let entries: Vec<_> = world
+        .deliveries
+        .iter()
+        .filter(|d| d.seq > q.since)
+        .collect();
+    Json(entries).into_response()
+}
+
+/// `POST /_emulator/subscriptions/{id}/lifecycle` `{lifecycleEvent}`: sends that lifecycle
+/// notification now (404 for an unknown subscription or one without a lifecycle URL).
+pub async fn lifecycle(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<LifecycleRequest>,
+) -> Response {
+    const EVENTS: [&str; 3] = ["reauthorizationRequired", "subscriptionRemoved", "missed"];
+    if !EVENTS.contains(&body.lifecycle_event.as_str()) {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("lifecycleEvent must be one of {EVENTS:?}"),
+        );
+    }
+    match crate::subscriptions::send_lifecycle(&state, &id, &body.lifecycle_event).await {
+        Ok(status) => Json(LifecycleSent { status }).into_response(),
+        Err(e) => problem(StatusCode::NOT_FOUND, e),
+    }
 }
 
 /// `POST /_emulator/meetings/{id}/attendance-reports`: a session's report, listed after a delay.

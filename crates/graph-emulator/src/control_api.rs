@@ -32,6 +32,15 @@ pub struct SettingsPatch {
     pub mailbox_window_secs: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub online_meeting_lag_secs: Option<u64>,
+    /// `Some(None)` (JSON `null`) restores the documented maximum.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub subscription_max_lifetime_secs: Option<Option<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuse_subscription_renewals: Option<bool>,
 }
 
 /// A present field, `null` included, is `Some`; only an absent one (serde `default`) is `None`.
@@ -49,6 +58,8 @@ impl SettingsPatch {
             mailbox_requests_per_window,
             mailbox_window_secs,
             online_meeting_lag_secs,
+            subscription_max_lifetime_secs,
+            refuse_subscription_renewals,
         } = self;
         set(&mut settings.token_lifetime_secs, token_lifetime_secs);
         set(&mut settings.page_size, page_size);
@@ -65,6 +76,14 @@ impl SettingsPatch {
         set(
             &mut settings.online_meeting_lag_secs,
             online_meeting_lag_secs,
+        );
+        set(
+            &mut settings.subscription_max_lifetime_secs,
+            subscription_max_lifetime_secs,
+        );
+        set(
+            &mut settings.refuse_subscription_renewals,
+            refuse_subscription_renewals,
         );
     }
 }
@@ -153,6 +172,9 @@ pub struct NewArtifact {
     /// Recording size; 1 MiB when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// The recording's content streams no faster than this; at full speed when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_per_sec: Option<u64>,
     /// The recording's bytes (standard base64) instead of the synthetic pattern, e.g. a real
     /// MP4 a browser can play; excludes `sizeBytes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +201,7 @@ impl NewArtifact {
             available_after_secs: 0.0,
             vtt: None,
             size_bytes: None,
+            bytes_per_sec: None,
             content_base64: None,
             content_correlation_id: None,
         }
@@ -191,6 +214,11 @@ impl NewArtifact {
 
     pub fn size_bytes(mut self, size: u64) -> Self {
         self.size_bytes = Some(size);
+        self
+    }
+
+    pub fn bytes_per_sec(mut self, rate: u64) -> Self {
+        self.bytes_per_sec = Some(rate);
         self
     }
 
@@ -216,6 +244,73 @@ pub struct AddedArtifact {
     pub organizer: String,
     pub kind: ArtifactKind,
     pub available_at: DateTime<Utc>,
+}
+
+/// One entry of `GET /_emulator/subscriptions`: a subscription as the emulator keeps it,
+/// expired and removed ones included, `clientState` shown (Graph never reads it back).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmulatedSubscription {
+    pub id: String,
+    pub tenant: String,
+    pub application_id: String,
+    pub resource: String,
+    pub change_type: String,
+    pub notification_url: String,
+    pub lifecycle_notification_url: Option<String>,
+    pub expiration_date_time: DateTime<Utc>,
+    pub client_state: String,
+    pub created_date_time: DateTime<Utc>,
+    /// Successful PATCHes.
+    pub renewals: u32,
+    /// Successful `POST …/reauthorize` calls.
+    pub reauthorizations: u32,
+    /// Deleted by the app or removed by a `subscriptionRemoved` lifecycle event.
+    pub removed: bool,
+}
+
+/// What the emulator POSTed to a notification URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeliveryKind {
+    /// The `?validationToken=` handshake of a create.
+    Validation,
+    /// A change notification (a new recording or transcript).
+    Change,
+    /// A lifecycle notification.
+    Lifecycle,
+}
+
+/// One entry of `GET /_emulator/notifications`: one POST attempt to a notification URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationDelivery {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub kind: DeliveryKind,
+    pub subscription_id: String,
+    pub url: String,
+    /// The change's `resource`, or the lifecycle event.
+    pub detail: Option<String>,
+    /// The answer's status; `None` when no answer came (and `0` for a validation answered 200
+    /// without echoing the token as `text/plain`).
+    pub status: Option<u16>,
+}
+
+/// `POST /_emulator/subscriptions/{id}/lifecycle`: the lifecycle notification to send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LifecycleRequest {
+    /// `reauthorizationRequired`, `subscriptionRemoved` (removes the subscription first) or
+    /// `missed`.
+    pub lifecycle_event: String,
+}
+
+/// The answer to [`LifecycleRequest`]: the notification URL's last answer (`None`: none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LifecycleSent {
+    pub status: Option<u16>,
 }
 
 /// `POST /_emulator/meetings/{id}/attendance-reports`: the attendance report Teams will

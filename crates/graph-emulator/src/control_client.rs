@@ -7,8 +7,9 @@ use serde::de::DeserializeOwned;
 
 use crate::control_api::{
     AccessPolicyRevocation, AddedArtifact, AddedAttendanceReport, EmulatedEvent, EmulatedMeeting,
-    Fault, LoggedRequest, NewArtifact, NewAttendanceReport, Permission, PermissionRevocation,
-    SecretExpiry, Settings, SettingsPatch,
+    EmulatedSubscription, Fault, LifecycleRequest, LifecycleSent, LoggedRequest, NewArtifact,
+    NewAttendanceReport, NotificationDelivery, Permission, PermissionRevocation, SecretExpiry,
+    Settings, SettingsPatch,
 };
 
 /// Why a control call failed.
@@ -160,6 +161,28 @@ impl ControlClient {
         artifact: &NewArtifact,
     ) -> ControlResult<AddedArtifact> {
         self.json_with(Method::POST, &["meetings", meeting, "artifacts"], artifact)
+            .await
+    }
+
+    /// Every subscription, expired and removed ones included.
+    pub async fn subscriptions(&self) -> ControlResult<Vec<EmulatedSubscription>> {
+        self.json(self.request(Method::GET, &["subscriptions"]))
+            .await
+    }
+
+    /// Every POST sent to a notification URL (validations, change and lifecycle notifications).
+    pub async fn notifications(&self) -> ControlResult<Vec<NotificationDelivery>> {
+        self.json(self.request(Method::GET, &["notifications"]))
+            .await
+    }
+
+    /// Sends the lifecycle notification `event` (`reauthorizationRequired`,
+    /// `subscriptionRemoved`, `missed`) for subscription `id`; returns the answer's status.
+    pub async fn send_lifecycle(&self, id: &str, event: &str) -> ControlResult<LifecycleSent> {
+        let body = LifecycleRequest {
+            lifecycle_event: event.to_owned(),
+        };
+        self.json_with(Method::POST, &["subscriptions", id, "lifecycle"], &body)
             .await
     }
 

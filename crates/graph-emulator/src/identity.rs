@@ -128,6 +128,7 @@ pub async fn token(
         access_token.clone(),
         IssuedToken {
             tenant_id: tenant.tenant_id.clone(),
+            client_id: client_id.clone(),
             expires_at,
             roles: roles.clone(),
         },
@@ -248,6 +249,8 @@ impl Permission {
 /// The tenant a valid bearer token was issued for, and the roles it carries.
 pub struct Caller {
     pub tenant_id: String,
+    /// The app the token was issued to (`appid`).
+    pub client_id: String,
     pub roles: Vec<&'static str>,
 }
 
@@ -295,6 +298,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller {
             tenant_id: issued.tenant_id.clone(),
+            client_id: issued.client_id.clone(),
             roles: issued.roles.clone(),
         })
     }

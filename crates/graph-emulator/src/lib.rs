@@ -15,6 +15,7 @@ mod recording_stream;
 mod reply;
 mod request_log;
 mod seed;
+mod subscriptions;
 mod throttle;
 mod users;
 mod world;
@@ -95,6 +96,20 @@ pub fn router(seed: Seed) -> Router {
             get(artifacts::transcript_content),
         )
         .route(
+            "/v1.0/subscriptions",
+            post(subscriptions::create).get(subscriptions::list),
+        )
+        .route(
+            "/v1.0/subscriptions/{id}",
+            get(subscriptions::get)
+                .patch(subscriptions::renew)
+                .delete(subscriptions::delete),
+        )
+        .route(
+            "/v1.0/subscriptions/{id}/reauthorize",
+            post(subscriptions::reauthorize),
+        )
+        .route(
             "/v1.0/users/{user}/onlineMeetings/{id}/attendanceReports",
             get(attendance::list_reports),
         )
@@ -145,6 +160,12 @@ pub fn router(seed: Seed) -> Router {
             "/_emulator/meetings/{id}/artifacts",
             post(control::add_artifact),
         )
+        .route("/_emulator/subscriptions", get(control::subscriptions))
+        .route(
+            "/_emulator/subscriptions/{id}/lifecycle",
+            post(control::lifecycle),
+        )
+        .route("/_emulator/notifications", get(control::notifications))
         .route(
             "/_emulator/meetings/{id}/attendance-reports",
             post(control::add_attendance_report),

@@ -20,12 +20,15 @@ pub async fn recording_content(
     Path((user, id, rid)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> GraphResult {
-    let (size, given) = {
+    let (size, given, rate) = {
         let world = state.world();
         let (_, a) = artifact(&world, &caller, &user, &id, ArtifactKind::Recording, &rid)?;
         match &a.content {
-            ArtifactContent::SyntheticMp4 { size } => (*size, None),
-            ArtifactContent::Mp4(bytes) => (bytes.len() as u64, Some(bytes.clone())),
+            ArtifactContent::SyntheticMp4 {
+                size,
+                bytes_per_sec,
+            } => (*size, None, *bytes_per_sec),
+            ArtifactContent::Mp4(bytes) => (bytes.len() as u64, Some(bytes.clone()), None),
             ArtifactContent::Vtt(_) => return Err(GraphFailure::not_found()),
         }
     };
@@ -40,7 +43,7 @@ pub async fn recording_content(
     };
     let body = match given {
         Some(bytes) => Body::from(bytes.slice(start as usize..end_exclusive as usize)),
-        None => Body::from_stream(synthetic_mp4(start, end_exclusive)),
+        None => Body::from_stream(synthetic_mp4(start, end_exclusive, rate)),
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
@@ -101,6 +104,7 @@ pub fn synthetic_byte(i: u64) -> u8 {
 fn synthetic_mp4(
     start: u64,
     end: u64,
+    bytes_per_sec: Option<u64>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     const CHUNK: u64 = 64 * 1024;
     // One chunk plus a period of the pattern: any chunk is a slice of it, so a 1 GiB
@@ -121,6 +125,10 @@ fn synthetic_mp4(
                 return None;
             }
             let len = CHUNK.min(end - at);
+            if let Some(rate) = bytes_per_sec.filter(|r| *r > 0) {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(len as f64 / rate as f64))
+                    .await;
+            }
             let offset = (at % 251) as usize;
             let chunk = pattern.slice(offset..offset + len as usize);
             Some((Ok(chunk), at + len))

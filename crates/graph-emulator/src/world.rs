@@ -8,6 +8,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::control_api::{EmulatedSubscription, NotificationDelivery};
 use crate::faults::Fault;
 use crate::identity::Permission;
 use crate::request_log::LoggedRequest;
@@ -32,6 +33,11 @@ pub struct Settings {
     /// Seconds after its event's creation before the JoinWebUrl lookup lists a new online
     /// meeting (Graph's replication lag: until then the lookup answers 200 with no match).
     pub online_meeting_lag_secs: u64,
+    /// Longest lifetime of a recordings/transcripts subscription; longer requests are capped to
+    /// it. Absent: the documented 4,230 minutes.
+    pub subscription_max_lifetime_secs: Option<u64>,
+    /// Renewals (PATCH) of subscriptions are answered 403 while set.
+    pub refuse_subscription_renewals: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +50,8 @@ impl Default for Settings {
             mailbox_requests_per_window: None,
             mailbox_window_secs: 600,
             online_meeting_lag_secs: 0,
+            subscription_max_lifetime_secs: None,
+            refuse_subscription_renewals: false,
         }
     }
 }
@@ -63,6 +71,11 @@ pub struct World {
     pub meetings: Vec<Meeting>,
     pub faults: Vec<Fault>,
     pub log: Vec<LoggedRequest>,
+    /// Subscriptions ever created, expired and removed ones included.
+    pub subscriptions: Vec<EmulatedSubscription>,
+    /// Every POST the emulator sent to a notification URL (validations, change and lifecycle
+    /// notifications), oldest first.
+    pub deliveries: Vec<NotificationDelivery>,
     pub mailbox_in_flight: HashMap<String, usize>,
     /// Per mailbox: (window start, requests in it).
     pub mailbox_windows: HashMap<String, (DateTime<Utc>, u32)>,
@@ -71,6 +84,7 @@ pub struct World {
 
 pub struct IssuedToken {
     pub tenant_id: String,
+    pub client_id: String,
     pub expires_at: DateTime<Utc>,
     /// The app roles granted when it was issued (its `roles` claim).
     pub roles: Vec<&'static str>,
@@ -169,6 +183,8 @@ pub enum ArtifactContent {
     /// Generated on the fly so a 1 GiB recording costs no memory.
     SyntheticMp4 {
         size: u64,
+        /// Streamed no faster than this (a slow link, so a copy can be interrupted mid-way).
+        bytes_per_sec: Option<u64>,
     },
     /// Bytes a test supplied (a real, playable MP4 for browser tests).
     Mp4(bytes::Bytes),
@@ -193,6 +209,8 @@ impl World {
             meetings: Vec::new(),
             faults: Vec::new(),
             log: Vec::new(),
+            subscriptions: Vec::new(),
+            deliveries: Vec::new(),
             mailbox_in_flight: HashMap::new(),
             mailbox_windows: HashMap::new(),
             next_seq: 0,

@@ -25,7 +25,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Upper bound for one JSON call (not for content streams, which use `read_timeout`).
     pub request_timeout: Duration,
-    /// Longest pause between two chunks of a content stream.
+    /// Longest pause between two chunks of a content stream. Shorter than the recording copy's
+    /// heartbeat timeout (60 s), so a stalled download fails its own attempt first.
     pub read_timeout: Duration,
     /// A 429/503 whose `Retry-After` is at most this long is waited out once inside the call;
     /// longer delays are returned as [`GraphError::retry_after`] for the Temporal retry policy.
@@ -39,7 +40,7 @@ impl Default for ClientOptions {
         Self {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            read_timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_secs(30),
             max_inline_retry_after: Duration::from_secs(5),
             mailbox_concurrency: 4,
         }

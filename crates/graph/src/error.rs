@@ -123,6 +123,13 @@ impl GraphError {
         aadsts_in(self.0.code.as_deref()?)
     }
 
+    /// A subscription create was refused because Graph could not validate the notification
+    /// URL (it did not answer the `validationToken` POST with 200 and the token in 10 s).
+    pub fn is_notification_url_refused(&self) -> bool {
+        self.0.kind == GraphErrorKind::BadRequest
+            && self.0.message.contains("validation request failed")
+    }
+
     /// The create was refused because its `transactionId` already made a *different* event.
     pub fn is_duplicate_transaction(&self) -> bool {
         self.0.code.as_deref() == Some("ErrorDuplicateTransactionId")
@@ -314,6 +321,11 @@ fn hint_for(
         GraphErrorKind::PaymentRequired => Some(
             "the tenant's metered Teams API capacity is exhausted; link an Azure subscription to the app \
              or wait for the next month",
+        ),
+        GraphErrorKind::BadRequest if message.contains("validation request failed") => Some(
+            "Graph could not reach the notification URL: notifications.public_url must be the \
+             public HTTPS address of this worker's notifications.listen, answering Graph's \
+             validation POST within 10 seconds",
         ),
         GraphErrorKind::BadRequest if code == Some("ErrorDuplicateTransactionId") => Some(
             "this transactionId already created a different event; look the event up instead of creating it",

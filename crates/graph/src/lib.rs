@@ -1,5 +1,6 @@
 //! Microsoft Graph client for meetflow: app-only tokens per tenant, calendar-backed Teams
-//! meetings, online-meeting lookup, and meeting recordings/transcripts.
+//! meetings, online-meeting lookup, meeting recordings/transcripts, and the subscriptions that
+//! announce new ones.
 //!
 //! Retries are the caller's business (Temporal retry policies): errors say whether they are
 //! retryable and carry the server's `Retry-After`. The client itself only retries once with a
@@ -30,8 +31,9 @@ pub use events::{
 pub use meetings::{OnlineMeeting, join_web_url_filter_query};
 pub use observe::{GraphObserver, operation};
 pub use subscriptions::{
-    ChangeNotification, ClientState, NotificationError, ResourceData, parse_notifications,
-    validation_token,
+    ALL_RECORDINGS_RESOURCE, ALL_TRANSCRIPTS_RESOURCE, ChangeNotification, ClientState,
+    LIFECYCLE_URL_REQUIRED_BEYOND, MAX_ARTIFACT_SUBSCRIPTION_LIFETIME, MalformedNotifications,
+    NewSubscription, ResourceData, Subscription, parse_notifications, validation_token,
 };
 pub use transaction::transaction_id;
 pub use users::GraphUser;

@@ -22,7 +22,7 @@ pub trait GraphObserver: Send + Sync {
 /// The route of a Graph URL path with ids replaced: `/v1.0/users/{u}/events/{id}` → `events/{id}`.
 /// Known collection names stay, everything else is an id.
 pub fn operation(path: &str) -> String {
-    const NAMES: [&str; 8] = [
+    const NAMES: [&str; 9] = [
         "events",
         "onlineMeetings",
         "recordings",
@@ -31,8 +31,14 @@ pub fn operation(path: &str) -> String {
         "attendanceRecords",
         "content",
         "subscriptions",
+        "reauthorize",
     ];
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // The API version is part of the configured Graph URL, not of the route.
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .skip_while(|s| *s == "v1.0" || *s == "beta")
+        .collect();
     // Everything after `users/{user}` (the mailbox is an id too).
     let rest = match segments.iter().position(|s| *s == "users") {
         // The user itself (`GET /users/{upn}`, the organizer lookup): a route of its own,
@@ -62,6 +68,11 @@ mod tests {
             operation("/v1.0/users/33-44/events/AAMk%2Bx="),
             "events/{id}"
         );
+        assert_eq!(
+            operation("/v1.0/subscriptions/7f10-aa/reauthorize"),
+            "subscriptions/{id}/reauthorize"
+        );
+        assert_eq!(operation("/v1.0/subscriptions"), "subscriptions");
         assert_eq!(
             operation("/v1.0/users/o/onlineMeetings/MSo1/recordings/r1/content"),
             "onlineMeetings/{id}/recordings/{id}/content"

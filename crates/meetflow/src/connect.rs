@@ -6,9 +6,10 @@
 
 use anyhow::Context;
 use meetflow_codec::{EncryptionCodec, Keyring};
-use meetflow_config::{CodecConfig, Config};
+use meetflow_config::{CodecConfig, Config, TemporalConfig};
 use temporalio_client::{
-    Client, ClientOptions, Connection, TlsOptions, envconfig::LoadClientConfigProfileOptions,
+    Client, ClientOptions, ClientTlsOptions, Connection, TlsOptions,
+    envconfig::LoadClientConfigProfileOptions,
 };
 use url::Url;
 
@@ -52,9 +53,15 @@ pub async fn client(config: &Config, identity: &str) -> anyhow::Result<Client> {
         })?;
         conn.api_key = Some(key);
     }
-    let tls = cfg.tls || conn.api_key.is_some();
-    if tls && conn.tls_options.is_none() {
-        conn.tls_options = Some(TlsOptions::builder().build());
+    // TLS options from Temporal's variables count too: with them, a bare address must become
+    // https://, or the connection would be plain despite them.
+    let tls = cfg.tls_wanted() || conn.api_key.is_some() || conn.tls_options.is_some();
+    if tls {
+        fill_tls(
+            cfg,
+            conn.tls_options
+                .get_or_insert_with(|| TlsOptions::builder().build()),
+        )?;
     }
     if !env_set("TEMPORAL_ADDRESS") && !profile {
         conn.target = address_url(&cfg.address, tls)?;
@@ -67,10 +74,62 @@ pub async fn client(config: &Config, identity: &str) -> anyhow::Result<Client> {
     }
     conn.identity = identity.to_string();
     let target = conn.target.clone();
+    let how = conn
+        .tls_options
+        .as_ref()
+        .map(describe_tls)
+        .unwrap_or_default();
     let connection = Connection::connect(conn)
         .await
-        .with_context(|| format!("connecting to Temporal at {target}"))?;
+        .with_context(|| format!("connecting to Temporal at {target}{how}"))?;
     Ok(Client::new(connection, opts)?)
+}
+
+/// `[temporal]`'s `tls_…` keys, for each setting Temporal's own variables left unset.
+fn fill_tls(cfg: &TemporalConfig, tls: &mut TlsOptions) -> anyhow::Result<()> {
+    let read = |key: &str, path: &std::path::Path| {
+        std::fs::read(path)
+            .with_context(|| format!("temporal.{key}: cannot read {}", path.display()))
+    };
+    if tls.server_root_ca_cert.is_none()
+        && let Some(path) = &cfg.tls_ca_path
+    {
+        tls.server_root_ca_cert = Some(read("tls_ca_path", path)?);
+    }
+    if tls.domain.is_none() {
+        tls.domain.clone_from(&cfg.tls_server_name);
+    }
+    if tls.client_tls_options.is_none()
+        && let (Some(cert), Some(key)) = (&cfg.tls_client_cert_path, &cfg.tls_client_key_path)
+    {
+        tls.client_tls_options = Some(
+            ClientTlsOptions::builder()
+                .client_cert(read("tls_client_cert_path", cert)?)
+                .client_private_key(read("tls_client_key_path", key)?)
+                .build(),
+        );
+    }
+    Ok(())
+}
+
+/// What a failed TLS connection was attempted with, so that a certificate the server's CA did
+/// not sign, or a name it does not carry, can be told from an unreachable address.
+fn describe_tls(tls: &TlsOptions) -> String {
+    format!(
+        " over TLS (server name: {}; trusted CA: {}; client certificate: {})",
+        tls.domain.as_deref().unwrap_or("the address's host"),
+        if tls.server_root_ca_cert.is_some() {
+            "the configured CA file"
+        } else {
+            "the system's roots"
+        },
+        if tls.client_tls_options.is_some() {
+            "yes"
+        } else {
+            // What an mTLS server does then, seen by the client only as a closed connection.
+            "none, and a server that requires one closes the connection"
+        }
+    )
 }
 
 /// `meetflow@host:pid`: how this process appears among a task queue's pollers.

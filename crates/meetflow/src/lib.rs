@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod notifications;
 pub mod process;
 pub mod sample;
+pub mod subscriptions;
 pub mod summary;
 pub mod telemetry;
 pub mod timeline;

@@ -100,6 +100,21 @@ enum Command {
         #[command(subcommand)]
         command: AppointmentCommand,
     },
+    /// The Graph subscriptions the worker keeps (`notifications.public_url`).
+    Subscriptions {
+        #[command(subcommand)]
+        command: SubscriptionsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubscriptionsCommand {
+    /// Per tenant and resource: subscription id, expiry, state, renewals and last error.
+    List {
+        /// JSON for machines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +146,27 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1024)]
         size_mib: u64,
         #[arg(long, default_value = ".meetflow/bench-artifact-link")]
+        dir: PathBuf,
+    },
+    /// Burst change notifications at the worker's receiver: answer latency, requests/s, and the
+    /// `artifactsAvailable` signals the appointments' histories hold per coalescing window.
+    Notifications {
+        /// Notifications in the burst.
+        #[arg(long, default_value_t = 1000)]
+        notifications: usize,
+        /// Notifications per POST (Graph batches them in `value`).
+        #[arg(long, default_value_t = 10)]
+        per_request: usize,
+        /// POSTs in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Appointments (each with a Teams meeting) the notifications are spread over.
+        #[arg(long, default_value_t = 50)]
+        appointments: usize,
+        /// Bursts, each after the previous one's coalescing window has closed.
+        #[arg(long, default_value_t = 1)]
+        bursts: usize,
+        #[arg(long, default_value = ".meetflow/bench-notifications")]
         dir: PathBuf,
     },
 }
@@ -276,6 +312,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Bench {
+            only:
+                Some(BenchCommand::Notifications {
+                    notifications,
+                    per_request,
+                    concurrency,
+                    appointments,
+                    bursts,
+                    dir,
+                }),
+            ..
+        } => {
+            bench::notifications::run(bench::notifications::NotificationBenchOptions {
+                notifications,
+                per_request,
+                concurrency,
+                appointments,
+                bursts,
+                dir,
+            })
+            .await
+        }
+        Command::Bench {
             only: None,
             lifecycles,
             concurrency,
@@ -309,6 +367,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Doctor { tenant, json } => {
             doctor::command(&config()?, tenant.as_deref(), json).await
+        }
+        Command::Subscriptions {
+            command: SubscriptionsCommand::List { json },
+        } => {
+            let config = config()?;
+            let store = meetflow_store::Store::connect(config.store.url.expose()).await?;
+            print_report(meetflow::subscriptions::list_report(&store, json).await)
         }
         Command::Appointment { command } => {
             let config = config()?;

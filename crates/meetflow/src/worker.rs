@@ -7,7 +7,7 @@ use std::{future::Future, sync::Arc};
 use anyhow::Context;
 use meetflow_activities::{Deps, MeetflowActivities};
 use meetflow_config::Config;
-use meetflow_workflows::{AppointmentLifecycle, RecordingCapture, clock};
+use meetflow_workflows::{AppointmentLifecycle, RecordingCapture, SubscriptionKeeper, clock};
 use temporalio_common::telemetry::{
     HistogramBucketOverrides, PrometheusExporterOptions, TelemetryOptions, metrics::CoreMeter,
     start_prometheus_metric_exporter,
@@ -20,7 +20,11 @@ use temporalio_sdk::{
     },
 };
 
-use crate::{connect, health, notifications, telemetry};
+use crate::{connect, health, notifications, subscriptions, telemetry};
+
+/// How often the receiver reloads the kept subscriptions' `clientState`s from the store (a
+/// rotation by this worker's own activities is seen at once; one by another worker's, this late).
+const CLIENT_STATE_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Starts the Prometheus endpoint of `worker.metrics_listen`, when set: the SDK serves it, and
 /// meetflow's own counters go through the same meter.
@@ -65,12 +69,15 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
     let identity = connect::identity("worker");
     let client = connect::client(config, &identity).await?;
     let telemetry = metrics_exporter(config)?;
-    let mut deps = Deps::from_config(config).await?;
+    let mut deps = Deps::from_config(config)
+        .await?
+        .with_temporal(client.clone());
     if let Some(meter) = &telemetry {
         deps = deps.with_metrics(meter.clone());
     }
     let deps = Arc::new(deps);
     let store = deps.store().clone();
+    let client_states = deps.client_states();
     let notification_metrics = match &telemetry {
         Some(meter) => meetflow_activities::NotificationMetrics::new(meter.clone()),
         None => meetflow_activities::NotificationMetrics::off(),
@@ -80,6 +87,7 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
         .register_activities(MeetflowActivities::new(deps))
         .register_workflow::<AppointmentLifecycle>()?
         .register_workflow::<RecordingCapture>()?
+        .register_workflow::<SubscriptionKeeper>()?
         .register_workflow_interceptors(clock::interceptors())
         .build();
     opts.graceful_shutdown_period = Some(config.worker.graceful_shutdown());
@@ -141,7 +149,19 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
     }
 
     if !config.notifications.listen.is_empty() {
-        serve_notifications(config, client.clone(), store, notification_metrics).await?;
+        serve_notifications(
+            config,
+            client.clone(),
+            store,
+            client_states,
+            notification_metrics,
+        )
+        .await?;
+    }
+    // After the receiver listens: a keeper's first create has Graph validate its URL. A failure
+    // here must not keep the worker from serving appointments; the next start tries again.
+    if let Err(e) = subscriptions::reconcile(config, &client).await {
+        tracing::error!(error = %format!("{e:#}"), "subscription keepers not reconciled");
     }
 
     let stop = worker.shutdown_handle();
@@ -166,33 +186,35 @@ async fn serve_notifications(
     config: &Config,
     client: temporalio_client::Client,
     store: meetflow_store::Store,
+    client_states: meetflow_activities::ClientStates,
     metrics: meetflow_activities::NotificationMetrics,
 ) -> anyhow::Result<()> {
-    let secret = config
-        .notifications
-        .client_state
-        .as_ref()
-        .context("notifications.client_state is required")?
-        .resolve("notifications.client_state")?;
-    let client_state = meetflow_graph::ClientState::new(secret.expose().to_string())
-        .map_err(|e| anyhow::anyhow!("notifications.client_state: {e}"))?;
-    let mut tenants: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
-    for (id, t) in &config.tenants {
-        if let Some(ms) = &t.microsoft_tenant_id {
-            tenants
-                .entry(ms.to_ascii_lowercase())
-                .or_default()
-                .push(id.clone());
-        }
-    }
-    let receiver = Arc::new(notifications::Receiver {
-        client,
+    client_states.load(
+        &store
+            .subscriptions()
+            .await
+            .context("reading the kept subscriptions")?,
+    );
+    tokio::spawn(refresh_client_states(store.clone(), client_states.clone()));
+    let subscribers = notifications::subscribers::Subscribers::from_config(config, client_states)?;
+    let (queue, accepted) = notifications::Queue::bounded(config.notifications.queue_capacity);
+    let window = std::time::Duration::from_millis(config.notifications.coalesce_window_ms);
+    tokio::spawn(notifications::dispatch::run(
+        accepted,
+        window,
+        client.clone(),
         store,
-        client_state,
-        tenants,
+    ));
+    let (keepers, lifecycle_events) =
+        notifications::lifecycle::Keepers::bounded(config.notifications.queue_capacity);
+    tokio::spawn(notifications::lifecycle::run(lifecycle_events, client));
+    let receiver = Arc::new(notifications::Receiver {
+        subscribers,
+        queue,
+        keepers,
         metrics,
     });
+    let limits = notifications::Limits::from(&config.notifications);
     let listener = tokio::net::TcpListener::bind(&config.notifications.listen)
         .await
         .with_context(|| {
@@ -202,8 +224,24 @@ async fn serve_notifications(
             )
         })?;
     tracing::info!(addr = %listener.local_addr()?, "Graph change notifications on POST /notifications");
-    tokio::spawn(async move { axum::serve(listener, notifications::router(receiver)).await });
+    tokio::spawn(
+        async move { axum::serve(listener, notifications::router(receiver, limits)).await },
+    );
     Ok(())
+}
+
+/// Reloads the kept `clientState`s now and then; a failed read keeps the ones it has.
+async fn refresh_client_states(
+    store: meetflow_store::Store,
+    states: meetflow_activities::ClientStates,
+) {
+    loop {
+        tokio::time::sleep(CLIENT_STATE_REFRESH).await;
+        match store.subscriptions().await {
+            Ok(rows) => states.load(&rows),
+            Err(e) => tracing::warn!(error = %e, "kept clientStates not refreshed"),
+        }
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT.

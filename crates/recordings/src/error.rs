@@ -12,6 +12,7 @@ pub enum Operation {
     Head,
     Put,
     Delete,
+    List,
     Get,
     Sign,
 }
@@ -25,6 +26,7 @@ impl fmt::Display for Operation {
             Operation::Head => "head",
             Operation::Put => "put",
             Operation::Delete => "delete",
+            Operation::List => "list",
             Operation::Get => "get",
             Operation::Sign => "presign",
         })

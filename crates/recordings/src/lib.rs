@@ -7,9 +7,11 @@ mod key;
 mod location;
 mod progress;
 mod read;
+mod staged;
 mod storage;
 
 pub use error::{Operation, StorageError};
 pub use key::recording_key;
 pub use read::{ObjectBody, ObjectInfo};
+pub use staged::SEGMENT_SIZE;
 pub use storage::{RecordingStorage, StoredObject};

@@ -10,6 +10,7 @@
 //! | `meetings`        | (tenant, appointment)                                        |
 //! | `artifacts`       | (tenant, appointment, kind, provider artifact id)            |
 //! | `deliveries`      | delivery key                                                 |
+//! | `subscriptions`   | (tenant, resource); creates keyed by the keeper's generation |
 //! | `attendance_records` | (tenant, appointment, report id, participant id)          |
 //! | `attendance_summaries` | (tenant, appointment)                                   |
 
@@ -20,6 +21,7 @@ mod delivery;
 mod error;
 mod meeting;
 mod probe;
+mod subscription;
 
 #[cfg(test)]
 mod tests;
@@ -32,3 +34,4 @@ pub use error::StoreError;
 pub use meetflow_proto::UnknownVariant;
 pub use meetflow_proto::status::{ArtifactKind, MeetingStatus};
 pub use meeting::MeetingRecord;
+pub use subscription::SubscriptionRecord;

@@ -11,6 +11,7 @@ mod proxy;
 mod scrape;
 mod smtp;
 mod stack;
+pub mod tls;
 pub mod workers;
 
 pub use emulator::EmulatorView;

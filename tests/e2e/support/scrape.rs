@@ -81,6 +81,15 @@ impl Samples {
             .collect()
     }
 
+    /// The sum of every sample of `name`, whatever its labels.
+    pub fn sum(&self, name: &str) -> f64 {
+        self.0
+            .iter()
+            .filter(|(n, _, _)| n == name)
+            .map(|(_, _, v)| v)
+            .sum()
+    }
+
     pub fn names(&self) -> std::collections::BTreeSet<&str> {
         self.0.iter().map(|(n, _, _)| n.as_str()).collect()
     }

@@ -50,6 +50,18 @@ impl Stack {
     fn with_worker(mut self, edit: impl FnOnce(&mut meetflow_config::Config)) -> Self {
         let mut config = self.config().clone();
         edit(&mut config);
+        self.start_worker_with(config);
+        self
+    }
+
+    /// Starts the worker of a stack made by [`Stack::without_worker`], on its configuration
+    /// (for tests that set the emulator up before the worker first calls it).
+    pub fn start_worker(&mut self) {
+        let config = self.config().clone();
+        self.start_worker_with(config);
+    }
+
+    fn start_worker_with(&mut self, config: meetflow_config::Config) {
         let (tx, rx) = oneshot::channel();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -61,7 +73,6 @@ impl Stack {
             }))
         });
         self.worker = Some((tx, thread));
-        self
     }
 
     /// The stack without a worker: the test runs workers itself (e.g. as processes it kills).

@@ -14,4 +14,5 @@ mod errors;
 mod events;
 mod identity;
 mod meetings;
+mod subscriptions;
 mod support;

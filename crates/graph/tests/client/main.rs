@@ -8,5 +8,6 @@ mod events;
 mod mailbox;
 mod meetings;
 mod retries;
+mod subscriptions;
 mod support;
 mod tokens;

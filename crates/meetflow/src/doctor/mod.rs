@@ -135,6 +135,7 @@ pub async fn run(config: &Config, tenant: Option<&str>) -> anyhow::Result<Report
     ];
     shared.extend(temporal::check(config).await);
     shared.push(notifications::check(config));
+    shared.push(notifications::subscriptions(config).await);
     let mut sections = vec![Section {
         tenant: None,
         checks: shared,

@@ -3,7 +3,7 @@ use super::{meeting, on_both_backends};
 use crate::{Store, StoreError};
 
 /// Files under `migrations/<backend>/`.
-const MIGRATIONS: i64 = 3;
+const MIGRATIONS: i64 = 4;
 
 on_both_backends!(
     migrations_create_every_table,
@@ -15,6 +15,7 @@ async fn migrations_create_every_table(db: TestDb) {
         "meetings",
         "artifacts",
         "deliveries",
+        "subscriptions",
         "attendance_records",
         "attendance_summaries",
     ] {

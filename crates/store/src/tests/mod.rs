@@ -9,6 +9,7 @@ mod attendance;
 mod deliveries;
 mod meetings;
 mod migrations;
+mod subscriptions;
 
 /// For each named scenario `async fn name(db: TestDb)` in the invoking module, generates
 /// `name::sqlite` and `name::postgres` tests, so a failure names its backend.

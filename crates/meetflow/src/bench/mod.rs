@@ -9,7 +9,10 @@
 //! target count is reached; worker RSS at each.
 //!
 //! `meetflow bench history` (module [`history`]) times `appointment history` on a long history;
-//! `meetflow bench artifact-link` (module [`artifact_link`]) serves a 1 GiB recording by link.
+//! `meetflow bench artifact-link` (module [`artifact_link`]) serves a 1 GiB recording by link;
+//! `meetflow bench notifications` (module [`notifications`]) bursts change notifications at the
+//! receiver; `meetflow bench ingress` (module [`ingress`]) measures approvals through the HTTP
+//! ingress.
 
 use std::{
     path::{Path, PathBuf},
@@ -33,6 +36,7 @@ use crate::{approve, connect, dev, inspect, process};
 pub mod artifact_link;
 pub mod history;
 pub mod ingress;
+pub mod notifications;
 
 pub struct BenchOptions {
     pub lifecycles: usize,

@@ -1,0 +1,147 @@
+//! Many workers on one task queue: three `meetflow worker` processes share a batch of
+//! lifecycles (approve → cancel, every Graph call slowed so disruptions land mid-call). Once it
+//! has taken work, one is SIGKILLed (a crashed host); once another has, a replacement starts and
+//! it gets SIGTERM (a rolling restart). Every lifecycle still completes with exactly one Graph
+//! event and one mail per recipient per step, the SIGTERMed worker drains and exits 0 within
+//! its grace period, and the work spread over the workers (activity tasks each one received,
+//! from its own metrics endpoint).
+
+use std::{net::TcpListener, time::Duration};
+
+use meetflow::approve;
+use serde_json::json;
+use tokio::process::Child;
+
+use crate::support::workers::{
+    all_cancelled, kill9, mails_per_key, start_worker, update_until_accepted,
+};
+use crate::support::{Samples, SmtpSink, Stack, approval, eventually};
+
+const GRACE_SECS: u64 = 10;
+
+/// Activity tasks the worker serving metrics on `listen` has received so far.
+async fn activity_tasks(listen: &str) -> f64 {
+    Samples::scrape(listen)
+        .await
+        .sum("temporal_activity_task_received_total")
+}
+
+/// Waits until the worker on `listen` has taken at least one activity task; returns the count.
+async fn once_busy(listen: &str, who: &str) -> f64 {
+    eventually(Duration::from_secs(30), who, || async {
+        // Not yet listening right after the start: keep polling instead of failing the scrape.
+        reqwest::get(format!("http://{listen}/metrics")).await?;
+        let n = activity_tasks(listen).await;
+        Ok((n > 0.0).then_some(n))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_share_a_batch_through_a_kill_and_a_rolling_restart() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = SmtpSink::start(maildir.path());
+    let mut env = smtp.overrides();
+    // A killed worker's activities are retried elsewhere after this (instead of a minute).
+    env.push((
+        "MEETFLOW_TENANTS__DEMO__ACTIVITY_ATTEMPT_TIMEOUT_SECS".into(),
+        "3".into(),
+    ));
+    env.push((
+        "MEETFLOW_WORKER__GRACEFUL_SHUTDOWN_SECS".into(),
+        GRACE_SECS.to_string(),
+    ));
+    let stack = Stack::without_worker(env.clone()).await;
+    stack
+        .emulator
+        .add_fault(json!({"path": "/v1.0/users/*", "latencyMs": 300}))
+        .await;
+
+    let metrics: Vec<String> = (0..4)
+        .map(|_| {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            format!("127.0.0.1:{port}")
+        })
+        .collect();
+    let start = |n: usize| -> Child {
+        let mut env = env.clone();
+        env.push(("MEETFLOW_WORKER__METRICS_LISTEN".into(), metrics[n].clone()));
+        start_worker(&stack, &env, n)
+    };
+    let mut workers: Vec<Child> = (0..3).map(start).collect();
+
+    let ids: Vec<String> = (0..12).map(|i| format!("many-{i}")).collect();
+    let lifecycles = async {
+        for id in &ids {
+            approve::approve(&stack.client, "meetflow", &approval("demo", id))
+                .await
+                .unwrap();
+        }
+        for id in &ids {
+            let wf = format!("appointment/demo/{id}");
+            let reason = json!({"reason": "many workers"});
+            update_until_accepted(&stack, &wf, "cancelAppointment", &format!("{id}-c"), reason)
+                .await;
+        }
+    };
+    let disruptions = async {
+        let mut taken = vec![once_busy(&metrics[0], "worker 0 takes work").await];
+        kill9(&mut workers[0]);
+        let _ = workers[0].wait().await;
+
+        taken.push(once_busy(&metrics[1], "worker 1 takes work").await);
+        // As a Deployment's rolling update with maxUnavailable 0: the new worker first.
+        workers.push(start(3));
+        let asked = tokio::time::Instant::now();
+        meetflow::process::stop(&mut workers[1], Duration::from_secs(GRACE_SECS + 10)).await;
+        let drained_in = asked.elapsed();
+        let status = workers[1].try_wait().unwrap().expect("worker 1 exited");
+        assert!(
+            status.success(),
+            "SIGTERM: a clean exit after draining, got {status}"
+        );
+        assert!(
+            drained_in < Duration::from_secs(GRACE_SECS + 2),
+            "drained in {drained_in:?}, grace {GRACE_SECS} s"
+        );
+        (taken, drained_in)
+    };
+    let ((), (mut taken, drained_in)) = tokio::join!(lifecycles, disruptions);
+
+    all_cancelled(&stack, &ids, 4, Duration::from_secs(180)).await;
+    for n in [2, 3] {
+        taken.push(activity_tasks(&metrics[n]).await);
+    }
+
+    // Graph: one event per appointment, however the work moved between workers; each deleted.
+    let events = stack.emulator.events().await.unwrap();
+    assert_eq!(events.len(), ids.len(), "{events:#?}");
+    assert!(events.iter().all(|e| e["deleted"] == true));
+    // Mail: per appointment, recipient and SEQUENCE one Message-ID; 2 steps × 2 people.
+    let (mails, per_key) = mails_per_key(&smtp.maildir);
+    assert_eq!(
+        per_key.len(),
+        ids.len() * 4,
+        "one (appointment, step, recipient) each"
+    );
+    for id in &ids {
+        assert_eq!(stack.store.count_deliveries("demo", id).await.unwrap(), 4);
+    }
+    // The work spread: the workers that ran to the end took activity tasks too, besides the
+    // two taken down after taking some.
+    assert!(taken[2] > 0.0, "worker 2 took no activity task: {taken:?}");
+    eprintln!(
+        "many workers: {} lifecycles; activity tasks per worker (0 killed, 1 SIGTERMed, 2, 3 its replacement): {taken:?}; worker 1 drained in {drained_in:?}; {} SMTP deliveries for {} mails",
+        ids.len(),
+        mails.len(),
+        per_key.len()
+    );
+    for w in &mut workers[2..] {
+        meetflow::process::stop(w, Duration::from_secs(GRACE_SECS + 5)).await;
+    }
+    stack.stop().await;
+}
