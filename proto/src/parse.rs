@@ -33,6 +33,10 @@ pub const MAX_INPUT_BYTES: usize = 64 * 1024;
 /// of a thousand bad participants still gives a failure message of bounded size.
 pub const MAX_SHOWN_PROBLEMS: usize = 50;
 
+/// How the message of every input refusal begins (the workflow's failure, the update
+/// validator's rejection): what tells a PSA "fix the input" from "the rules refused it".
+pub const INVALID_INPUT: &str = "invalid input: ";
+
 /// One rejected field: a JSON path in the wire (camelCase) names and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
@@ -61,7 +65,7 @@ impl InputErrors {
 
 impl fmt::Display for InputErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid input: ")?;
+        f.write_str(INVALID_INPUT)?;
         for (i, e) in self.0.iter().take(MAX_SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 f.write_str("; ")?;

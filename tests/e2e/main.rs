@@ -16,6 +16,7 @@ mod contract;
 mod crash;
 mod doctor;
 mod health;
+mod ingress;
 mod lifecycle;
 mod many_workers;
 mod metrics;

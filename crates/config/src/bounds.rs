@@ -41,6 +41,16 @@ pub const DELETE_RETRY_SECS: RangeInclusive<u64> = 1..=86_400;
 /// `tenants.<id>.billable_rounding_minutes`: 0 (exact seconds) up to a working day.
 pub const BILLABLE_ROUNDING_MINUTES: RangeInclusive<u32> = 0..=480;
 
+/// `ingress.max_body_bytes`: 1 KiB to 2 MiB (Temporal's payload limit).
+pub const INGRESS_BODY_BYTES: RangeInclusive<usize> = 1_024..=2 * 1024 * 1024;
+/// `ingress.replay_window_secs`: clocks of PSA and ingress may differ by this much.
+pub const REPLAY_WINDOW_SECS: RangeInclusive<u64> = 5..=3_600;
+/// `ingress.rate_per_sec` and `ingress.rate_burst`.
+pub const RATE: RangeInclusive<u32> = 1..=100_000;
+/// `ingress.request_timeout_secs`.
+pub const REQUEST_TIMEOUT_SECS: RangeInclusive<u64> = 1..=600;
+/// `ingress.idempotency_ttl_secs`: up to a week.
+pub const IDEMPOTENCY_TTL_SECS: RangeInclusive<u64> = 1..=7 * 86_400;
 /// `notifications.max_body_bytes`: at least an empty batch, at most 16 MiB.
 pub const NOTIFICATION_BODY_BYTES: RangeInclusive<usize> = 64..=16 * 1024 * 1024;
 /// `notifications.request_timeout_ms`: below Graph's own 10 s wait for the handshake.

@@ -16,6 +16,7 @@
 mod artifacts;
 pub mod bounds;
 mod codec;
+mod ingress;
 mod secret;
 mod telemetry;
 mod tenant;
@@ -33,6 +34,7 @@ use url::Url;
 
 pub use artifacts::{ArtifactsConfig, ResolvedSigningKey, SigningKeyRef};
 pub use codec::{CodecConfig, CodecKeyRef, CodecKeys};
+pub use ingress::{IngressConfig, IngressKeyRef};
 pub use secret::{Secret, SecretRef};
 pub use telemetry::{OtlpEndpoint, TelemetryConfig};
 pub use tenant::{
@@ -130,6 +132,7 @@ pub struct Config {
     pub codec: CodecConfig,
     pub telemetry: TelemetryConfig,
     pub artifacts: ArtifactsConfig,
+    pub ingress: IngressConfig,
     /// Per-tenant settings, keyed by the PSA tenant id.
     pub tenants: BTreeMap<String, TenantConfig>,
 }
@@ -565,6 +568,7 @@ impl Config {
             ));
         }
         self.codec.check()?;
+        self.ingress.check()?;
         self.telemetry.check()?;
         self.artifacts.check()?;
         for (id, t) in &self.tenants {

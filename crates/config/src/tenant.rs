@@ -7,7 +7,7 @@ use meetflow_proto::status::SkipReason;
 use meetflow_proto::string_newtype_serde;
 use serde::{Deserialize, Serialize};
 
-use crate::{ConfigError, SecretRef};
+use crate::{ConfigError, IngressKeyRef, SecretRef};
 
 /// How long one attempt of a Graph or mail activity may run when the tenant does not say.
 pub const DEFAULT_ATTEMPT_TIMEOUT_SECS: u64 = 60;
@@ -73,6 +73,10 @@ pub struct TenantConfig {
     /// of this many minutes; 0 bills exact seconds.
     #[serde(default = "default_billable_rounding")]
     pub billable_rounding_minutes: u32,
+    /// The keys this tenant's HTTP ingress requests may be signed with (see docs/contract.md);
+    /// none: the ingress refuses the tenant.
+    #[serde(default)]
+    pub ingress_keys: Vec<IngressKeyRef>,
 }
 
 fn default_billable_rounding() -> u32 {
@@ -303,7 +307,7 @@ impl TenantConfig {
                 "microsoft_tenant_id, client_id and client_secret go together: set all three or none",
             ));
         }
-        Ok(())
+        crate::ingress::check_keys(key, &self.ingress_keys)
     }
 
     /// The organizer mailbox, when its UPN is configured.

@@ -622,6 +622,78 @@ fn the_documented_artifacts_section_resolves() {
 }
 
 #[test]
+fn ingress_section_and_keys() {
+    let c = load_str("", &[]).unwrap();
+    assert_eq!(c.ingress.listen, "");
+    assert_eq!(c.ingress.replay_window_secs, 300);
+    let c = load_str(
+        r#"
+[ingress]
+listen = "127.0.0.1:8083"
+rate_per_sec = 5
+[tenants.acme]
+ingress_keys = [
+  { id = "2026-12", secret = { env = "ACME_INGRESS_NEW" } },
+  { id = "2026-06", secret = { file = "/run/secrets/acme-ingress" } },
+]
+"#,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.ingress.rate_per_sec, 5);
+    let keys = &c.tenants["acme"].ingress_keys;
+    assert_eq!(keys[0].id, "2026-12");
+    assert_eq!(keys[0].secret, SecretRef::Env("ACME_INGRESS_NEW".into()));
+    assert_eq!(
+        c.ingress.max_body_bytes,
+        IngressConfig::default().max_body_bytes
+    );
+}
+
+#[test]
+fn ingress_keys_and_limits_are_checked_at_load() {
+    let twice = r#"
+[tenants.acme]
+ingress_keys = [{ id = "k", secret = { env = "A" } }, { id = "k", secret = { env = "B" } }]
+"#;
+    let e = refused(twice);
+    assert!(
+        e.contains("tenants.acme.ingress_keys[1].id") && e.contains("used twice"),
+        "{e}"
+    );
+    let e =
+        refused("[tenants.acme]\ningress_keys = [{ id = \"a b\", secret = { env = \"A\" } }]\n");
+    assert!(e.contains("tenants.acme.ingress_keys[0].id"), "{e}");
+    // A key written into the file is refused without being repeated.
+    let e = refused("[tenants.acme]\ningress_keys = [{ id = \"k\", secret = \"hunter2\" }]\n");
+    assert!(e.contains("ingress_keys") && !e.contains("hunter2"), "{e}");
+    for (toml, key) in [
+        ("[ingress]\nmax_body_bytes = 10", "ingress.max_body_bytes"),
+        (
+            "[ingress]\nreplay_window_secs = 0",
+            "ingress.replay_window_secs",
+        ),
+        ("[ingress]\nrate_per_sec = 0", "ingress.rate_per_sec"),
+        ("[ingress]\nrate_burst = 0", "ingress.rate_burst"),
+        (
+            "[ingress]\nrequest_timeout_secs = 0",
+            "ingress.request_timeout_secs",
+        ),
+        (
+            "[ingress]\nidempotency_ttl_secs = 0",
+            "ingress.idempotency_ttl_secs",
+        ),
+        (
+            "[ingress]\npublic_url = \"meetflow:8083\"",
+            "ingress.public_url",
+        ),
+    ] {
+        let e = refused(toml);
+        assert!(e.contains(key), "{toml}: {e}");
+    }
+}
+
+#[test]
 fn kept_subscriptions_need_a_listener_and_a_plain_public_url() {
     let e = refused("[notifications]\npublic_url = \"https://meetflow.example.com\"\n");
     assert!(

@@ -20,6 +20,15 @@ use temporalio_common::{
 #[error("{0}")]
 pub struct Rejected(pub String);
 
+/// The appointment's workflow already exists (running, or completed): a second approval is
+/// refused, never duplicated. `run_id` is the existing run, when the server names it.
+#[derive(Debug, thiserror::Error)]
+#[error("appointment already approved: workflow {workflow_id} exists")]
+pub struct AlreadyApproved {
+    pub workflow_id: String,
+    pub run_id: Option<String>,
+}
+
 pub struct Started {
     pub workflow_id: String,
     pub run_id: Option<String>,
@@ -62,10 +71,11 @@ pub async fn start(
             workflow_id,
             run_id: handle.info().run_id.clone(),
         }),
-        Err(WorkflowStartError::AlreadyStarted { .. }) => {
-            bail!(Rejected(format!(
-                "appointment already approved: workflow {workflow_id} exists"
-            )))
+        Err(WorkflowStartError::AlreadyStarted { run_id, .. }) => {
+            bail!(AlreadyApproved {
+                workflow_id,
+                run_id
+            })
         }
         Err(e) => Err(e.into()),
     }

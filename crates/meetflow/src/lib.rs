@@ -10,6 +10,7 @@ pub mod dev;
 pub mod doctor;
 pub mod exit;
 pub mod health;
+pub mod ingress;
 pub mod inspect;
 pub mod notifications;
 pub mod process;

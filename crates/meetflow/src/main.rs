@@ -4,8 +4,8 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use meetflow::{
-    approve, artifact_links, bench, codec_server, connect, dev, doctor, inspect, telemetry,
-    timeline, worker,
+    approve, artifact_links, bench, codec_server, connect, dev, doctor, ingress, inspect,
+    telemetry, timeline, worker,
 };
 
 #[derive(Parser)]
@@ -77,6 +77,15 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8233")]
         cors_origin: String,
     },
+    /// Serve the signed HTTP ingress (POST /v1/appointments:approve|:reschedule|:cancel) alone.
+    #[command(args_conflicts_with_subcommands = true)]
+    Ingress {
+        #[command(subcommand)]
+        only: Option<IngressCommand>,
+        /// `host:port`; default `ingress.listen`.
+        #[arg(long)]
+        listen: Option<String>,
+    },
     /// Check everything meetflow needs, per tenant; exits non-zero when anything fails.
     Doctor {
         /// Only this tenant's section (the shared checks always run).
@@ -121,6 +130,16 @@ enum BenchCommand {
         #[arg(long, default_value = ".meetflow/bench-history")]
         dir: PathBuf,
     },
+    /// Approvals through the signed HTTP ingress: requests/s and latency p50/p99, and the same
+    /// starts made directly with the Temporal client for comparison.
+    Ingress {
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value = ".meetflow/bench-ingress")]
+        dir: PathBuf,
+    },
     /// Serve one recording through an artifact link to a reading client: throughput, peak RSS.
     ArtifactLink {
         /// Size of the recording (written once into `--dir`).
@@ -150,6 +169,12 @@ enum BenchCommand {
         #[arg(long, default_value = ".meetflow/bench-notifications")]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum IngressCommand {
+    /// Print the ingress's OpenAPI document (also served at GET /v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +286,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ..
         } => bench::history::run(bench::history::HistoryBenchOptions { events, runs, dir }).await,
         Command::Bench {
+            only:
+                Some(BenchCommand::Ingress {
+                    requests,
+                    concurrency,
+                    dir,
+                }),
+            ..
+        } => {
+            bench::ingress::run(bench::ingress::IngressBenchOptions {
+                requests,
+                concurrency,
+                dir,
+            })
+            .await
+        }
+        Command::Bench {
             only: Some(BenchCommand::ArtifactLink { size_mib, dir }),
             ..
         } => {
@@ -314,6 +355,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             cors_origin,
         } => codec_server::run(&config()?, &listen, &cors_origin).await,
+        Command::Ingress {
+            only: Some(IngressCommand::Openapi),
+            ..
+        } => {
+            println!("{}", ingress::openapi().to_pretty_json()?);
+            Ok(())
+        }
+        Command::Ingress { only: None, listen } => {
+            ingress::run(&config()?, listen.as_deref()).await
+        }
         Command::Doctor { tenant, json } => {
             doctor::command(&config()?, tenant.as_deref(), json).await
         }

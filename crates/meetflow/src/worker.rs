@@ -137,6 +137,17 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
         crate::artifact_links::serve::start(config, store.clone()).await?;
     }
 
+    if !config.ingress.listen.is_empty() {
+        let listener = tokio::net::TcpListener::bind(&config.ingress.listen)
+            .await
+            .with_context(|| {
+                format!("ingress.listen: cannot listen on {}", config.ingress.listen)
+            })?;
+        let ingress = crate::ingress::Ingress::new(client.clone(), config)?;
+        tracing::info!(addr = %listener.local_addr()?, "HTTP ingress on /v1/appointments:…");
+        tokio::spawn(crate::ingress::serve(listener, ingress));
+    }
+
     if !config.notifications.listen.is_empty() {
         serve_notifications(
             config,

@@ -11,7 +11,8 @@
 //! `meetflow bench history` (module [`history`]) times `appointment history` on a long history;
 //! `meetflow bench artifact-link` (module [`artifact_link`]) serves a 1 GiB recording by link;
 //! `meetflow bench notifications` (module [`notifications`]) bursts change notifications at the
-//! receiver.
+//! receiver; `meetflow bench ingress` (module [`ingress`]) measures approvals through the HTTP
+//! ingress.
 
 use std::{
     path::{Path, PathBuf},
@@ -34,6 +35,7 @@ use crate::{approve, connect, dev, inspect, process};
 
 pub mod artifact_link;
 pub mod history;
+pub mod ingress;
 pub mod notifications;
 
 pub struct BenchOptions {
