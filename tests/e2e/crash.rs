@@ -120,24 +120,6 @@ async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
     stack.stop().await;
 }
 
-/// Files under `dir`, recursively.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .flat_map(|e| {
-            let path = e.path();
-            if path.is_dir() {
-                files_under(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
-}
-
 /// The emulator's log of recording-content GETs: (status, `Range` header).
 async fn recording_gets(stack: &Stack) -> Vec<(u64, Option<String>)> {
     stack
@@ -203,7 +185,7 @@ async fn a_recording_copy_killed_mid_stream_resumes_where_storage_left_it() {
     // is a whole file named by its offset: the folder store first writes a segment to a
     // temporary `<offset>#<n>` beside it, and a kill then leaves nothing to resume from.
     crate::support::eventually(Duration::from_secs(90), "a staged segment", || async {
-        let staged = files_under(&recordings).iter().any(|p| {
+        let staged = crate::support::files_under(&recordings).iter().any(|p| {
             let name = p.file_name().unwrap_or_default().to_string_lossy();
             p.to_string_lossy().contains(".staging/")
                 && name.bytes().all(|b| b.is_ascii_digit())
@@ -230,7 +212,7 @@ async fn a_recording_copy_killed_mid_stream_resumes_where_storage_left_it() {
             s.phase,
             s.capture_status,
             recording_gets(&stack).await,
-            files_under(&recordings),
+            crate::support::files_under(&recordings),
             crate::support::workers::worker_log(&stack, 1).display()
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -255,7 +237,7 @@ async fn a_recording_copy_killed_mid_stream_resumes_where_storage_left_it() {
     assert_eq!(*status, 206, "{gets:?}");
 
     // Byte-identical to what the emulator serves, and no staging left behind.
-    let stored = files_under(&recordings);
+    let stored = crate::support::files_under(&recordings);
     assert_eq!(stored.len(), 1, "{stored:?}");
     let bytes = std::fs::read(&stored[0]).unwrap();
     assert_eq!(bytes.len() as u64, size);

@@ -182,7 +182,7 @@ async fn doctor_passes_a_healthy_stack_and_names_each_fault_with_its_fix() {
             .as_str()
             .trim_start_matches("file://"),
     );
-    let leftovers: Vec<_> = walk(&recordings);
+    let leftovers: Vec<_> = crate::support::files_under(&recordings);
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     let json = doctor(&stack, &healthy, true).await;
@@ -346,21 +346,4 @@ async fn doctor_passes_a_healthy_stack_and_names_each_fault_with_its_fix() {
 
     stack.stop().await;
     pg.drop_schema().await;
-}
-
-fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .flat_map(|e| {
-            let path = e.path();
-            if path.is_dir() {
-                walk(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
 }

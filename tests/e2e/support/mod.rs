@@ -137,3 +137,21 @@ pub async fn history_text(stack: &Stack, tenant: &str, appointment: &str) -> Str
         .await
         .unwrap()
 }
+
+/// Files under `dir`, recursively; none when it does not exist.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}

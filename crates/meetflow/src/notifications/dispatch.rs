@@ -20,33 +20,39 @@ use super::subscribers::Target;
 /// Signals in flight at once while a window is delivered.
 const SIGNALS_IN_FLIGHT: usize = 16;
 
-/// The receiver's end of the queue.
-#[derive(Clone)]
-pub struct Queue(mpsc::Sender<Target>);
+/// The receiver's end of a queue: change notifications' targets for the dispatcher, or
+/// lifecycle events for the keepers ([`super::lifecycle::Keepers`]).
+pub struct Queue<T = Target>(mpsc::Sender<T>);
+
+// Not derived: a derive would require `T: Clone`, and only the sender is cloned.
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
 
 /// The batch did not fit: nothing of it was queued (Graph is answered 503 and retries it).
 #[derive(Debug)]
 pub struct QueueFull;
 
-impl Queue {
-    /// A queue of `capacity` notifications and its receiving end for [`run`].
-    pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<Target>) {
+impl<T> Queue<T> {
+    /// A queue of `capacity` items and its receiving end.
+    pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<T>) {
         let (tx, rx) = mpsc::channel(capacity);
         (Self(tx), rx)
     }
 
-    /// Queues a whole batch's targets or none of them, so a retried batch is never half done
-    /// twice.
-    pub fn offer(&self, targets: Vec<Target>) -> Result<(), QueueFull> {
-        if targets.is_empty() {
+    /// Queues a whole batch or none of it, so a retried batch is never half done twice.
+    pub fn offer(&self, items: Vec<T>) -> Result<(), QueueFull> {
+        if items.is_empty() {
             return Ok(());
         }
         let permits = self
             .0
-            .try_reserve_many(targets.len())
+            .try_reserve_many(items.len())
             .map_err(|_| QueueFull)?;
-        for (permit, target) in permits.zip(targets) {
-            permit.send(target);
+        for (permit, item) in permits.zip(items) {
+            permit.send(item);
         }
         Ok(())
     }

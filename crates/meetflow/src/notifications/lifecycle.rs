@@ -10,36 +10,11 @@ use temporalio_common::{
 };
 use tokio::sync::mpsc;
 
-use super::dispatch::QueueFull;
+use super::dispatch::Queue;
 use super::subscribers::KeeperTarget;
 
-/// The receiver's end of the keepers' queue.
-#[derive(Clone)]
-pub struct Keepers(mpsc::Sender<KeeperTarget>);
-
-impl Keepers {
-    /// A queue of `capacity` lifecycle events and its receiving end for [`run`].
-    pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<KeeperTarget>) {
-        let (tx, rx) = mpsc::channel(capacity);
-        (Self(tx), rx)
-    }
-
-    /// Queues a whole batch's events or none of them (a full queue is answered 503, and Graph
-    /// retries the batch).
-    pub fn offer(&self, targets: Vec<KeeperTarget>) -> Result<(), QueueFull> {
-        if targets.is_empty() {
-            return Ok(());
-        }
-        let permits = self
-            .0
-            .try_reserve_many(targets.len())
-            .map_err(|_| QueueFull)?;
-        for (permit, target) in permits.zip(targets) {
-            permit.send(target);
-        }
-        Ok(())
-    }
-}
+/// The receiver's end of the keepers' queue (all or nothing per batch, like the dispatcher's).
+pub type Keepers = Queue<KeeperTarget>;
 
 /// Signals each queued event to its keeper until the receiver is gone.
 pub async fn run(mut rx: mpsc::Receiver<KeeperTarget>, client: Client) {
