@@ -32,6 +32,7 @@ pub mod failure;
 mod invitation;
 mod meeting;
 mod metrics;
+pub mod signal;
 mod subscription;
 mod tenant;
 mod traced;

@@ -329,9 +329,7 @@ fn capturing_query(tenant: &TenantId) -> String {
 
 pub(crate) async fn poke_captures(deps: &Deps, tenant: &TenantId) -> Result<u32, ActivityError> {
     use futures::StreamExt as _;
-    use temporalio_client::{UntypedSignal, WorkflowListOptions, WorkflowSignalOptions};
-    use temporalio_common::UntypedWorkflow;
-    use temporalio_common::data_converters::{PayloadConverter, RawValue};
+    use temporalio_client::WorkflowListOptions;
 
     let client = deps.temporal.get().ok_or_else(|| {
         failure::permanent(
@@ -347,18 +345,9 @@ pub(crate) async fn poke_captures(deps: &Deps, tenant: &TenantId) -> Result<u32,
     }
     let mut poked = 0;
     for id in ids {
-        let input = RawValue::from_value(
-            &serde_json::json!({"source": "subscription-gap"}),
-            &PayloadConverter::default(),
-        );
-        let signalled = client
-            .get_workflow_handle::<UntypedWorkflow>(&id)
-            .signal(
-                UntypedSignal::new(names::SIGNAL_ARTIFACTS_AVAILABLE),
-                input,
-                WorkflowSignalOptions::default(),
-            )
-            .await;
+        let input = serde_json::json!({"source": "subscription-gap"});
+        let name = names::SIGNAL_ARTIFACTS_AVAILABLE;
+        let signalled = crate::signal::signal(client, &id, name, Some(&input)).await;
         match signalled {
             Ok(_) => poked += 1,
             // Closed since it was listed: nothing left to capture.

@@ -11,8 +11,7 @@ use meetflow_proto::{model::TenantId, names, status::SubscribedResource};
 use meetflow_store::{Store, SubscriptionRecord};
 use meetflow_workflows::subscription::KeeperInput;
 use temporalio_client::{
-    Client, UntypedSignal, WorkflowIdConflictPolicy, WorkflowListOptions, WorkflowSignalOptions,
-    WorkflowStartOptions,
+    Client, WorkflowIdConflictPolicy, WorkflowListOptions, WorkflowStartOptions,
 };
 use temporalio_common::{
     UntypedWorkflow,
@@ -68,14 +67,7 @@ pub async fn reconcile(config: &Config, client: &Client) -> anyhow::Result<()> {
     }
     for (tenant, resource) in running.difference(&wanted) {
         let workflow_id = names::subscription_workflow_id(tenant, *resource);
-        client
-            .get_workflow_handle::<UntypedWorkflow>(&workflow_id)
-            .signal(
-                UntypedSignal::new(names::SIGNAL_STOP),
-                RawValue::new(vec![]),
-                WorkflowSignalOptions::default(),
-            )
-            .await?;
+        meetflow_activities::signal::signal(client, &workflow_id, names::SIGNAL_STOP, None).await?;
         tracing::info!(%workflow_id, "subscription keeper stopped: tenant no longer subscribed");
     }
     Ok(())

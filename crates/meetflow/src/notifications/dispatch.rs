@@ -8,11 +8,7 @@ use std::{collections::BTreeSet, time::Duration};
 use futures_util::{StreamExt, stream};
 use meetflow_proto::names;
 use meetflow_store::Store;
-use temporalio_client::{Client, UntypedSignal, WorkflowSignalOptions};
-use temporalio_common::{
-    UntypedWorkflow,
-    data_converters::{PayloadConverter, RawValue},
-};
+use temporalio_client::Client;
 use tokio::sync::mpsc;
 
 use super::subscribers::Target;
@@ -110,15 +106,10 @@ pub async fn run(mut rx: mpsc::Receiver<Target>, window: Duration, client: Clien
 }
 
 async fn signal(client: &Client, workflow_id: String) {
-    let handle = client.get_workflow_handle::<UntypedWorkflow>(&workflow_id);
-    let input = RawValue::from_value(
-        &serde_json::json!({"source": "graph-notification"}),
-        &PayloadConverter::default(),
-    );
-    let signal = UntypedSignal::new(names::SIGNAL_ARTIFACTS_AVAILABLE);
-    if let Err(e) = handle
-        .signal(signal, input, WorkflowSignalOptions::default())
-        .await
+    let input = serde_json::json!({"source": "graph-notification"});
+    let name = names::SIGNAL_ARTIFACTS_AVAILABLE;
+    if let Err(e) =
+        meetflow_activities::signal::signal(client, &workflow_id, name, Some(&input)).await
     {
         // A closed workflow has nothing left to capture.
         tracing::info!(%workflow_id, error = %e, "notification: signal not delivered");

@@ -3,11 +3,7 @@
 //! `lifecycleEvent` signals by one task, so Graph's answer never waits for Temporal.
 
 use meetflow_proto::{model::TenantId, names};
-use temporalio_client::{Client, UntypedSignal, WorkflowSignalOptions};
-use temporalio_common::{
-    UntypedWorkflow,
-    data_converters::{PayloadConverter, RawValue},
-};
+use temporalio_client::Client;
 use tokio::sync::mpsc;
 
 use super::dispatch::Queue;
@@ -23,21 +19,13 @@ pub async fn run(mut rx: mpsc::Receiver<KeeperTarget>, client: Client) {
             continue;
         };
         let workflow_id = names::subscription_workflow_id(&tenant, t.resource);
-        let input = RawValue::from_value(
-            &serde_json::json!({
-                "subscriptionId": t.subscription_id,
-                "lifecycleEvent": t.lifecycle_event,
-            }),
-            &PayloadConverter::default(),
-        );
-        let signalled = client
-            .get_workflow_handle::<UntypedWorkflow>(&workflow_id)
-            .signal(
-                UntypedSignal::new(names::SIGNAL_LIFECYCLE_EVENT),
-                input,
-                WorkflowSignalOptions::default(),
-            )
-            .await;
+        let input = serde_json::json!({
+            "subscriptionId": t.subscription_id,
+            "lifecycleEvent": t.lifecycle_event,
+        });
+        let name = names::SIGNAL_LIFECYCLE_EVENT;
+        let signalled =
+            meetflow_activities::signal::signal(&client, &workflow_id, name, Some(&input)).await;
         match signalled {
             Ok(_) => tracing::info!(
                 %workflow_id, event = %t.lifecycle_event, "lifecycle notification signalled"
