@@ -33,10 +33,13 @@ use temporalio_common::{
 
 use crate::{approve, connect, dev, inspect, process};
 
+pub mod actions;
 pub mod artifact_link;
+pub mod cpu;
 pub mod history;
 pub mod ingress;
 pub mod notifications;
+pub mod tally;
 
 pub struct BenchOptions {
     pub lifecycles: usize,
