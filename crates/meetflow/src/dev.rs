@@ -126,6 +126,16 @@ impl DevStack {
         .await
     }
 
+    /// The dev server exactly as `meetflow dev` runs it (Temporal's state in `dir/temporal.db`,
+    /// Web UI on), on free ports: what `meetflow bench --server file` measures.
+    pub async fn start_ephemeral_as_dev(
+        dir: &Path,
+        overrides: Vec<(String, String)>,
+    ) -> anyhow::Result<Self> {
+        Self::start_on_free_ports(|| DevOptions::ephemeral(dir, overrides.clone(), true, true))
+            .await
+    }
+
     /// As [`DevStack::start_ephemeral`] (in memory), with the Temporal Web UI on a free port; its
     /// base URL is the generated configuration's `temporal.ui_url`.
     pub async fn start_ephemeral_with_web_ui(
@@ -154,6 +164,11 @@ impl DevStack {
 
     pub fn temporal_address(&self) -> &str {
         &self.config.temporal.address
+    }
+
+    /// The Temporal dev server's process id (while it runs).
+    pub fn temporal_pid(&self) -> Option<u32> {
+        self.temporal.id()
     }
 
     /// Base URL of the emulator's control API (`/_emulator/...`).

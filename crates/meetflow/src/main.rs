@@ -46,7 +46,8 @@ enum Command {
         #[arg(long)]
         ephemeral: bool,
     },
-    /// Print throughput, latency, Graph calls and worker RSS figures (see docs/performance.md).
+    /// Print throughput, latency, CPU, history/Action counts, Graph calls and worker RSS figures
+    /// (see docs/performance.md).
     #[command(args_conflicts_with_subcommands = true)]
     Bench {
         #[command(subcommand)]
@@ -55,6 +56,19 @@ enum Command {
         lifecycles: usize,
         #[arg(long, default_value_t = 20)]
         concurrency: usize,
+        /// Lifecycles run one at a time before the loaded ones (approve → mails at concurrency 1).
+        #[arg(long, default_value_t = 20)]
+        sequential: usize,
+        /// The Temporal dev server: in memory, or file-backed exactly as `meetflow dev` runs it.
+        #[arg(long, value_enum, default_value = "memory")]
+        server: bench::Server,
+        /// The lifecycle: `cancel` (approve → cancel) or `full` (approve → reschedule → meeting
+        /// ended → capture of transcript, recording and attendance).
+        #[arg(long, value_enum, default_value = "cancel")]
+        path: bench::lifecycle::Path,
+        /// One JSON object on stdout (the human lines go to stderr).
+        #[arg(long)]
+        json: bool,
         /// Added to every Graph call by the emulator.
         #[arg(long, default_value_t = 50)]
         graph_latency_ms: u64,
@@ -337,6 +351,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             only: None,
             lifecycles,
             concurrency,
+            sequential,
+            server,
+            path,
+            json,
             graph_latency_ms,
             open_workflows,
             dir,
@@ -344,9 +362,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bench::run(bench::BenchOptions {
                 lifecycles,
                 concurrency,
+                sequential,
                 graph_latency_ms,
                 open_workflows,
                 dir,
+                server,
+                path,
+                json,
             })
             .await
         }

@@ -1,10 +1,14 @@
 //! `meetflow bench`: figures, not a pass/fail test. Runs against the embedded stack (Temporal dev
-//! server in memory, Graph emulator with a configurable latency, SQLite, outbox) with the worker
-//! as a separate process of this binary, so its RSS is the worker's alone.
+//! server in memory or file-backed as `meetflow dev` runs it, Graph emulator with a configurable
+//! latency, SQLite, outbox) with the worker as a separate process of this binary, so its RSS and
+//! CPU are the worker's alone. Every run starts from empty state ([`fresh_state`]).
 //!
-//! Phase 1 — lifecycles: `lifecycles` appointments (Teams meeting + 2 invitations, then a cancel
-//! with 2 CANCEL mails), `concurrency` in flight: lifecycles/s, approve→both-mails latency
-//! p50/p99 (start call → both `.eml` files written), Graph calls per lifecycle.
+//! Phase 1 — lifecycles ([`lifecycle`], shape `cancel` or `full`): first `sequential` ones at
+//! concurrency 1 (the approve→mails floor), then `lifecycles` with `concurrency` in flight:
+//! lifecycles/s, approve→both-mails latency (start call → both `.eml` files written), worker and
+//! server CPU over the loaded part ([`cpu`]), and per lifecycle the Graph calls, mails, and what
+//! the histories of every bench workflow and child hold ([`tally`]), billable Actions included
+//! ([`actions`]).
 //! Phase 2 — footprint: open workflows waiting for their end (no meeting, no mail) until each
 //! target count is reached; worker RSS at each.
 //!
@@ -13,46 +17,66 @@
 //! `meetflow bench notifications` (module [`notifications`]) bursts change notifications at the
 //! receiver; `meetflow bench ingress` (module [`ingress`]) measures approvals through the HTTP
 //! ingress.
+//!
+//! `--json` prints one object ([`report::Report`]) on stdout, the human lines on stderr.
 
 use std::{
+    collections::BTreeMap,
     path::{Path, PathBuf},
     sync::Arc,
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, Instant},
 };
 
 use anyhow::Context;
 use futures_util::{StreamExt, stream};
 use meetflow_graph_emulator::{ControlClient, Fault};
 use meetflow_proto::v1::AppointmentPhase;
-use serde_json::{Value, json};
-use temporalio_client::{Client, UntypedUpdate, WorkflowExecuteUpdateOptions};
-use temporalio_common::{
-    UntypedWorkflow,
-    data_converters::{PayloadConverter, RawValue},
-};
 
 use crate::{approve, connect, dev, inspect, process};
 
+pub mod actions;
 pub mod artifact_link;
+pub mod cpu;
 pub mod history;
 pub mod ingress;
+pub mod lifecycle;
 pub mod notifications;
+pub mod report;
+pub mod tally;
+
+use lifecycle::appointment;
+use report::{Report, percentile};
+
+/// Which Temporal dev server the bench runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Server {
+    /// In memory (`temporal server start-dev` without a database file).
+    Memory,
+    /// File-backed SQLite (WAL), exactly as `meetflow dev` starts it.
+    File,
+}
+
+impl Server {
+    fn name(self) -> &'static str {
+        match self {
+            Server::Memory => "memory",
+            Server::File => "file",
+        }
+    }
+}
 
 pub struct BenchOptions {
     pub lifecycles: usize,
     pub concurrency: usize,
+    /// Lifecycles run one at a time before the loaded ones.
+    pub sequential: usize,
     pub graph_latency_ms: u64,
     /// Open-workflow counts at which the worker's RSS is reported, ascending.
     pub open_workflows: Vec<usize>,
     pub dir: PathBuf,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
+    pub server: Server,
+    pub path: lifecycle::Path,
+    pub json: bool,
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -65,28 +89,39 @@ fn rss_mib(pid: u32) -> f64 {
     kib / 1024.0
 }
 
-fn appointment(tenant: &str, id: &str, with_meeting: bool, mails: bool) -> Value {
-    let start = chrono::Utc::now() + chrono::Duration::days(1);
-    json!({
-        "tenantId": tenant, "appointmentId": id, "title": "Bench",
-        "start": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "end": (start + chrono::Duration::minutes(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "participants": [
-            {"role": "PARTICIPANT_ROLE_CLIENT_CONTACT", "email": "client@customer.example", "displayName": "Client"},
-            {"role": "PARTICIPANT_ROLE_TECHNICIAN", "email": "tech@msp.example", "displayName": "Tech"}],
-        "generateTeamsMeeting": with_meeting, "sendInvites": mails
-    })
+/// Human lines go to stdout, or to stderr when stdout carries the JSON.
+fn say(json: bool, line: &str) {
+    if json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
 }
 
-/// When the mail with this delivery key landed in the outbox (its file's mtime).
-fn mail_written(outbox: &Path, domain: &str, key: &str) -> Option<SystemTime> {
-    let id = meetflow_mail::message_id_for(key, domain);
-    let path = meetflow_mail::Outbox::new(outbox).path_for(&id);
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+/// Removes what a previous run left in `dir` (Temporal's database, meetflow's store, outbox,
+/// recordings), so ids do not collide, the outbox holds only this run's mails, and the
+/// file-backed server starts as small as a new `meetflow dev`.
+fn fresh_state(dir: &Path) -> anyhow::Result<()> {
+    for name in ["temporal.db", "meetflow.db"] {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = dir.join(format!("{name}{suffix}"));
+            if file.exists() {
+                std::fs::remove_file(&file)
+                    .with_context(|| format!("removing {}", file.display()))?;
+            }
+        }
+    }
+    for name in ["outbox", "recordings"] {
+        let sub = dir.join(name);
+        if sub.exists() {
+            std::fs::remove_dir_all(&sub).with_context(|| format!("removing {}", sub.display()))?;
+        }
+    }
+    Ok(())
 }
 
 async fn wait_phase(
-    client: &Client,
+    client: &temporalio_client::Client,
     id: &str,
     phase: AppointmentPhase,
     mails: usize,
@@ -102,115 +137,179 @@ async fn wait_phase(
     }
 }
 
-async fn lifecycle(
-    client: &Client,
-    outbox: &Path,
-    domain: &str,
-    n: usize,
-) -> anyhow::Result<Duration> {
-    let appointment_id = format!("bench-{n}");
-    let id = format!("appointment/{}/{appointment_id}", dev::DEMO_TENANT);
-    let started = SystemTime::now();
-    approve::approve(
-        client,
-        "meetflow",
-        &appointment(dev::DEMO_TENANT, &appointment_id, true, true),
-    )
-    .await?;
-    wait_phase(client, &id, AppointmentPhase::Scheduled, 2).await?;
-    let keys = ["client@customer.example", "tech@msp.example"]
-        .map(|r| format!("{}/{appointment_id}/approved-0/{r}", dev::DEMO_TENANT));
-    let landed = keys
-        .iter()
-        .filter_map(|k| mail_written(outbox, domain, k))
-        .max()
-        .context("mails not in the outbox")?;
-    let latency = landed.duration_since(started).unwrap_or_default();
-    let handle = client.get_workflow_handle::<UntypedWorkflow>(&id);
-    let input = RawValue::from_value(&json!({"reason": "bench"}), &PayloadConverter::default());
-    handle
-        .execute_update(
-            UntypedUpdate::new("cancelAppointment"),
-            input,
-            WorkflowExecuteUpdateOptions::default(),
-        )
-        .await?;
-    wait_phase(client, &id, AppointmentPhase::Cancelled, 4).await?;
-    Ok(latency)
-}
-
 pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
-    let stack =
-        dev::DevStack::start_ephemeral(&opts.dir, std::env::vars().collect(), false).await?;
+    std::fs::create_dir_all(&opts.dir)?;
+    fresh_state(&opts.dir)?;
+    let mut overrides: Vec<(String, String)> = std::env::vars().collect();
+    if opts.path == lifecycle::Path::Full {
+        overrides.extend(lifecycle::capture_overrides());
+    }
+    let stack = match opts.server {
+        Server::Memory => dev::DevStack::start_ephemeral(&opts.dir, overrides, false).await?,
+        Server::File => dev::DevStack::start_ephemeral_as_dev(&opts.dir, overrides).await?,
+    };
     let result = measure(&opts, &stack).await;
     stack.stop().await;
-    result
+    let report = result?;
+    if opts.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(())
 }
 
-async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<()> {
+async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<Report> {
     let emulator = ControlClient::new(&stack.emulator_url());
     if opts.graph_latency_ms > 0 {
         let slow = Fault::on("/v1.0/*").latency_ms(opts.graph_latency_ms);
         emulator.add_fault(&slow).await?;
     }
+    let server_pid = stack
+        .temporal_pid()
+        .context("the dev server is not running")?;
     let exe = std::env::current_exe()?;
-    let env = vec![(
+    let mut env = vec![(
         "MEETFLOW_CONFIG".to_string(),
         stack.config_path.display().to_string(),
     )];
+    if opts.path == lifecycle::Path::Full {
+        env.extend(lifecycle::capture_overrides());
+    }
     let log = opts.dir.join("bench-worker.log");
     let mut worker = process::spawn(&exe, &["worker".to_string()], &env, &log)?;
+    let result = measure_with_worker(opts, stack, emulator, server_pid, &mut worker).await;
+    process::stop(&mut worker, Duration::from_secs(20)).await;
+    result
+}
+
+async fn measure_with_worker(
+    opts: &BenchOptions,
+    stack: &dev::DevStack,
+    emulator: ControlClient,
+    server_pid: u32,
+    worker: &mut tokio::process::Child,
+) -> anyhow::Result<Report> {
     let pid = worker.id().context("worker pid")?;
-    let client = Arc::new(connect::client(&stack.config, &connect::identity("bench")).await?);
+    let client = connect::client(&stack.config, &connect::identity("bench")).await?;
     let idle_rss = {
         tokio::time::sleep(Duration::from_secs(2)).await;
         rss_mib(pid)
     };
+    let driver = Arc::new(lifecycle::Driver::new(
+        client.clone(),
+        stack.config.temporal.task_queue.clone(),
+        stack.outbox.clone(),
+        stack.config.mail.from.domain().to_string(),
+        emulator.clone(),
+        opts.path,
+    ));
 
-    let outbox = stack.outbox.clone();
-    let domain = stack.config.mail.from.domain().to_string();
+    let mut workflows = Vec::new();
+    let mut sequential = Vec::new();
+    for n in 0..opts.sequential {
+        let lived = driver.live(&format!("bench-seq-{n}")).await?;
+        sequential.push(lived.approve_to_mails);
+        workflows.push(lived.workflow_id);
+    }
+    sequential.sort();
+
+    let cpu_before = (cpu::cpu_seconds(pid), cpu::cpu_seconds(server_pid));
     let began = Instant::now();
-    let latencies: Vec<anyhow::Result<Duration>> = stream::iter(0..opts.lifecycles)
+    let lived: Vec<anyhow::Result<lifecycle::Lived>> = stream::iter(0..opts.lifecycles)
         .map(|n| {
-            let (client, outbox, domain) = (client.clone(), outbox.clone(), domain.clone());
-            async move { lifecycle(&client, &outbox, &domain, n).await }
+            let driver = driver.clone();
+            async move { driver.live(&format!("bench-{n}")).await }
         })
         .buffer_unordered(opts.concurrency)
         .collect()
         .await;
     let elapsed = began.elapsed();
-    let mut ok: Vec<Duration> = latencies.into_iter().collect::<anyhow::Result<_>>()?;
-    ok.sort();
+    let cpu_used = (
+        cpu::cpu_seconds(pid) - cpu_before.0,
+        cpu::cpu_seconds(server_pid) - cpu_before.1,
+    );
+    let after_lifecycles_rss = rss_mib(pid);
+    let mut loaded = Vec::with_capacity(lived.len());
+    for l in lived {
+        let l = l?;
+        loaded.push(l.approve_to_mails);
+        workflows.push(l.workflow_id);
+    }
+    loaded.sort();
+
     let requests = emulator.requests().await?;
     let graph_calls = requests
         .iter()
         .filter(|r| r.path.starts_with("/v1.0/"))
         .count();
-    let token_calls = requests.len() - graph_calls;
-    let after_lifecycles_rss = rss_mib(pid);
-
-    println!(
-        "meetflow bench — {} lifecycles, concurrency {}, Graph latency {} ms",
-        opts.lifecycles, opts.concurrency, opts.graph_latency_ms
-    );
-    println!(
-        "  lifecycles/s (approve → meeting → 2 mails → cancel → delete → 2 mails): {:.1}",
-        opts.lifecycles as f64 / elapsed.as_secs_f64()
-    );
-    println!(
-        "  approve → both mails latency: p50 {:?}  p99 {:?}  max {:?}",
-        percentile(&ok, 0.5),
-        percentile(&ok, 0.99),
-        ok.last().copied().unwrap_or_default()
-    );
-    println!(
-        "  Graph calls per lifecycle: {:.2} (+ {:.3} token requests)",
-        graph_calls as f64 / opts.lifecycles as f64,
-        token_calls as f64 / opts.lifecycles as f64
-    );
-    println!(
-        "  worker RSS: idle {idle_rss:.1} MiB, after the lifecycles {after_lifecycles_rss:.1} MiB"
-    );
+    let tallies: Vec<anyhow::Result<tally::Tally>> = stream::iter(&workflows)
+        .map(|id| tally::collect(&client, id))
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut total = tally::Tally::default();
+    for t in tallies {
+        total.add(&t?);
+    }
+    let totals = report::Totals {
+        lifecycles: workflows.len(),
+        tally: total,
+        graph_calls,
+        token_requests: requests.len() - graph_calls,
+        mails: lifecycle::mails_in(&stack.outbox),
+        bench_queries: driver.queries(),
+    };
+    let (per_lifecycle, billable_actions_by_type) = totals.per_lifecycle();
+    let per_1000 = 1000.0 / opts.lifecycles.max(1) as f64;
+    let mut report = Report {
+        schema: 1,
+        meetflow_version: env!("CARGO_PKG_VERSION"),
+        measured_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        profile: if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        machine: report::Machine::this(),
+        server: opts.server.name(),
+        path: opts.path.name(),
+        lifecycles: opts.lifecycles,
+        sequential_lifecycles: opts.sequential,
+        concurrency: opts.concurrency,
+        graph_latency_ms: opts.graph_latency_ms,
+        elapsed_s: elapsed.as_secs_f64(),
+        lifecycles_per_second: opts.lifecycles as f64 / elapsed.as_secs_f64(),
+        approve_to_mails_ms: report::Latency {
+            p50: report::ms(percentile(&loaded, 0.5)),
+            p99: report::ms(percentile(&loaded, 0.99)),
+            max: report::ms(loaded.last().copied().unwrap_or_default()),
+        },
+        approve_to_mails_ms_sequential: report::SequentialLatency {
+            p50: report::ms(percentile(&sequential, 0.5)),
+            p99: report::ms(percentile(&sequential, 0.99)),
+            samples: sequential.len(),
+        },
+        per_lifecycle,
+        billable_actions_by_type,
+        cpu_seconds_per_1000: report::Cpu {
+            worker: cpu_used.0 * per_1000,
+            server: cpu_used.1 * per_1000,
+        },
+        rss_mib: report::Rss {
+            idle: idle_rss,
+            after_lifecycles: after_lifecycles_rss,
+            open_workflows: Vec::new(),
+        },
+        floor: None,
+        capture_schedule_secs: (opts.path == lifecycle::Path::Full).then(|| {
+            lifecycle::CAPTURE_OVERRIDES
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), *v))
+                .collect::<BTreeMap<_, _>>()
+        }),
+    };
+    for line in report::lifecycle_lines(&report, opts.path.steps()) {
+        say(opts.json, &line);
+    }
 
     let mut opened = 0usize;
     for &target in &opts.open_workflows {
@@ -235,11 +334,17 @@ async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<(
         tokio::time::sleep(Duration::from_secs(3)).await;
         let rate = (target - opened) as f64 / began.elapsed().as_secs_f64().max(0.001);
         opened = target;
-        println!(
-            "  worker RSS with {target} open workflows: {:.1} MiB (opened at {rate:.0}/s)",
-            rss_mib(pid)
+        let rss = rss_mib(pid);
+        say(
+            opts.json,
+            &format!(
+                "  worker RSS with {target} open workflows: {rss:.1} MiB (opened at {rate:.0}/s)"
+            ),
         );
+        report.rss_mib.open_workflows.push(report::OpenRss {
+            open: target,
+            rss_mib: rss,
+        });
     }
-    process::stop(&mut worker, Duration::from_secs(20)).await;
-    Ok(())
+    Ok(report)
 }
