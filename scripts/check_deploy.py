@@ -198,6 +198,18 @@ def check_worker(objects, problems: Problems) -> dict:
             problems.add(where, f"{probe} must GET {path} on the health port")
     if "resources" not in c or "requests" not in c["resources"]:
         problems.add(where, "the worker container has no resource requests")
+    # The build id Temporal records must name the image that ran (docs/versioning.md).
+    tag = c.get("image", "").rpartition(":")[2]
+    build_id = next((e for e in c.get("env", []) if e["name"] == "MEETFLOW_WORKER__BUILD_ID"), None)
+    path = (build_id or {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath", "")
+    if path != "metadata.labels['app.kubernetes.io/version']":
+        problems.add(where, "MEETFLOW_WORKER__BUILD_ID must come from the pod's app.kubernetes.io/version label")
+    elif labels.get("app.kubernetes.io/version") != tag:
+        problems.add(
+            where,
+            f"the pod's app.kubernetes.io/version label {labels.get('app.kubernetes.io/version')!r} "
+            f"is not the image tag {tag!r}: histories would name another build",
+        )
     # The Kubernetes schemas take any string as a quantity; the API server does not.
     for kind, amounts in c.get("resources", {}).items():
         for resource, amount in amounts.items():
@@ -379,6 +391,8 @@ BREAKS = [
     ("temporal/self-hosted/temporal.yaml", "taskQueue: meetflow", "taskQueue: meetflow-other", "trigger taskQueue"),
     ("temporal/cloud-mtls/temporal.yaml", "- parameter: cert", "- parameter: certificate", "no parameter certificate"),
     ("worker/configmap.yaml", 'health_listen = "0.0.0.0:8081"', 'health_listen = "0.0.0.0:8181"', "port health"),
+    ("worker/deployment.yaml", "image: registry.msp.example/meetflow:0.1.0", "image: registry.msp.example/meetflow:0.2.0",
+     "is not the image tag"),
 ]
 
 

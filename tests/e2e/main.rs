@@ -29,4 +29,5 @@ mod subscriptions;
 mod tenant_rules;
 mod tls;
 mod traces;
+mod versioning;
 mod web_ui;

@@ -3,8 +3,8 @@
 //! Nothing in this crate performs I/O, reads the wall clock or draws randomness; time comes from
 //! the workflow context and every effect is an activity declared in [`activity_api`]. The replay
 //! tests in `tests/` replay saved histories of every path against this code; a change that alters
-//! the commands of a recorded history must go behind `ctx.patched(..)` (none has needed one yet,
-//! see docs/workflows.md).
+//! the commands of a recorded history must go behind `ctx.patched(..)` (`lifecycle/patches.rs`;
+//! how a change ships: docs/versioning.md).
 
 pub mod activity_api;
 pub mod capture;

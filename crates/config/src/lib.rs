@@ -21,6 +21,7 @@ mod secret;
 mod telemetry;
 mod tenant;
 mod urls;
+mod versioning;
 
 use std::{
     collections::BTreeMap,
@@ -42,6 +43,7 @@ pub use tenant::{
     TenantConfig, TenantSettings,
 };
 pub use urls::{StorageUrl, StoreUrl};
+pub use versioning::{BuildId, DeploymentName};
 
 /// A configuration error that names the key at fault.
 ///
@@ -209,6 +211,13 @@ pub struct WorkerConfig {
     /// Workflows kept in memory between tasks (the sticky cache): the main term of worker RSS
     /// with many open appointments (see docs/performance.md); evicted ones are replayed.
     pub max_cached_workflows: usize,
+    /// The build this worker runs, stamped on every workflow task it completes. Unset: the
+    /// crate version plus a checksum of the executable (`0.1.0+1a2b3c4d`), which differs for
+    /// every binary; set it from the release pipeline (image tag, commit) to name builds.
+    pub build_id: Option<BuildId>,
+    /// Opts in to Temporal's Worker Versioning under this Worker Deployment: the worker then
+    /// takes only the tasks Temporal routes to its build (docs/versioning.md). Unset: off.
+    pub deployment_name: Option<DeploymentName>,
 }
 
 impl Default for WorkerConfig {
@@ -220,6 +229,8 @@ impl Default for WorkerConfig {
             max_concurrent_activities: 50,
             max_concurrent_workflow_tasks: 50,
             max_cached_workflows: 1000,
+            build_id: None,
+            deployment_name: None,
         }
     }
 }

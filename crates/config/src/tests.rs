@@ -824,3 +824,24 @@ fn temporal_tls_keys_turn_tls_on_and_mtls_needs_both_files() {
     let e = refused("[temporal]\ntls_client_key_path = \"/k.pem\"\n");
     assert!(e.contains("`temporal.tls_client_cert_path`"), "{e}");
 }
+
+#[test]
+fn worker_versioning_names_load_from_the_environment_and_bad_ones_name_the_key() {
+    let c = load_str(
+        "",
+        &[
+            ("MEETFLOW_WORKER__BUILD_ID", "2026.12.1"),
+            ("MEETFLOW_WORKER__DEPLOYMENT_NAME", "meetflow"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.worker.build_id.unwrap().as_str(), "2026.12.1");
+    assert_eq!(c.worker.deployment_name.unwrap().as_str(), "meetflow");
+    assert!(load_str("", &[]).unwrap().worker.deployment_name.is_none());
+
+    let e = load_str("", &[("MEETFLOW_WORKER__DEPLOYMENT_NAME", "meetflow.prod")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("worker.deployment_name"), "{e}");
+    assert!(e.contains("'.'"), "{e}");
+}

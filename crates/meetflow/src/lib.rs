@@ -19,4 +19,5 @@ pub mod subscriptions;
 pub mod summary;
 pub mod telemetry;
 pub mod timeline;
+pub mod versioning;
 pub mod worker;

@@ -20,7 +20,7 @@ use temporalio_sdk::{
     },
 };
 
-use crate::{connect, health, notifications, subscriptions, telemetry};
+use crate::{connect, health, notifications, subscriptions, telemetry, versioning};
 
 /// How often the receiver reloads the kept subscriptions' `clientState`s from the store (a
 /// rotation by this worker's own activities is seen at once; one by another worker's, this late).
@@ -90,6 +90,7 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
         .register_workflow::<SubscriptionKeeper>()?
         .register_workflow_interceptors(clock::interceptors())
         .build();
+    opts.deployment_options = versioning::deployment_options(&config.worker);
     opts.graceful_shutdown_period = Some(config.worker.graceful_shutdown());
     opts.max_cached_workflows = config.worker.max_cached_workflows;
     opts.tuner = TunerHolder::builder()
@@ -113,6 +114,7 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
     }
     .map_err(anyhow::Error::msg)?;
     let runtime = temporalio_sdk::Runtime::from_current_tokio(runtime_options)?;
+    let build_id = opts.deployment_options.version.build_id.clone();
     let mut worker = Worker::new(&runtime, client.clone(), opts).context("creating the worker")?;
 
     if !config.worker.health_listen.is_empty() {
@@ -165,7 +167,13 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
     }
 
     let stop = worker.shutdown_handle();
-    tracing::info!(task_queue = %config.temporal.task_queue, %identity, "worker started");
+    tracing::info!(
+        task_queue = %config.temporal.task_queue,
+        %identity,
+        %build_id,
+        deployment = config.worker.deployment_name.as_ref().map_or("", |d| d.as_str()),
+        "worker started"
+    );
     // `Worker::run` is !Send, so it is polled here rather than spawned.
     let run = worker.run();
     tokio::pin!(run);
