@@ -10,6 +10,7 @@ mod corpus;
 
 mod approve;
 mod bad_input;
+mod bench;
 mod chaos;
 mod codec;
 mod contract;

@@ -10,6 +10,7 @@ pub mod activity_api;
 pub mod capture;
 pub mod clock;
 mod failure;
+pub mod floor;
 pub mod lifecycle;
 mod options;
 mod payload;

@@ -69,6 +69,9 @@ enum Command {
         /// One JSON object on stdout (the human lines go to stderr).
         #[arg(long)]
         json: bool,
+        /// Skip the same-shape floor (the measured lifecycles again with no-op bodies).
+        #[arg(long)]
+        no_floor: bool,
         /// Added to every Graph call by the emulator.
         #[arg(long, default_value_t = 50)]
         graph_latency_ms: u64,
@@ -78,6 +81,9 @@ enum Command {
         #[arg(long, default_value = ".meetflow/bench")]
         dir: PathBuf,
     },
+    /// `meetflow bench`'s floor worker: runs only the no-op `FloorLifecycle`.
+    #[command(hide = true)]
+    BenchFloorWorker,
     /// Serve the Graph emulator alone (seeded with the demo tenant).
     GraphEmulator {
         #[arg(long, default_value = "127.0.0.1:7280")]
@@ -355,6 +361,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             server,
             path,
             json,
+            no_floor,
             graph_latency_ms,
             open_workflows,
             dir,
@@ -369,9 +376,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 server,
                 path,
                 json,
+                floor: !no_floor,
             })
             .await
         }
+        Command::BenchFloorWorker => bench::floor::worker::run(&config()?).await,
         Command::GraphEmulator { listen } => dev::serve_emulator(&listen).await,
         Command::CodecServer {
             listen,

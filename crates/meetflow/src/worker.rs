@@ -6,7 +6,7 @@ use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
 use meetflow_activities::{Deps, MeetflowActivities};
-use meetflow_config::Config;
+use meetflow_config::{Config, WorkerConfig};
 use meetflow_workflows::{AppointmentLifecycle, RecordingCapture, SubscriptionKeeper, clock};
 use temporalio_common::telemetry::{
     HistogramBucketOverrides, PrometheusExporterOptions, TelemetryOptions, metrics::CoreMeter,
@@ -54,6 +54,24 @@ fn metrics_exporter(config: &Config) -> anyhow::Result<Option<Arc<dyn CoreMeter>
     Ok(Some(exporter.meter.clone() as Arc<dyn CoreMeter>))
 }
 
+/// The `[worker]` settings every worker of this binary runs with (`meetflow bench`'s floor
+/// worker too, so its figures compare): cache size, task slots, drain period.
+pub fn tune(opts: &mut WorkerOptions, worker: &WorkerConfig) {
+    opts.graceful_shutdown_period = Some(worker.graceful_shutdown());
+    opts.max_cached_workflows = worker.max_cached_workflows;
+    opts.tuner = TunerHolder::builder()
+        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
+            worker.max_concurrent_workflow_tasks,
+        ))
+        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(worker.max_concurrent_activities))
+        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+            worker.max_concurrent_activities,
+        ))
+        .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+        .build()
+        .into();
+}
+
 /// Runs until `shutdown` resolves (then drains) or the worker fails; spans still buffered for
 /// export are sent before it returns, either way.
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
@@ -91,21 +109,7 @@ async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::R
         .register_workflow_interceptors(clock::interceptors())
         .build();
     opts.deployment_options = versioning::deployment_options(&config.worker);
-    opts.graceful_shutdown_period = Some(config.worker.graceful_shutdown());
-    opts.max_cached_workflows = config.worker.max_cached_workflows;
-    opts.tuner = TunerHolder::builder()
-        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
-            config.worker.max_concurrent_workflow_tasks,
-        ))
-        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(
-            config.worker.max_concurrent_activities,
-        ))
-        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
-            config.worker.max_concurrent_activities,
-        ))
-        .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
-        .build()
-        .into();
+    tune(&mut opts, &config.worker);
     let runtime_options = match telemetry {
         Some(meter) => RuntimeOptions::builder()
             .telemetry_options(TelemetryOptions::builder().metrics(meter).build())

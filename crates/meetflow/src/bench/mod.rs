@@ -9,7 +9,10 @@
 //! server CPU over the loaded part ([`cpu`]), and per lifecycle the Graph calls, mails, and what
 //! the histories of every bench workflow and child hold ([`tally`]), billable Actions included
 //! ([`actions`]).
-//! Phase 2 — footprint: open workflows waiting for their end (no meeting, no mail) until each
+//! Phase 2 — the same-shape floor ([`floor`], unless `--no-floor`): the loaded lifecycles again
+//! as no-op `FloorLifecycle`s of their own histories' shape, on a floor worker of this binary;
+//! meetflow's worker CPU as a multiple of the floor's.
+//! Phase 3 — footprint: open workflows waiting for their end (no meeting, no mail) until each
 //! target count is reached; worker RSS at each.
 //!
 //! `meetflow bench history` (module [`history`]) times `appointment history` on a long history;
@@ -37,6 +40,7 @@ use crate::{approve, connect, dev, inspect, process};
 pub mod actions;
 pub mod artifact_link;
 pub mod cpu;
+pub mod floor;
 pub mod history;
 pub mod ingress;
 pub mod lifecycle;
@@ -77,6 +81,8 @@ pub struct BenchOptions {
     pub server: Server,
     pub path: lifecycle::Path,
     pub json: bool,
+    /// Run the same-shape floor after the lifecycles.
+    pub floor: bool,
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -135,6 +141,25 @@ async fn wait_phase(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The floor shape of each of `ids`.
+async fn shapes(
+    client: &temporalio_client::Client,
+    ids: &[String],
+) -> anyhow::Result<Vec<meetflow_workflows::floor::Shape>> {
+    let histories: Vec<anyhow::Result<(String, floor::shape::Histories)>> = stream::iter(ids)
+        .map(|id| async move { Ok((id.clone(), floor::shape::fetch(client, id).await?)) })
+        .buffered(8)
+        .collect()
+        .await;
+    histories
+        .into_iter()
+        .map(|h| {
+            let (id, histories) = h?;
+            floor::shape::derive(&histories, &id)
+        })
+        .collect()
 }
 
 pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
@@ -241,14 +266,20 @@ async fn measure_with_worker(
         .iter()
         .filter(|r| r.path.starts_with("/v1.0/"))
         .count();
+    // In order: the last `lifecycles` are the loaded ones, whose shapes the floor copies.
     let tallies: Vec<anyhow::Result<tally::Tally>> = stream::iter(&workflows)
         .map(|id| tally::collect(&client, id))
-        .buffer_unordered(8)
+        .buffered(8)
         .collect()
         .await;
     let mut total = tally::Tally::default();
-    for t in tallies {
-        total.add(&t?);
+    let mut loaded_total = tally::Tally::default();
+    for (n, t) in tallies.into_iter().enumerate() {
+        let t = t?;
+        total.add(&t);
+        if n >= opts.sequential {
+            loaded_total.add(&t);
+        }
     }
     let totals = report::Totals {
         lifecycles: workflows.len(),
@@ -309,6 +340,41 @@ async fn measure_with_worker(
     };
     for line in report::lifecycle_lines(&report, opts.path.steps()) {
         say(opts.json, &line);
+    }
+    if opts.floor {
+        let plan = floor::FloorPlan {
+            shapes: shapes(&client, &workflows[opts.sequential..]).await?,
+            concurrency: opts.concurrency,
+            queries_per_lifecycle: (driver.queries() as f64 / workflows.len().max(1) as f64).round()
+                as u64,
+            log: opts.dir.join("bench-floor-worker.log"),
+        };
+        let measured = floor::measure(
+            plan,
+            stack,
+            &client,
+            &loaded_total,
+            report.cpu_seconds_per_1000.worker,
+        )
+        .await;
+        match measured {
+            Ok(figures) => {
+                for difference in &figures.differences {
+                    say(
+                        opts.json,
+                        &format!("  warning: the floor is not the same shape — {difference}"),
+                    );
+                }
+                report.floor = Some(figures.floor);
+                for line in report::floor_lines(&report) {
+                    say(opts.json, &line);
+                }
+            }
+            Err(e) => say(
+                opts.json,
+                &format!("  warning: the same-shape floor failed: {e:#}"),
+            ),
+        }
     }
 
     let mut opened = 0usize;

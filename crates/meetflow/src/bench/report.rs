@@ -176,7 +176,7 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// The lines about the lifecycle phase (the footprint lines follow as they are measured).
 pub fn lifecycle_lines(r: &Report, steps: &str) -> Vec<String> {
     let p = &r.per_lifecycle;
-    let mut out = vec![
+    vec![
         format!(
             "meetflow bench — {} lifecycles, concurrency {}, Graph latency {} ms",
             r.lifecycles, r.concurrency, r.graph_latency_ms
@@ -239,17 +239,36 @@ pub fn lifecycle_lines(r: &Report, steps: &str) -> Vec<String> {
             "  worker RSS: idle {:.1} MiB, after the lifecycles {:.1} MiB",
             r.rss_mib.idle, r.rss_mib.after_lifecycles
         ),
-    ];
-    if let Some(f) = &r.floor {
-        out.push(format!(
-            "  same-shape floor: worker {:.1} CPU-s per 1,000 (meetflow = {:.1} × floor), server {:.1}, {:.1} lifecycles/s",
-            f.cpu_seconds_per_1000.worker,
-            f.worker_cpu_multiple,
+    ]
+}
+
+/// The lines about the same-shape floor, once it was measured.
+pub fn floor_lines(r: &Report) -> Vec<String> {
+    let Some(f) = &r.floor else {
+        return Vec::new();
+    };
+    let p = &f.per_lifecycle;
+    vec![
+        format!(
+            "  worker CPU: {:.1} CPU-s per 1,000 = {:.1} × the same-shape floor ({:.1})",
+            r.cpu_seconds_per_1000.worker, f.worker_cpu_multiple, f.cpu_seconds_per_1000.worker
+        ),
+        format!(
+            "  same-shape floor (no-op bodies, this binary): server {:.1} CPU-s per 1,000, {:.1} lifecycles/s; \
+             per lifecycle {:.1} history events, {:.1} workflow tasks, {:.1} activities, {:.1} timers, \
+             {:.1} updates, {:.1} signals, {:.1} child workflows, {:.1} billable actions",
             f.cpu_seconds_per_1000.server,
-            f.lifecycles_per_second
-        ));
-    }
-    out
+            f.lifecycles_per_second,
+            p.history_events,
+            p.workflow_tasks,
+            p.activities,
+            p.timers,
+            p.updates,
+            p.signals,
+            p.child_workflows,
+            p.billable_actions
+        ),
+    ]
 }
 
 #[cfg(test)]

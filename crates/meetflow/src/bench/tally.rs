@@ -93,7 +93,7 @@ impl Tally {
 }
 
 /// The workflow ids of the children `events` started.
-fn children(events: &[HistoryEvent]) -> Vec<String> {
+pub fn children(events: &[HistoryEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e.attributes.as_ref()? {
@@ -105,17 +105,24 @@ fn children(events: &[HistoryEvent]) -> Vec<String> {
         .collect()
 }
 
+/// The events of `workflow_id`'s latest run.
+pub async fn history(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<HistoryEvent>> {
+    let handle = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
+    let mut stream = handle.fetch_history(WorkflowFetchHistoryOptions::default());
+    let mut events = Vec::new();
+    while let Some(e) = stream.next().await {
+        events.push(e?);
+    }
+    Ok(events)
+}
+
 /// The tally of `workflow_id` (latest run) and, recursively, of its children.
 pub async fn collect(client: &Client, workflow_id: &str) -> anyhow::Result<Tally> {
     let mut total = Tally::default();
     let mut todo = vec![workflow_id.to_string()];
     while let Some(id) = todo.pop() {
         let handle = client.get_workflow_handle::<UntypedWorkflow>(&id);
-        let mut stream = handle.fetch_history(WorkflowFetchHistoryOptions::default());
-        let mut events = Vec::new();
-        while let Some(e) = stream.next().await {
-            events.push(e?);
-        }
+        let events = history(client, &id).await?;
         let mut t = Tally::of_history(&events);
         t.state_transitions = handle
             .describe(WorkflowDescribeOptions::default())
