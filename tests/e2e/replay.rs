@@ -1,7 +1,8 @@
 //! Every saved history (one per path: approve only, reschedule ×2 + cancel, cancel by signal,
-//! a moved end timer, capture parent and child, early end, capture with attendance — recorded by the current code, and
-//! `pre-resilience-*` recorded before the patches of `workflows/src/lifecycle/patches.rs`)
-//! replays against the current workflow code. A change that alters the commands an existing history recorded fails here, in CI,
+//! a moved end timer, capture parent and child, early end, capture with attendance — recorded by the current code;
+//! `pre-cheaper-*` recorded before the patch `cheaper-lifecycle` and `pre-resilience-*` before
+//! the resilience patches of `workflows/src/lifecycle/patches.rs`) replays against the current
+//! workflow code. A change that alters the commands an existing history recorded fails here, in CI,
 //! instead of in production on the workflows already running.
 
 use temporalio_client::WorkflowHistory;
