@@ -82,7 +82,7 @@ async fn every_saved_history_replays_against_the_current_code() {
 async fn a_history_that_disagrees_with_the_code_is_caught() {
     let (_, bytes) = saved()
         .into_iter()
-        .find(|(n, _)| n == "reschedule-reschedule-cancel.json")
+        .find(|(n, _)| n == "pre-cheaper-reschedule-reschedule-cancel.json")
         .expect("saved");
     let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let scheduled = json["events"]

@@ -22,3 +22,11 @@ pub const DELETE_UNTIL_GONE: &str = "delete-until-gone";
 
 /// Capture also fetches the meeting's attendance reports (billable time, client no-show).
 pub const FETCH_ATTENDANCE: &str = "fetch-attendance";
+
+/// This release's cheaper lifecycle, one patch for all of it (one marker, not one per change):
+/// the tenant read and the store calls run as local activities (no activity task round trip:
+/// one marker, in the workflow task that asked for them); a reschedule or an early end cancels
+/// the superseded meeting-end timer instead of leaving it to fire into a workflow task of its
+/// own; and the `ended` phase, which lasts only as long as one store write when capture follows
+/// at once, is not upserted as a search attribute of its own.
+pub const CHEAPER_LIFECYCLE: &str = "cheaper-lifecycle";

@@ -8,7 +8,7 @@ use temporalio_sdk::ActivityExecutionError;
 
 use super::patches;
 use super::state::Meeting;
-use super::steps::{Ctx, approval, keep, keep_error};
+use super::steps::{Ctx, approval, cheaper, keep, keep_error, patched};
 use crate::activity_api::{AppointmentKey, MeetingRecordInput, RecordMeeting, StoredSequence};
 use crate::{failure, options};
 
@@ -75,10 +75,19 @@ where
     A::Input: Clone,
     A::Output: TemporalDeserializable,
 {
+    let in_task = cheaper(ctx);
     loop {
-        let attempt = ctx
-            .execute_activity(activity, input.clone(), options::store(STORE_PATIENCE))
-            .await;
+        let attempt = if in_task {
+            ctx.execute_local_activity(
+                activity,
+                input.clone(),
+                options::store_in_task(STORE_PATIENCE),
+            )
+            .await
+        } else {
+            ctx.execute_activity(activity, input.clone(), options::store(STORE_PATIENCE))
+                .await
+        };
         match attempt {
             Ok(out) => {
                 ctx.state_mut(|s| {
@@ -92,7 +101,7 @@ where
                 });
                 return Ok(out);
             }
-            Err(e) if !failure::is_permanent(&e) && ctx.patched(patches::STORE_OUTAGE_VISIBLE) => {
+            Err(e) if !failure::is_permanent(&e) && patched(ctx, patches::STORE_OUTAGE_VISIBLE) => {
                 keep(
                     ctx,
                     OUTAGE,
