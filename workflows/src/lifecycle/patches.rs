@@ -1,8 +1,10 @@
 //! Patch ids: each names a change of the lifecycle's commands that shipped after workflows were
 //! already running. `ctx.patched(ID)` is true for executions that reach that point on new code
 //! and false while replaying a history recorded before the change, so both keep replaying
-//! (`tests/histories/pre-resilience-*.json` are such histories). Remove a patch only once no
-//! execution recorded without it can still be replayed (docs/workflows.md).
+//! (`tests/histories/pre-resilience-*.json` and `pre-cheaper-*.json` are such histories).
+//! Remove a patch only once no execution recorded without it can still be replayed
+//! (docs/workflows.md). Past `cheaper-lifecycle` the earlier ones are implied, not asked
+//! (`steps::patched`).
 
 /// A store call whose retries ran out (a store outage) shows as `store_unavailable` in
 /// `lastError` and is scheduled again, instead of failing the workflow.

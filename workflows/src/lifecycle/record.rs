@@ -60,11 +60,14 @@ pub(super) async fn record(ctx: &mut Ctx) {
     }
 }
 
-/// Runs a store activity until it succeeds or fails for good. Each run retries inside Temporal
-/// for [`STORE_PATIENCE`]; when that runs out the state's `lastError` says `store_unavailable`
-/// (cleared once the store answers) and the activity is scheduled again, for as long as the
-/// outage lasts. The happy path costs one activity, no timer: an outage costs one activity
-/// schedule per 30 s.
+/// Runs a store activity until it succeeds or fails for good. Each run retries for
+/// [`STORE_PATIENCE`]; when that runs out the state's `lastError` says `store_unavailable`
+/// (cleared once the store answers) and the call starts over, for as long as the outage lasts.
+/// With `cheaper-lifecycle` it is a local activity, run by the worker inside the workflow task
+/// (which it keeps alive with heartbeats while it retries): the happy path costs one marker in
+/// that task, no activity task and no timer; an outage one marker per 30 s. The write still
+/// completes before the task that recorded it schedules anything after it (no mail goes out for
+/// a meeting the store has not got). Before the patch it is an activity task.
 async fn patiently<A>(
     ctx: &Ctx,
     activity: A,
