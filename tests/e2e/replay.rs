@@ -1,7 +1,8 @@
 //! Every saved history (one per path: approve only, reschedule ×2 + cancel, cancel by signal,
-//! a moved end timer, capture parent and child, early end, capture with attendance — recorded by the current code, and
-//! `pre-resilience-*` recorded before the patches of `workflows/src/lifecycle/patches.rs`)
-//! replays against the current workflow code. A change that alters the commands an existing history recorded fails here, in CI,
+//! a moved end timer, capture parent and child, early end, capture with attendance — recorded by the current code;
+//! `pre-cheaper-*` recorded before the patch `cheaper-lifecycle` and `pre-resilience-*` before
+//! the resilience patches of `workflows/src/lifecycle/patches.rs`) replays against the current
+//! workflow code. A change that alters the commands an existing history recorded fails here, in CI,
 //! instead of in production on the workflows already running.
 
 use temporalio_client::WorkflowHistory;
@@ -81,7 +82,7 @@ async fn every_saved_history_replays_against_the_current_code() {
 async fn a_history_that_disagrees_with_the_code_is_caught() {
     let (_, bytes) = saved()
         .into_iter()
-        .find(|(n, _)| n == "reschedule-reschedule-cancel.json")
+        .find(|(n, _)| n == "pre-cheaper-reschedule-reschedule-cancel.json")
         .expect("saved");
     let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let scheduled = json["events"]

@@ -48,6 +48,11 @@ pub struct CaptureInput {
     /// attendance (those children do not fetch it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing: Option<BillingParties>,
+    /// Set by parents that passed `cheaper-lifecycle`, which shipped after `fetch-attendance`:
+    /// their children fetch attendance without recording that patch's marker. Absent (false)
+    /// in the inputs of older parents, whose children ask the patch as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attendance_shipped: bool,
 }
 
 fn default_attempt_timeout() -> u64 {
@@ -167,7 +172,9 @@ impl RecordingCapture {
         let window_end = input.ended_at + Duration::seconds(input.schedule.window_secs as i64);
         // Before the first command, so a replayed history recorded without attendance takes
         // the same path it took then.
-        if input.billing.is_some() && ctx.patched(patches::FETCH_ATTENDANCE) {
+        if input.billing.is_some()
+            && (input.attendance_shipped || ctx.patched(patches::FETCH_ATTENDANCE))
+        {
             ctx.state_mut(|s| s.attendance = Attendance::Waiting);
         }
         let mut scheduled = 0u32;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use temporalio_common::RetryPolicy;
-use temporalio_sdk::{ActivityCloseTimeouts, ActivityOptions};
+use temporalio_sdk::{ActivityCloseTimeouts, ActivityOptions, LocalActivityOptions};
 
 /// Failure types that no retry can fix.
 const PERMANENT: [&str; 7] = [
@@ -45,6 +45,28 @@ pub fn local() -> ActivityOptions {
         Duration::from_secs(600),
         policy(Duration::from_millis(200), Duration::from_secs(30)),
     )
+}
+
+/// The tenant read as a local activity (patch `cheaper-lifecycle`): it reads the worker's own
+/// configuration, so it needs no activity task of its own; same bounds as [`local`].
+pub fn local_in_task() -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(15))
+        .schedule_to_close_timeout(Duration::from_secs(600))
+        .retry_policy(policy(Duration::from_millis(200), Duration::from_secs(30)))
+        .build()
+}
+
+/// A store call as a local activity (patch `cheaper-lifecycle`), with the bounds of [`store`].
+/// Its input is kept in the marker, as an activity's is in its scheduled event, so
+/// `meetflow appointment history` can still say what was written.
+pub fn store_in_task(window: Duration) -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(15))
+        .schedule_to_close_timeout(window)
+        .retry_policy(policy(Duration::from_millis(200), Duration::from_secs(10)))
+        .include_arguments_in_marker(true)
+        .build()
 }
 
 /// Store reads and writes: each attempt bounded (15 s), the whole run by `window`, after which

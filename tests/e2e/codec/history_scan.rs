@@ -144,9 +144,11 @@ async fn codec_on_history_holds_no_personal_data_or_secret() {
     );
 
     // Every payload is sealed, except the search attributes, which are not encoded by design
-    // (TenantId, AppointmentId, AppointmentPhase: ids and the phase only), and the SDK's own
-    // patch markers, which carry only a patch id of `workflows/src/lifecycle/patches.rs` (the
-    // personal-data scan above covers them too).
+    // (TenantId, AppointmentId, AppointmentPhase: ids and the phase only), and what the SDK
+    // writes into its own markers: a patch marker's patch id of
+    // `workflows/src/lifecycle/patches.rs`, a local-activity marker's `data` (the activity's
+    // type, attempt, sequence number and times; its input and result are sealed). The
+    // personal-data scan above covers them too.
     let found = payloads(&history);
     assert!(
         found.len() > 20,
@@ -157,6 +159,7 @@ async fn codec_on_history_holds_no_personal_data_or_secret() {
         .iter()
         .filter(|(path, _)| !path.contains(".searchAttributes."))
         .filter(|(path, _)| !path.contains(".markerRecordedEventAttributes.details.patch-data."))
+        .filter(|(path, _)| !path.contains(".markerRecordedEventAttributes.details.data."))
         .filter(|(_, p)| encoding_of(p) != meetflow_codec::ENCODING)
         .map(|(path, p)| format!("{path}: {}", encoding_of(p)))
         .collect();

@@ -12,7 +12,7 @@ use temporalio_sdk::{
 use super::meeting::resolve_online_meeting;
 use super::record::record;
 use super::state::Meeting;
-use super::steps::{Ctx, approval, keep, schedule, set_phase};
+use super::steps::{Ctx, approval, cheaper, keep, patched, schedule, set_phase};
 use super::{AppointmentLifecycle, patches};
 use crate::activity_api::{BillingParties, TenantSettings};
 use crate::capture::{CaptureInput, CaptureOutcome, RecordingCapture};
@@ -35,6 +35,20 @@ pub(super) async fn capture(ctx: &mut Ctx, settings: &TenantSettings) {
     record_capture_outcome(ctx, outcome).await
 }
 
+/// Whether capture starts right after the meeting's end: its online meeting id is known, so no
+/// Graph lookup stands between the end and the `capturing` phase.
+pub(super) fn follows_at_once(ctx: &Ctx) -> bool {
+    ctx.state(|s| {
+        matches!(
+            &s.state.meeting,
+            Meeting::Created {
+                online_meeting_id: Some(_),
+                ..
+            }
+        )
+    })
+}
+
 /// The meeting's online meeting id: resolved at approval, or — when Graph had not listed it by
 /// then — looked up once more now, before capture gives up on the meeting.
 async fn online_meeting_id(ctx: &mut Ctx) -> Option<String> {
@@ -49,7 +63,7 @@ async fn online_meeting_id(ctx: &mut Ctx) -> Option<String> {
         return resolved;
     }
     let join_url = join_url?;
-    if !ctx.patched(patches::RELOOKUP_BEFORE_CAPTURE) {
+    if !patched(ctx, patches::RELOOKUP_BEFORE_CAPTURE) {
         return None;
     }
     let found = resolve_online_meeting(ctx, join_url).await;
@@ -97,6 +111,7 @@ async fn start_capture(
             client: approval.participants.client().map(|c| c.email.clone()),
             rounding: settings.billable_rounding,
         }),
+        attendance_shipped: cheaper(ctx),
     };
     let child_id =
         meetflow_proto::names::capture_workflow_id(&approval.tenant_id, &approval.appointment_id);

@@ -9,7 +9,7 @@ use meetflow_proto::status::SkipReason;
 use super::invitations;
 use super::patches;
 use super::state::Meeting;
-use super::steps::{Ctx, approval, attempt, keep_error, own_uid};
+use super::steps::{Ctx, approval, attempt, keep_error, own_uid, patched};
 use crate::activity_api::{
     AppointmentKey, CreateMeeting, CreateMeetingInput, CreatedMeeting, FindMeeting,
     ResolveOnlineMeeting, ResolveOnlineMeetingInput, TenantSettings,
@@ -82,7 +82,7 @@ async fn create_meeting(ctx: &mut Ctx, approval: &Approval, settings: &TenantSet
 
 /// After a create failed for good, the event its transactionId may still have made.
 async fn find_after_failed_create(ctx: &mut Ctx, approval: &Approval) -> Option<CreatedMeeting> {
-    if !ctx.patched(patches::FIND_BEFORE_FAILING) {
+    if !patched(ctx, patches::FIND_BEFORE_FAILING) {
         return None;
     }
     let key = AppointmentKey {

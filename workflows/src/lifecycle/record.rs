@@ -8,7 +8,7 @@ use temporalio_sdk::ActivityExecutionError;
 
 use super::patches;
 use super::state::Meeting;
-use super::steps::{Ctx, approval, keep, keep_error};
+use super::steps::{Ctx, approval, cheaper, keep, keep_error, patched};
 use crate::activity_api::{AppointmentKey, MeetingRecordInput, RecordMeeting, StoredSequence};
 use crate::{failure, options};
 
@@ -60,11 +60,14 @@ pub(super) async fn record(ctx: &mut Ctx) {
     }
 }
 
-/// Runs a store activity until it succeeds or fails for good. Each run retries inside Temporal
-/// for [`STORE_PATIENCE`]; when that runs out the state's `lastError` says `store_unavailable`
-/// (cleared once the store answers) and the activity is scheduled again, for as long as the
-/// outage lasts. The happy path costs one activity, no timer: an outage costs one activity
-/// schedule per 30 s.
+/// Runs a store activity until it succeeds or fails for good. Each run retries for
+/// [`STORE_PATIENCE`]; when that runs out the state's `lastError` says `store_unavailable`
+/// (cleared once the store answers) and the call starts over, for as long as the outage lasts.
+/// With `cheaper-lifecycle` it is a local activity, run by the worker inside the workflow task
+/// (which it keeps alive with heartbeats while it retries): the happy path costs one marker in
+/// that task, no activity task and no timer; an outage one marker per 30 s. The write still
+/// completes before the task that recorded it schedules anything after it (no mail goes out for
+/// a meeting the store has not got). Before the patch it is an activity task.
 async fn patiently<A>(
     ctx: &Ctx,
     activity: A,
@@ -75,10 +78,19 @@ where
     A::Input: Clone,
     A::Output: TemporalDeserializable,
 {
+    let in_task = cheaper(ctx);
     loop {
-        let attempt = ctx
-            .execute_activity(activity, input.clone(), options::store(STORE_PATIENCE))
-            .await;
+        let attempt = if in_task {
+            ctx.execute_local_activity(
+                activity,
+                input.clone(),
+                options::store_in_task(STORE_PATIENCE),
+            )
+            .await
+        } else {
+            ctx.execute_activity(activity, input.clone(), options::store(STORE_PATIENCE))
+                .await
+        };
         match attempt {
             Ok(out) => {
                 ctx.state_mut(|s| {
@@ -92,7 +104,7 @@ where
                 });
                 return Ok(out);
             }
-            Err(e) if !failure::is_permanent(&e) && ctx.patched(patches::STORE_OUTAGE_VISIBLE) => {
+            Err(e) if !failure::is_permanent(&e) && patched(ctx, patches::STORE_OUTAGE_VISIBLE) => {
                 keep(
                     ctx,
                     OUTAGE,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use meetflow_proto::model::{Approval, RescheduleRequest, Schedule};
 use meetflow_proto::status::{MailStep, Phase};
 use temporalio_sdk::{
-    WorkflowContext,
+    CancellableFuture as _, WorkflowContext,
     workflows::{join_all, select},
 };
 
@@ -66,8 +66,29 @@ pub(super) fn sends_invites(ctx: &Ctx) -> bool {
 }
 
 pub(super) fn set_phase(ctx: &Ctx, phase: Phase) {
-    ctx.state_mut(|s| s.state.phase = phase);
+    set_phase_unlisted(ctx, phase);
     ctx.upsert_search_attributes([search::APPOINTMENT_PHASE.value_set(phase.to_string())]);
+}
+
+/// The phase in state (and so in the `state` query and the store) without a search-attribute
+/// upsert: for a phase the next one replaces before anything could list it.
+pub(super) fn set_phase_unlisted(ctx: &Ctx, phase: Phase) {
+    ctx.state_mut(|s| s.state.phase = phase);
+}
+
+/// Whether this execution runs this release's cheaper commands ([`patches::CHEAPER_LIFECYCLE`]).
+pub(super) fn cheaper(ctx: &Ctx) -> bool {
+    ctx.state(|s| s.cheaper)
+}
+
+/// Whether this execution runs the change behind an earlier `patch`. One that passed
+/// `cheaper-lifecycle` does (that patch shipped after all of them) without asking: no marker of
+/// its own, and no `patched` call after a local activity, which replay cannot place — a local
+/// activity's result is replayed from its marker at once, so a patch asked for after it is
+/// looked up in an earlier workflow task than the one that recorded it, whenever a query or a
+/// heartbeat ended the task between the two.
+pub(super) fn patched(ctx: &Ctx, patch: &str) -> bool {
+    cheaper(ctx) || ctx.patched(patch)
 }
 
 /// Our own UID, for appointments whose only calendar item is the ICS we mail.
@@ -141,11 +162,29 @@ pub(super) async fn until_over(ctx: &mut Ctx, settings: &TenantSettings) -> Over
         if remaining.is_zero() {
             return Over::Ended;
         }
-        select! {
-            _ = ctx.timer(remaining.max(Duration::from_millis(1))) => {}
-            _ = ctx.wait_condition(|s: &AppointmentLifecycle| !s.state.pending.is_empty() || s.state.ended_at.is_some()) => {}
+        let timer = ctx.timer(remaining.max(Duration::from_millis(1)));
+        futures::pin_mut!(timer);
+        let fired = select! {
+            _ = timer.as_mut() => true,
+            _ = ctx.wait_condition(|s: &AppointmentLifecycle| !s.state.pending.is_empty() || s.state.ended_at.is_some()) => false,
+        };
+        // Dropping a timer's future does not cancel the timer: left running, a superseded end
+        // timer fires later into a workflow task of its own (a day or more after a reschedule,
+        // during capture after an early end). A cancel needs no such task; the workflow ends
+        // right after it anyway, so there the timer is left alone.
+        if !fired && cheaper(ctx) && !cancel_pending(ctx) {
+            timer.cancel();
         }
     }
+}
+
+fn cancel_pending(ctx: &Ctx) -> bool {
+    ctx.state(|s| {
+        s.state
+            .pending
+            .iter()
+            .any(|c| matches!(c, Change::Cancel { .. }))
+    })
 }
 
 async fn apply_reschedule(ctx: &mut Ctx, request: RescheduleRequest, sequence: u32) {
@@ -185,7 +224,7 @@ async fn apply_cancel(ctx: &mut Ctx, reason: String, sequence: u32) {
         let reason = (!reason.is_empty()).then_some(reason);
         send_invitations(ctx, MailStep::Cancelled, reason).await;
     }
-    if gone || !ctx.patched(patches::DELETE_UNTIL_GONE) {
+    if gone || !patched(ctx, patches::DELETE_UNTIL_GONE) {
         return;
     }
     let pause = Duration::from_secs(ctx.state(|s| s.state.tenant.delete_retry_secs));

@@ -131,11 +131,12 @@ mod tests {
         actions.values().sum()
     }
 
-    /// Approve → reschedule ×2 → cancel: 1 start, 19 activities, 1 timer, 3 accepted updates,
-    /// 3 of its 4 upserts (one only sets TemporalChangeVersion), 1 patch marker.
+    /// Approve → reschedule ×2 → cancel, before `cheaper-lifecycle`: 1 start, 19 activities,
+    /// 1 timer, 3 accepted updates, 3 of its 4 upserts (one only sets TemporalChangeVersion),
+    /// 1 patch marker.
     #[tokio::test]
     async fn a_recorded_reschedule_cancel_life() {
-        let actions = count(&recorded("reschedule-reschedule-cancel").await);
+        let actions = count(&recorded("pre-cheaper-reschedule-reschedule-cancel").await);
         assert_eq!(
             actions,
             BTreeMap::from([
@@ -150,14 +151,30 @@ mod tests {
         assert_eq!(total(&actions), 28);
     }
 
+    /// The same life with `cheaper-lifecycle`: the tenant read and the 5 store calls are local
+    /// activities (13 activities instead of 19); their markers cost one action per workflow
+    /// task that holds any — 6 here, as the recording test's `state` queries ended the first
+    /// task between the tenant read and the stored-SEQUENCE read.
+    #[tokio::test]
+    async fn a_recorded_reschedule_cancel_life_with_local_activities() {
+        let actions = count(&recorded("reschedule-reschedule-cancel").await);
+        assert_eq!(actions["schedule_activity"], 13);
+        assert_eq!(actions["record_activity_markers"], 6);
+        assert_eq!(actions["upsert_workflow_search_attributes"], 3);
+        assert_eq!(total(&actions), 27);
+    }
+
     /// The capture parent pays 2 for its child; the child's own start is not billed again.
     #[tokio::test]
     async fn a_recorded_capture_parent_and_child() {
-        let parent = count(&recorded("capture-parent").await);
+        let parent = count(&recorded("pre-cheaper-capture-parent").await);
         assert_eq!(parent["start_child_workflow"], 2);
         assert_eq!(parent["start_workflow"], 1);
         assert_eq!(parent["upsert_workflow_search_attributes"], 5);
-        let child = count(&recorded("capture-child").await);
+        // With `cheaper-lifecycle` the `ended` phase is not upserted: capture follows at once.
+        let parent = count(&recorded("capture-parent").await);
+        assert_eq!(parent["upsert_workflow_search_attributes"], 4);
+        let child = count(&recorded("pre-cheaper-capture-child").await);
         assert_eq!(child.get("start_workflow"), None);
         assert_eq!(child["schedule_activity"], 7);
         assert_eq!(child["start_timer"], 4);

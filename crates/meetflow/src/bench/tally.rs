@@ -156,10 +156,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_recorded_capture_counts_parent_and_child() {
-        let parent = recorded("capture-parent").await;
+        let parent = recorded("pre-cheaper-capture-parent").await;
         assert_eq!(children(&parent), vec!["capture/demo/cap-1".to_string()]);
         let mut t = Tally::of_history(&parent);
-        t.add(&Tally::of_history(&recorded("capture-child").await));
+        t.add(&Tally::of_history(
+            &recorded("pre-cheaper-capture-child").await,
+        ));
         assert_eq!(t.workflows, 2);
         assert_eq!(t.history_events, 83 + 67);
         assert_eq!(t.workflow_tasks, 13 + 12);
@@ -172,6 +174,24 @@ mod tests {
         assert_eq!(t.billable_actions(), 20 + 11);
         // Real bytes: more than a few per event, less than the JSON they were saved as.
         assert!(t.history_bytes > 150 * 50, "{}", t.history_bytes);
+    }
+
+    /// The same capture with `cheaper-lifecycle`: store calls and the tenant read run in the
+    /// workflow task (markers, not activity tasks), one upsert fewer, no patch marker in the
+    /// child.
+    #[tokio::test]
+    async fn a_recorded_cheaper_capture_counts_fewer_tasks_and_actions() {
+        let mut t = Tally::of_history(&recorded("capture-parent").await);
+        t.add(&Tally::of_history(&recorded("capture-child").await));
+        // (The child's polls depend on when the emulator's artifacts appeared in each
+        // recording: here one poll more than in the earlier recording.)
+        assert_eq!(t.history_events, 58 + 73);
+        assert_eq!(t.workflow_tasks, 9 + 13);
+        assert_eq!(t.activities, 4 + 8);
+        assert_eq!(t.timers, 1 + 4);
+        assert_eq!(t.upserts, 5);
+        assert_eq!(t.markers, 7);
+        assert_eq!(t.billable_actions(), 17 + 12);
     }
 
     #[tokio::test]

@@ -114,6 +114,14 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
                     );
                 }
             }
+            Attributes::MarkerRecordedEventAttributes(a) if a.marker_name == LOCAL_ACTIVITY => {
+                let (kind, text, detail) = local_activity(a, decoder, tz);
+                last_ended = Some((
+                    detail["activity"].as_str().unwrap_or("").into(),
+                    kind == "activity",
+                ));
+                push(kind, text, detail);
+            }
             Attributes::MarkerRecordedEventAttributes(a) => {
                 let id = a
                     .details
@@ -375,6 +383,44 @@ pub fn steps(events: &[HistoryEvent], decoder: &Decoder, tz: Tz) -> Vec<Step> {
         });
     }
     out
+}
+
+/// The SDK's marker for a local activity: what ran in a workflow task instead of as an
+/// activity task of its own (the lifecycle's tenant read and store calls).
+const LOCAL_ACTIVITY: &str = "core_local_activity";
+
+/// A local activity's marker as the step its activity would be: what it did, or why it failed.
+/// The marker holds the activity's type and attempt (`data`), its result, and — for store
+/// writes, which ask for it — its input.
+fn local_activity(
+    a: &h::MarkerRecordedEventAttributes,
+    decoder: &Decoder,
+    tz: Tz,
+) -> (&'static str, String, Value) {
+    let first = |key: &str| decoder.first(a.details.get(key));
+    let data = first("data");
+    let name = s(&data, "activity_type");
+    let attempt = data["attempt"].as_i64().unwrap_or(1).max(1);
+    if let Some(f) = &a.failure {
+        let why = code(f, decoder);
+        return (
+            "activity_failed",
+            format!(
+                "{} FAILED: {why} — after {attempt} attempt(s), in the workflow task",
+                activity_label(&name)
+            ),
+            json!({"activity": name, "failure": why, "attempts": attempt, "local": true}),
+        );
+    }
+    let (text, mut detail) = completed(&name, &first("input"), &first("result"), tz);
+    detail["activity"] = json!(name);
+    detail["attempts"] = json!(attempt);
+    detail["local"] = json!(true);
+    (
+        "activity",
+        format!("{text} — attempt {attempt}, in the workflow task"),
+        detail,
+    )
 }
 
 /// The kind, wording and `code: message` of a child's, a workflow task's or the workflow's failure.

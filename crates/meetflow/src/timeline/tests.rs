@@ -369,7 +369,30 @@ fn recorded_reschedule_cancel_history_reads_as_a_timeline() {
         .filter(|s| s.text.starts_with("invitation to"))
         .count();
     assert_eq!(mails, 8);
-    assert!(s.iter().any(|s| s.text == "patch marker continue-sequence"));
+    assert!(s.iter().any(|s| s.text == "patch marker cheaper-lifecycle"));
+    // The store calls ran as local activities: each still reads as the write it was.
+    let written: Vec<&str> = s
+        .iter()
+        .filter(|s| s.text.starts_with("store written"))
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(
+        written,
+        [
+            "store written (scheduled, SEQUENCE 0) — attempt 1, in the workflow task",
+            "store written (rescheduled, SEQUENCE 1) — attempt 1, in the workflow task",
+            "store written (rescheduled, SEQUENCE 2) — attempt 1, in the workflow task",
+            "store written (cancelled, SEQUENCE 3) — attempt 1, in the workflow task",
+        ]
+    );
+    assert!(s.iter().any(|s| s.kind == "activity"
+        && s.detail["activity"] == "resolve_tenant"
+        && s.detail["local"] == true));
+    // The end timer a reschedule superseded is cancelled, not left to fire.
+    assert!(
+        s.iter()
+            .any(|s| s.text == "timer \"meeting end\" cancelled")
+    );
     assert!(
         s.iter()
             .any(|s| s.text.starts_with("timer \"meeting end\" set for"))
@@ -435,6 +458,24 @@ fn recorded(name: &str) -> Vec<HistoryEvent> {
     );
     let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     serde_json::from_value(v["events"].clone()).unwrap()
+}
+
+/// The generation before `cheaper-lifecycle` still reads as it did: activities, and the patch
+/// marker of `continue-sequence`.
+#[test]
+fn a_pre_cheaper_history_still_reads_as_a_timeline() {
+    let t = texts(&recorded("pre-cheaper-reschedule-reschedule-cancel"));
+    assert!(
+        t.contains(&"patch marker continue-sequence".to_string()),
+        "{t:?}"
+    );
+    assert!(
+        t.iter().any(
+            |t| t.starts_with("store written (cancelled, SEQUENCE 3) — attempt 1, ")
+                && t.ends_with(" ms")
+        ),
+        "{t:?}"
+    );
 }
 
 /// The recorded capture: the parent names its child, the child its polls and captures.
@@ -553,5 +594,48 @@ fn status_summary_names_billable_time_and_no_show() {
     assert_eq!(
         attended(0, true),
         "attendance: 0 min billable, 2 participants, client no-show"
+    );
+}
+
+/// A local activity that failed for good reads as the failed activity it stands for, and a
+/// later successful run of it marks the failure fixed.
+#[test]
+fn a_failed_local_activity_reads_as_a_failed_step() {
+    let marker = |id, failure: Option<Failure>, result: Option<Value>| {
+        let mut details = HashMap::from([(
+            "data".to_string(),
+            payloads(json!({"seq": 1, "attempt": 7, "activity_type": "record_meeting"})).unwrap(),
+        )]);
+        details.insert(
+            "input".into(),
+            payloads(json!({"status": "scheduled", "sequence": 0})).unwrap(),
+        );
+        if let Some(r) = result {
+            details.insert("result".into(), payloads(r).unwrap());
+        }
+        ev(
+            id,
+            Attributes::MarkerRecordedEventAttributes(h::MarkerRecordedEventAttributes {
+                marker_name: "core_local_activity".into(),
+                details,
+                failure,
+                ..Default::default()
+            }),
+        )
+    };
+    let events = [
+        marker(
+            1,
+            Some(app_failure("store_unavailable", "pool timed out")),
+            None,
+        ),
+        marker(2, None, Some(Value::Null)),
+    ];
+    assert_eq!(
+        texts(&events),
+        [
+            "store write FAILED: store_unavailable: pool timed out — after 7 attempt(s), in the workflow task; fixed by a later run (event 2)",
+            "store written (scheduled, SEQUENCE 0) — attempt 7, in the workflow task",
+        ]
     );
 }
