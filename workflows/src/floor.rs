@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use temporalio_common::{ActivityDefinition, data_converters::RawValue};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityCloseTimeouts, ActivityOptions, ChildWorkflowOptions, LocalActivityOptions,
-    SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult, workflows::join_all,
+    ActivityCloseTimeouts, ActivityOptions, CancellableFuture as _, ChildWorkflowOptions,
+    LocalActivityOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
+    WorkflowResult, workflows::join_all,
 };
 
 use crate::search;
@@ -36,8 +37,13 @@ pub enum Step {
     LocalActivities(u32),
     /// A timer awaited until it fires.
     Sleep { ms: u64 },
-    /// A timer started and left pending: raced by a later wait, and never fired.
-    Timer { ms: u64 },
+    /// A timer started and raced by a later wait, never fired: left pending, or, `cancelled`,
+    /// cancelled once the next update or signal has been taken.
+    Timer {
+        ms: u64,
+        #[serde(default)]
+        cancelled: bool,
+    },
     /// One search-attribute upsert (not the patching API's own).
     Upsert,
     /// A patch marker (`ctx.patched`), with the upsert the SDK adds to it.
@@ -144,6 +150,8 @@ impl FloorLifecycle {
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<u32> {
         let steps = ctx.state(|s| s.shape.steps.clone());
         let (mut updates, mut signals, mut children, mut patches) = (0u32, 0u32, 0u32, 0u32);
+        // Raced timers to cancel once the wait that supersedes them is over, as meetflow does.
+        let mut to_cancel = Vec::new();
         for step in steps {
             match step {
                 Step::Activities(n) => {
@@ -162,10 +170,13 @@ impl FloorLifecycle {
                 Step::Sleep { ms } => {
                     ctx.timer(Duration::from_millis(ms.max(1))).await;
                 }
-                Step::Timer { ms } => {
+                Step::Timer { ms, cancelled } => {
                     // The command is sent when the timer is made; dropping the future neither
                     // waits for it nor cancels it, as meetflow's raced timers are left.
-                    drop(ctx.timer(Duration::from_millis(ms.max(1))));
+                    let timer = ctx.timer(Duration::from_millis(ms.max(1)));
+                    if cancelled {
+                        to_cancel.push(timer);
+                    }
                 }
                 Step::Upsert => {
                     ctx.upsert_search_attributes([
@@ -180,11 +191,13 @@ impl FloorLifecycle {
                     updates += 1;
                     ctx.wait_condition(move |s: &Self| s.updates >= updates)
                         .await?;
+                    to_cancel.drain(..).for_each(|t| t.cancel());
                 }
                 Step::Signal => {
                     signals += 1;
                     ctx.wait_condition(move |s: &Self| s.signals >= signals)
                         .await?;
+                    to_cancel.drain(..).for_each(|t| t.cancel());
                 }
                 Step::Child(shape) => {
                     children += 1;
@@ -252,7 +265,10 @@ mod tests {
                 Step::Upsert,
                 Step::Activities(2),
                 Step::Patch,
-                Step::Timer { ms: 9 },
+                Step::Timer {
+                    ms: 9,
+                    cancelled: false,
+                },
                 Step::Update,
                 Step::Signal,
                 Step::Child(child),

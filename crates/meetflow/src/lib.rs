@@ -18,6 +18,8 @@ pub mod sample;
 pub mod subscriptions;
 pub mod summary;
 pub mod telemetry;
+#[cfg(test)]
+mod test_histories;
 pub mod timeline;
 pub mod versioning;
 pub mod worker;

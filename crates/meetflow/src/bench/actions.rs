@@ -113,19 +113,7 @@ pub fn count(events: &[HistoryEvent]) -> BTreeMap<&'static str, u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use temporalio_client::WorkflowHistory;
-
-    async fn recorded(name: &str) -> Vec<HistoryEvent> {
-        let path = format!(
-            "{}/../../tests/histories/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        WorkflowHistory::from_json(&std::fs::read(path).unwrap())
-            .unwrap()
-            .into_events()
-            .await
-            .unwrap()
-    }
+    use crate::test_histories::recorded;
 
     fn total(actions: &BTreeMap<&str, u64>) -> u64 {
         actions.values().sum()
@@ -136,7 +124,7 @@ mod tests {
     /// 1 patch marker.
     #[tokio::test]
     async fn a_recorded_reschedule_cancel_life() {
-        let actions = count(&recorded("pre-cheaper-reschedule-reschedule-cancel").await);
+        let actions = count(&recorded("pre-cheaper-reschedule-reschedule-cancel"));
         assert_eq!(
             actions,
             BTreeMap::from([
@@ -157,7 +145,7 @@ mod tests {
     /// task between the tenant read and the stored-SEQUENCE read.
     #[tokio::test]
     async fn a_recorded_reschedule_cancel_life_with_local_activities() {
-        let actions = count(&recorded("reschedule-reschedule-cancel").await);
+        let actions = count(&recorded("reschedule-reschedule-cancel"));
         assert_eq!(actions["schedule_activity"], 13);
         assert_eq!(actions["record_activity_markers"], 6);
         assert_eq!(actions["upsert_workflow_search_attributes"], 3);
@@ -167,14 +155,14 @@ mod tests {
     /// The capture parent pays 2 for its child; the child's own start is not billed again.
     #[tokio::test]
     async fn a_recorded_capture_parent_and_child() {
-        let parent = count(&recorded("pre-cheaper-capture-parent").await);
+        let parent = count(&recorded("pre-cheaper-capture-parent"));
         assert_eq!(parent["start_child_workflow"], 2);
         assert_eq!(parent["start_workflow"], 1);
         assert_eq!(parent["upsert_workflow_search_attributes"], 5);
         // With `cheaper-lifecycle` the `ended` phase is not upserted: capture follows at once.
-        let parent = count(&recorded("capture-parent").await);
+        let parent = count(&recorded("capture-parent"));
         assert_eq!(parent["upsert_workflow_search_attributes"], 4);
-        let child = count(&recorded("pre-cheaper-capture-child").await);
+        let child = count(&recorded("pre-cheaper-capture-child"));
         assert_eq!(child.get("start_workflow"), None);
         assert_eq!(child["schedule_activity"], 7);
         assert_eq!(child["start_timer"], 4);
@@ -183,7 +171,7 @@ mod tests {
 
     #[tokio::test]
     async fn signals_are_billed_where_they_land() {
-        let actions = count(&recorded("ended-early").await);
+        let actions = count(&recorded("ended-early"));
         assert_eq!(actions["signal_workflow"], 2);
     }
 

@@ -62,6 +62,30 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     tree_ticks(&snapshot(), pid) as f64 / ticks_per_second()
 }
 
+/// CPU-seconds of the worker and the server process trees since [`Meter::start`]: what one
+/// measured phase (meetflow's lifecycles, or the floor's) cost each of them.
+pub struct Meter {
+    pids: (u32, u32),
+    at_start: (f64, f64),
+}
+
+impl Meter {
+    pub fn start(worker: u32, server: u32) -> Self {
+        Self {
+            pids: (worker, server),
+            at_start: (cpu_seconds(worker), cpu_seconds(server)),
+        }
+    }
+
+    /// (worker, server) CPU-seconds so far.
+    pub fn used(&self) -> (f64, f64) {
+        (
+            cpu_seconds(self.pids.0) - self.at_start.0,
+            cpu_seconds(self.pids.1) - self.at_start.1,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -237,7 +237,7 @@ async fn measure_with_worker(
     }
     sequential.sort();
 
-    let cpu_before = (cpu::cpu_seconds(pid), cpu::cpu_seconds(server_pid));
+    let cpu = cpu::Meter::start(pid, server_pid);
     let began = Instant::now();
     let lived: Vec<anyhow::Result<lifecycle::Lived>> = stream::iter(0..opts.lifecycles)
         .map(|n| {
@@ -248,10 +248,7 @@ async fn measure_with_worker(
         .collect()
         .await;
     let elapsed = began.elapsed();
-    let cpu_used = (
-        cpu::cpu_seconds(pid) - cpu_before.0,
-        cpu::cpu_seconds(server_pid) - cpu_before.1,
-    );
+    let cpu_used = cpu.used();
     let after_lifecycles_rss = rss_mib(pid);
     let mut loaded = Vec::with_capacity(lived.len());
     for l in lived {

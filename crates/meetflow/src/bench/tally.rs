@@ -140,28 +140,14 @@ pub async fn collect(client: &Client, workflow_id: &str) -> anyhow::Result<Tally
 #[cfg(test)]
 mod tests {
     use super::*;
-    use temporalio_client::WorkflowHistory;
-
-    async fn recorded(name: &str) -> Vec<HistoryEvent> {
-        let path = format!(
-            "{}/../../tests/histories/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        WorkflowHistory::from_json(&std::fs::read(path).unwrap())
-            .unwrap()
-            .into_events()
-            .await
-            .unwrap()
-    }
+    use crate::test_histories::recorded;
 
     #[tokio::test]
     async fn a_recorded_capture_counts_parent_and_child() {
-        let parent = recorded("pre-cheaper-capture-parent").await;
+        let parent = recorded("pre-cheaper-capture-parent");
         assert_eq!(children(&parent), vec!["capture/demo/cap-1".to_string()]);
         let mut t = Tally::of_history(&parent);
-        t.add(&Tally::of_history(
-            &recorded("pre-cheaper-capture-child").await,
-        ));
+        t.add(&Tally::of_history(&recorded("pre-cheaper-capture-child")));
         assert_eq!(t.workflows, 2);
         assert_eq!(t.history_events, 83 + 67);
         assert_eq!(t.workflow_tasks, 13 + 12);
@@ -181,8 +167,8 @@ mod tests {
     /// child.
     #[tokio::test]
     async fn a_recorded_cheaper_capture_counts_fewer_tasks_and_actions() {
-        let mut t = Tally::of_history(&recorded("capture-parent").await);
-        t.add(&Tally::of_history(&recorded("capture-child").await));
+        let mut t = Tally::of_history(&recorded("capture-parent"));
+        t.add(&Tally::of_history(&recorded("capture-child")));
         // (The child's polls depend on when the emulator's artifacts appeared in each
         // recording: here one poll more than in the earlier recording.)
         assert_eq!(t.history_events, 58 + 73);
@@ -196,9 +182,9 @@ mod tests {
 
     #[tokio::test]
     async fn updates_and_signals_are_counted() {
-        let t = Tally::of_history(&recorded("reschedule-reschedule-cancel").await);
+        let t = Tally::of_history(&recorded("reschedule-reschedule-cancel"));
         assert_eq!((t.updates, t.signals), (3, 0));
-        let t = Tally::of_history(&recorded("cancel-by-signal").await);
+        let t = Tally::of_history(&recorded("cancel-by-signal"));
         assert_eq!((t.updates, t.signals), (0, 1));
     }
 }

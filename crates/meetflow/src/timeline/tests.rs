@@ -36,6 +36,8 @@ fn payloads(v: Value) -> Option<Payloads> {
 }
 
 /// Event `id`, `id` seconds after 2030-01-02T09:00:00Z.
+use crate::test_histories::recorded;
+
 fn ev(id: i64, attrs: Attributes) -> HistoryEvent {
     HistoryEvent {
         event_id: id,
@@ -449,15 +451,6 @@ fn status_summary_names_meeting_mails_and_error() {
          \x20 rescheduled  SEQUENCE 1  dana@x.example  <m2@x>\n\
          last error: graph_throttled: 429\n"
     );
-}
-
-fn recorded(name: &str) -> Vec<HistoryEvent> {
-    let path = format!(
-        "{}/../../tests/histories/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    serde_json::from_value(v["events"].clone()).unwrap()
 }
 
 /// The generation before `cheaper-lifecycle` still reads as it did: activities, and the patch

@@ -90,7 +90,7 @@ pub async fn measure(
         queries: AtomicU64::new(0),
     });
     let lifecycles = plan.shapes.len();
-    let cpu_before = (cpu::cpu_seconds(pid), cpu::cpu_seconds(server_pid));
+    let cpu = cpu::Meter::start(pid, server_pid);
     let began = Instant::now();
     let queries = plan.queries_per_lifecycle;
     let lived: Vec<anyhow::Result<String>> = stream::iter(plan.shapes.into_iter().enumerate())
@@ -106,10 +106,7 @@ pub async fn measure(
         .collect()
         .await;
     let elapsed = began.elapsed();
-    let cpu_used = (
-        cpu::cpu_seconds(pid) - cpu_before.0,
-        cpu::cpu_seconds(server_pid) - cpu_before.1,
-    );
+    let cpu_used = cpu.used();
     process::stop(&mut floor_worker, Duration::from_secs(20)).await;
     let ids = lived
         .into_iter()

@@ -7,7 +7,8 @@
 //!   one [`Step::Activities`] batch (they ran side by side); local-activity markers likewise →
 //!   [`Step::LocalActivities`];
 //! - `TimerStarted` → [`Step::Sleep`] when the history has its `TimerFired`, else
-//!   [`Step::Timer`] (started, then raced by an update or signal and left pending);
+//!   [`Step::Timer`] (started, then raced by an update or signal and left pending, or cancelled
+//!   when the history has its `TimerCanceled`);
 //! - `UpsertWorkflowSearchAttributes` → [`Step::Upsert`], except the patching API's own
 //!   (only `TemporalChangeVersion`), which comes with its patch marker → [`Step::Patch`];
 //! - `WorkflowExecutionUpdateAccepted` → [`Step::Update`]; `WorkflowExecutionSignaled` →
@@ -15,7 +16,7 @@
 //! - `StartChildWorkflowExecutionInitiated` → [`Step::Child`] with the child's own shape.
 //!
 //! A command the floor cannot copy (an external signal or cancel, continue-as-new, a Nexus
-//! operation, a cancelled timer, …) is an error: a floor without it would not be the same shape.
+//! operation, …) is an error: a floor without it would not be the same shape.
 
 use std::collections::BTreeMap;
 
@@ -59,6 +60,13 @@ pub fn derive(histories: &Histories, workflow_id: &str) -> anyhow::Result<Shape>
             _ => None,
         })
         .collect();
+    let cancelled: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e.attributes.as_ref()? {
+            Attributes::TimerCanceledEventAttributes(a) => Some(a.started_event_id),
+            _ => None,
+        })
+        .collect();
     let mut steps = Vec::new();
     // The workflow task whose batch the last step is, while that step is a batch.
     let mut batch: Option<i64> = None;
@@ -98,7 +106,10 @@ pub fn derive(histories: &Histories, workflow_id: &str) -> anyhow::Result<Shape>
                 if fired.contains(&event.event_id) {
                     Step::Sleep { ms }
                 } else {
-                    Step::Timer { ms }
+                    Step::Timer {
+                        ms,
+                        cancelled: cancelled.contains(&event.event_id),
+                    }
                 }
             }
             Attributes::UpsertWorkflowSearchAttributesEventAttributes(a) => {
@@ -116,8 +127,7 @@ pub fn derive(histories: &Histories, workflow_id: &str) -> anyhow::Result<Shape>
             Attributes::StartChildWorkflowExecutionInitiatedEventAttributes(a) => {
                 Step::Child(derive(histories, &a.workflow_id)?)
             }
-            Attributes::TimerCanceledEventAttributes(_)
-            | Attributes::ActivityTaskCancelRequestedEventAttributes(_)
+            Attributes::ActivityTaskCancelRequestedEventAttributes(_)
             | Attributes::SignalExternalWorkflowExecutionInitiatedEventAttributes(_)
             | Attributes::RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(_)
             | Attributes::WorkflowExecutionContinuedAsNewEventAttributes(_)
@@ -156,22 +166,10 @@ fn grow(steps: &mut [Step], batch: Option<i64>, task: i64, local: bool) -> bool 
 mod tests {
     use super::*;
     use crate::bench::tally::Tally;
-    use temporalio_client::WorkflowHistory;
-
-    async fn recorded(name: &str) -> Vec<HistoryEvent> {
-        let path = format!(
-            "{}/../../tests/histories/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        WorkflowHistory::from_json(&std::fs::read(path).unwrap())
-            .unwrap()
-            .into_events()
-            .await
-            .unwrap()
-    }
+    use crate::test_histories::recorded;
 
     async fn one(name: &str) -> (Histories, Shape) {
-        let histories = Histories::from([(name.to_string(), recorded(name).await)]);
+        let histories = Histories::from([(name.to_string(), recorded(name))]);
         let shape = derive(&histories, name).unwrap();
         (histories, shape)
     }
@@ -191,13 +189,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_recorded_capture_nests_the_child_s_shape() {
-        let parent = recorded("capture-parent").await;
+        let parent = recorded("pre-cheaper-capture-parent");
         let child_id = tally::children(&parent).remove(0);
         let histories = Histories::from([
-            ("capture-parent".to_string(), parent.clone()),
-            (child_id, recorded("capture-child").await),
+            ("pre-cheaper-capture-parent".to_string(), parent.clone()),
+            (child_id, recorded("pre-cheaper-capture-child")),
         ]);
-        let shape = derive(&histories, "capture-parent").unwrap();
+        let shape = derive(&histories, "pre-cheaper-capture-parent").unwrap();
         use Step::*;
         let child = Shape {
             steps: vec![
@@ -246,19 +244,43 @@ mod tests {
 
     #[tokio::test]
     async fn updates_wait_where_they_were_accepted_and_the_end_timer_stays_pending() {
-        let (h, shape) = one("reschedule-reschedule-cancel").await;
+        let name = "pre-cheaper-reschedule-reschedule-cancel";
+        let (h, shape) = one(name).await;
         use Step::*;
         assert_eq!(
             shape.steps[7..13],
             [
                 Activities(2),
                 Upsert,
-                Timer { ms: 6_599_544 },
+                Timer {
+                    ms: 6_599_544,
+                    cancelled: false
+                },
                 Update,
                 Activities(1),
                 Update,
             ]
         );
+        assert_same_counts(&shape, &Tally::of_history(&h[name]));
+    }
+
+    #[tokio::test]
+    async fn a_superseded_end_timer_is_cancelled_after_the_update_that_moved_it() {
+        let (h, shape) = one("reschedule-reschedule-cancel").await;
+        let at = shape
+            .steps
+            .iter()
+            .position(|s| {
+                matches!(
+                    s,
+                    Step::Timer {
+                        cancelled: true,
+                        ..
+                    }
+                )
+            })
+            .expect("the reschedule cancels the end timer it supersedes");
+        assert_eq!(shape.steps[at + 1], Step::Update);
         assert_same_counts(
             &shape,
             &Tally::of_history(&h["reschedule-reschedule-cancel"]),
@@ -275,10 +297,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_child_history_is_an_error() {
-        let histories = Histories::from([(
-            "capture-parent".to_string(),
-            recorded("capture-parent").await,
-        )]);
+        let histories =
+            Histories::from([("capture-parent".to_string(), recorded("capture-parent"))]);
         let err = derive(&histories, "capture-parent").unwrap_err();
         assert!(err.to_string().contains("no history of"), "{err}");
     }
