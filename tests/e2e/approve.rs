@@ -12,7 +12,9 @@ use temporalio_common::{
     data_converters::{PayloadConverter, RawValue},
 };
 
-use crate::support::{Stack, approval, in_phase, read_outbox, save_history, state_when};
+use crate::support::{
+    Stack, approval, eventually, in_phase, read_outbox, save_history, state_when,
+};
 
 const ORGANIZER_OBJECT_ID: &str = "33333333-3333-4333-8333-333333333333";
 
@@ -242,5 +244,76 @@ async fn approval_for_an_unconfigured_tenant_still_sends_invitations() {
         "no Graph traffic for a tenant without Teams"
     );
     save_history(&stack, &started.workflow_id, "cancel-by-signal").await;
+    stack.stop().await;
+}
+
+/// Search-attribute upserts of the workflow's history that set `TenantId`.
+async fn tenant_upserts(stack: &Stack, workflow_id: &str) -> usize {
+    use temporalio_client::WorkflowFetchHistoryOptions;
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    let events = stack
+        .client
+        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .into_events()
+        .await
+        .unwrap();
+    events
+        .iter()
+        .filter(|e| match &e.attributes {
+            Some(Attributes::UpsertWorkflowSearchAttributesEventAttributes(a)) => a
+                .search_attributes
+                .as_ref()
+                .is_some_and(|s| s.indexed_fields.contains_key("TenantId")),
+            _ => false,
+        })
+        .count()
+}
+
+/// `meetflow appointment approve` (and the ingress, and the TypeScript client) start the
+/// workflow with its search attributes set, so it is listed as `approving` at once and the
+/// workflow does not upsert them: one billable Action less. A starter that sets none (here the
+/// plain client start a PSA could make) still gets them, from the workflow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_is_listed_from_its_start_and_the_workflow_lists_one_started_without() {
+    use temporalio_client::WorkflowStartOptions;
+    let stack = Stack::start().await;
+    let task_queue = stack.config().temporal.task_queue.clone();
+    let listed = "appointment/demo/listed-at-start";
+    approve::approve(
+        &stack.client,
+        &task_queue,
+        &approval("demo", "listed-at-start"),
+    )
+    .await
+    .unwrap();
+    scheduled(&stack, listed).await;
+    assert_eq!(tenant_upserts(&stack, listed).await, 0);
+    // Still listed by tenant and phase, from the start's attributes and the phase upserts.
+    eventually(Duration::from_secs(30), "listed as scheduled", || async {
+        let rows = meetflow::inspect::list(&stack.client, Some("demo"), Some("scheduled")).await?;
+        Ok(rows
+            .iter()
+            .any(|r| r.appointment_id == "listed-at-start")
+            .then_some(()))
+    })
+    .await;
+
+    let plain = "appointment/demo/started-plain";
+    let input = RawValue::from_value(
+        &approval("demo", "started-plain"),
+        &PayloadConverter::default(),
+    );
+    stack
+        .client
+        .start_workflow(
+            UntypedWorkflow::new("AppointmentLifecycle"),
+            input,
+            WorkflowStartOptions::new(task_queue.as_str(), plain).build(),
+        )
+        .await
+        .unwrap();
+    scheduled(&stack, plain).await;
+    assert_eq!(tenant_upserts(&stack, plain).await, 1);
     stack.stop().await;
 }

@@ -38,6 +38,7 @@ import {
   DEFAULT_NAMESPACE,
   DEFAULT_TASK_QUEUE,
   QUERY_STATE,
+  SA_APPOINTMENT_ID,
   SA_APPOINTMENT_PHASE,
   SA_TENANT_ID,
   SIGNAL_ARTIFACTS_AVAILABLE,
@@ -107,6 +108,8 @@ export interface SignalOptions {
 }
 
 const PHASE_KEY = defineSearchAttributeKey(SA_APPOINTMENT_PHASE, SearchAttributeType.KEYWORD);
+const TENANT_KEY = defineSearchAttributeKey(SA_TENANT_ID, SearchAttributeType.KEYWORD);
+const APPOINTMENT_KEY = defineSearchAttributeKey(SA_APPOINTMENT_ID, SearchAttributeType.KEYWORD);
 
 export class MeetflowClient {
   /** The underlying client, for anything this one does not cover. */
@@ -238,6 +241,13 @@ export class MeetflowClient {
       workflowId: appointmentWorkflowId(input),
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       args: [input],
+      // Listed (`approving`) from its start, so the workflow does not upsert these itself: one
+      // billable Action less per appointment (docs/contract.md).
+      typedSearchAttributes: [
+        { key: TENANT_KEY, value: input.tenantId },
+        { key: APPOINTMENT_KEY, value: input.appointmentId },
+        { key: PHASE_KEY, value: 'approving' },
+      ],
     };
   }
 

@@ -14,6 +14,7 @@ export const UPDATE_CANCEL = 'cancelAppointment';
 export const QUERY_STATE = 'state';
 
 export const SA_TENANT_ID = 'TenantId';
+export const SA_APPOINTMENT_ID = 'AppointmentId';
 export const SA_APPOINTMENT_PHASE = 'AppointmentPhase';
 
 /** Which appointment a call is about; its workflow id is derived from it, never chosen. */

@@ -94,6 +94,18 @@ describe('meetflow client against the dev stack', () => {
     assert.equal(result.finalState?.phase, 'APPOINTMENT_PHASE_CANCELLED');
   });
 
+  test('an approval starts listed, so the workflow does not upsert its ids again', async () => {
+    const input = approval('listed-at-start-1');
+    const { workflowId } = await client.approve(input);
+    await stateWhen(client, input, (s) => s.phase === 'APPOINTMENT_PHASE_SCHEDULED');
+    const history = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const started = events[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ?? {};
+    assert.deepEqual(Object.keys(started).sort(), ['AppointmentId', 'AppointmentPhase', 'TenantId']);
+    const idUpserts = events.filter((e) => 'TenantId' in (e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    assert.equal(idUpserts.length, 0);
+  });
+
   test('a duplicate approval never starts a second workflow', async () => {
     const input = approval('dup-1');
     const first = await client.approve(input);

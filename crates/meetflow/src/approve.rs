@@ -61,6 +61,11 @@ pub async fn start(
         // A running approval is never duplicated; a failed one (e.g. bad input) may be retried.
         .id_conflict_policy(WorkflowIdConflictPolicy::Fail)
         .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicateFailedOnly)
+        // Listed from its start, so the workflow does not upsert these (one Action less).
+        .search_attributes(meetflow_workflows::search::at_start(
+            &approval.tenant_id,
+            &approval.appointment_id,
+        ))
         .build();
     let raw = RawValue::from_value(input, &PayloadConverter::default());
     match client

@@ -61,11 +61,19 @@ impl AppointmentLifecycle {
         // Before the first command, so every history recorded without it takes the old path.
         let cheaper = ctx.patched(patches::CHEAPER_LIFECYCLE);
         ctx.state_mut(|s| s.cheaper = cheaper);
-        ctx.upsert_search_attributes([
-            search::TENANT_ID.value_set(approval.tenant_id.to_string()),
-            search::APPOINTMENT_ID.value_set(approval.appointment_id.to_string()),
-            search::APPOINTMENT_PHASE.value_set(Phase::Approving.to_string()),
-        ]);
+        // A starter that set them (`search::at_start`) listed the appointment already.
+        let listed = search::listed_at_start(
+            &ctx.search_attributes(),
+            &approval.tenant_id,
+            &approval.appointment_id,
+        );
+        if !(cheaper && listed) {
+            ctx.upsert_search_attributes([
+                search::TENANT_ID.value_set(approval.tenant_id.to_string()),
+                search::APPOINTMENT_ID.value_set(approval.appointment_id.to_string()),
+                search::APPOINTMENT_PHASE.value_set(Phase::Approving.to_string()),
+            ]);
+        }
         let tenant = approval.tenant_id.clone();
         let settings = if cheaper {
             ctx.execute_local_activity(ResolveTenant, tenant, options::local_in_task())
