@@ -249,13 +249,8 @@ async fn approval_for_an_unconfigured_tenant_still_sends_invitations() {
 
 /// Search-attribute upserts of the workflow's history that set `TenantId`.
 async fn tenant_upserts(stack: &Stack, workflow_id: &str) -> usize {
-    use temporalio_client::WorkflowFetchHistoryOptions;
     use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
-    let events = stack
-        .client
-        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
-        .fetch_history(WorkflowFetchHistoryOptions::default())
-        .into_events()
+    let events = meetflow::inspect::events(&stack.client, workflow_id)
         .await
         .unwrap();
     events

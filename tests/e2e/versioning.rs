@@ -10,14 +10,11 @@ use anyhow::Context;
 use meetflow::approve;
 use meetflow_proto::v1::AppointmentPhase;
 use serde_json::json;
-use temporalio_client::{WorkflowFetchHistoryOptions, tonic};
-use temporalio_common::{
-    UntypedWorkflow,
-    protos::temporal::api::{
-        enums::v1::{RoutingConfigUpdateState, VersioningBehavior},
-        history::v1::history_event::Attributes,
-        workflowservice::v1::DescribeWorkerDeploymentRequest,
-    },
+use temporalio_client::tonic;
+use temporalio_common::protos::temporal::api::{
+    enums::v1::{RoutingConfigUpdateState, VersioningBehavior},
+    history::v1::history_event::Attributes,
+    workflowservice::v1::DescribeWorkerDeploymentRequest,
 };
 
 use crate::support::workers::{start_worker, update_until_accepted};
@@ -27,13 +24,7 @@ const MINUTE: Duration = Duration::from_secs(60);
 
 /// Per completed workflow task: (build id, deployment name, versioning behaviour).
 async fn completed_by(stack: &Stack, id: &str) -> Vec<(String, String, VersioningBehavior)> {
-    let events = stack
-        .client
-        .get_workflow_handle::<UntypedWorkflow>(id)
-        .fetch_history(WorkflowFetchHistoryOptions::default())
-        .into_events()
-        .await
-        .unwrap();
+    let events = meetflow::inspect::events(&stack.client, id).await.unwrap();
     events
         .into_iter()
         .filter_map(|e| match e.attributes? {

@@ -93,7 +93,7 @@ export interface ListFilters {
 export interface AppointmentSummary extends AppointmentRef {
   workflowId: string;
   runId: string;
-  /** Absent until the workflow's first task upserted it. */
+  /** Set from the start by `approve`; absent for a workflow another starter began without it, until its first task. */
   phase?: string;
   status: WorkflowExecutionStatusName;
   startTime: Date;

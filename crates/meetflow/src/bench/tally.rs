@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use futures_util::StreamExt as _;
 use prost::Message as _;
-use temporalio_client::{Client, WorkflowDescribeOptions, WorkflowFetchHistoryOptions};
+use temporalio_client::{Client, WorkflowDescribeOptions};
 use temporalio_common::{
     UntypedWorkflow,
     protos::temporal::api::history::v1::{History, HistoryEvent, history_event::Attributes},
@@ -105,24 +104,13 @@ pub fn children(events: &[HistoryEvent]) -> Vec<String> {
         .collect()
 }
 
-/// The events of `workflow_id`'s latest run.
-pub async fn history(client: &Client, workflow_id: &str) -> anyhow::Result<Vec<HistoryEvent>> {
-    let handle = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
-    let mut stream = handle.fetch_history(WorkflowFetchHistoryOptions::default());
-    let mut events = Vec::new();
-    while let Some(e) = stream.next().await {
-        events.push(e?);
-    }
-    Ok(events)
-}
-
 /// The tally of `workflow_id` (latest run) and, recursively, of its children.
 pub async fn collect(client: &Client, workflow_id: &str) -> anyhow::Result<Tally> {
     let mut total = Tally::default();
     let mut todo = vec![workflow_id.to_string()];
     while let Some(id) = todo.pop() {
         let handle = client.get_workflow_handle::<UntypedWorkflow>(&id);
-        let events = history(client, &id).await?;
+        let events = crate::inspect::events(client, &id).await?;
         let mut t = Tally::of_history(&events);
         t.state_transitions = handle
             .describe(WorkflowDescribeOptions::default())

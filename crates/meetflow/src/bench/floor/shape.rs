@@ -41,7 +41,7 @@ pub async fn fetch(client: &Client, workflow_id: &str) -> anyhow::Result<Histori
     let mut out = Histories::new();
     let mut todo = vec![workflow_id.to_string()];
     while let Some(id) = todo.pop() {
-        let events = tally::history(client, &id).await?;
+        let events = crate::inspect::events(client, &id).await?;
         todo.extend(tally::children(&events));
         out.insert(id, events);
     }
