@@ -88,6 +88,11 @@ const FAILED: &str = "UPDATE subscriptions SET last_error_code = $3, last_error_
 
 const DELETE: &str = "DELETE FROM subscriptions WHERE tenant_id = $1 AND resource = $2";
 
+/// A generation as its `BIGINT` column holds it (read back through `#[sqlx(try_from = "i64")]`).
+fn column_generation(generation: u64) -> Result<i64, StoreError> {
+    i64::try_from(generation).map_err(|e| crate::error::corrupt("generation", e))
+}
+
 impl Store {
     pub async fn subscription(
         &self,
@@ -118,8 +123,7 @@ impl Store {
         generation: u64,
         client_state: &str,
     ) -> Result<(), StoreError> {
-        let generation =
-            i64::try_from(generation).map_err(|e| crate::error::corrupt("generation", e))?;
+        let generation = column_generation(generation)?;
         on_pool!(self, "begin_subscription", pool => sqlx::query(BEGIN)
             .bind(tenant_id)
             .bind(resource)
@@ -142,8 +146,7 @@ impl Store {
         subscription_id: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let generation =
-            i64::try_from(generation).map_err(|e| crate::error::corrupt("generation", e))?;
+        let generation = column_generation(generation)?;
         on_pool!(self, "record_subscription_created", pool => sqlx::query(CREATED)
             .bind(tenant_id)
             .bind(resource)

@@ -33,11 +33,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use temporalio_common::protos::temporal::api::{
     enums::v1::WorkflowTaskFailedCause,
-    history::v1::{HistoryEvent, history_event::Attributes},
+    history::v1::{
+        HistoryEvent, UpsertWorkflowSearchAttributesEventAttributes, history_event::Attributes,
+    },
 };
 
-/// The search attribute the SDK's patching API sets; exempt from Action counting.
+/// The search attribute the SDK's patching API sets alongside its marker.
 const CHANGE_VERSION: &str = "TemporalChangeVersion";
+
+/// Whether an upsert is the patching API's own (it sets only [`CHANGE_VERSION`]): exempt from
+/// Action counting, and part of its patch marker's step in a floor shape.
+pub fn is_patch_upsert(a: &UpsertWorkflowSearchAttributesEventAttributes) -> bool {
+    a.search_attributes
+        .as_ref()
+        .is_some_and(|s| s.indexed_fields.keys().all(|k| k == CHANGE_VERSION))
+}
 
 /// Billable actions of one history, by type (the page's metric names); types with none are
 /// absent.
@@ -61,14 +71,8 @@ pub fn count(events: &[HistoryEvent]) -> BTreeMap<&'static str, u64> {
             Attributes::StartChildWorkflowExecutionInitiatedEventAttributes(_) => {
                 add("start_child_workflow", 2)
             }
-            Attributes::UpsertWorkflowSearchAttributesEventAttributes(a) => {
-                let only_change_version = a
-                    .search_attributes
-                    .as_ref()
-                    .is_some_and(|s| s.indexed_fields.keys().all(|k| k == CHANGE_VERSION));
-                if !only_change_version {
-                    add("upsert_workflow_search_attributes", 1);
-                }
+            Attributes::UpsertWorkflowSearchAttributesEventAttributes(a) if !is_patch_upsert(a) => {
+                add("upsert_workflow_search_attributes", 1)
             }
             Attributes::WorkflowExecutionOptionsUpdatedEventAttributes(_) => {
                 add("update_workflow_options", 1)

@@ -28,10 +28,7 @@ use temporalio_common::protos::{
     temporal::api::history::v1::{HistoryEvent, history_event::Attributes},
 };
 
-use super::super::tally;
-
-/// The search attribute the patching API sets alongside its marker.
-const CHANGE_VERSION: &str = "TemporalChangeVersion";
+use super::super::{actions, tally};
 
 /// Histories by workflow id.
 pub type Histories = BTreeMap<String, Vec<HistoryEvent>>;
@@ -53,20 +50,15 @@ pub fn derive(histories: &Histories, workflow_id: &str) -> anyhow::Result<Shape>
     let events = histories
         .get(workflow_id)
         .with_context(|| format!("no history of {workflow_id}"))?;
-    let fired: Vec<i64> = events
-        .iter()
-        .filter_map(|e| match e.attributes.as_ref()? {
-            Attributes::TimerFiredEventAttributes(a) => Some(a.started_event_id),
-            _ => None,
-        })
-        .collect();
-    let cancelled: Vec<i64> = events
-        .iter()
-        .filter_map(|e| match e.attributes.as_ref()? {
-            Attributes::TimerCanceledEventAttributes(a) => Some(a.started_event_id),
-            _ => None,
-        })
-        .collect();
+    // The `TimerStarted` event ids of the timers that fired, and of those cancelled.
+    let (mut fired, mut cancelled) = (Vec::new(), Vec::new());
+    for attrs in events.iter().filter_map(|e| e.attributes.as_ref()) {
+        match attrs {
+            Attributes::TimerFiredEventAttributes(a) => fired.push(a.started_event_id),
+            Attributes::TimerCanceledEventAttributes(a) => cancelled.push(a.started_event_id),
+            _ => {}
+        }
+    }
     let mut steps = Vec::new();
     // The workflow task whose batch the last step is, while that step is a batch.
     let mut batch: Option<i64> = None;
@@ -113,11 +105,7 @@ pub fn derive(histories: &Histories, workflow_id: &str) -> anyhow::Result<Shape>
                 }
             }
             Attributes::UpsertWorkflowSearchAttributesEventAttributes(a) => {
-                let only_change_version = a
-                    .search_attributes
-                    .as_ref()
-                    .is_some_and(|s| s.indexed_fields.keys().all(|k| k == CHANGE_VERSION));
-                if only_change_version {
+                if actions::is_patch_upsert(a) {
                     continue;
                 }
                 Step::Upsert
