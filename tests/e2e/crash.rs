@@ -11,7 +11,7 @@ use meetflow::approve;
 use serde_json::json;
 
 use crate::support::workers::{
-    all_cancelled, kill9, mails_per_key, start_worker, update_until_accepted,
+    all_cancelled, kill9, killable_env, mails_per_key, start_worker, update_until_accepted,
 };
 use crate::support::{SmtpSink, Stack, approval};
 
@@ -19,12 +19,7 @@ use crate::support::{SmtpSink, Stack, approval};
 async fn killed_workers_leave_one_event_and_one_mail_per_recipient_per_step() {
     let maildir = tempfile::tempdir().unwrap();
     let smtp = SmtpSink::start(maildir.path());
-    let mut env = smtp.overrides();
-    // Work of a killed worker is retried after this (instead of a minute).
-    env.push((
-        "MEETFLOW_TENANTS__DEMO__ACTIVITY_ATTEMPT_TIMEOUT_SECS".into(),
-        "3".into(),
-    ));
+    let env = killable_env(&smtp);
     let stack = Stack::without_worker(env.clone()).await;
     // The first two creates lose their response after Graph committed the event (the retry must
     // find it by transactionId); every other Graph call is slowed down so kills land mid-call.

@@ -13,7 +13,7 @@ use serde_json::json;
 use tokio::process::Child;
 
 use crate::support::workers::{
-    all_cancelled, kill9, mails_per_key, start_worker, update_until_accepted,
+    all_cancelled, kill9, killable_env, mails_per_key, start_worker, update_until_accepted,
 };
 use crate::support::{Samples, SmtpSink, Stack, approval, eventually};
 
@@ -41,12 +41,7 @@ async fn once_busy(listen: &str, who: &str) -> f64 {
 async fn three_workers_share_a_batch_through_a_kill_and_a_rolling_restart() {
     let maildir = tempfile::tempdir().unwrap();
     let smtp = SmtpSink::start(maildir.path());
-    let mut env = smtp.overrides();
-    // A killed worker's activities are retried elsewhere after this (instead of a minute).
-    env.push((
-        "MEETFLOW_TENANTS__DEMO__ACTIVITY_ATTEMPT_TIMEOUT_SECS".into(),
-        "3".into(),
-    ));
+    let mut env = killable_env(&smtp);
     env.push((
         "MEETFLOW_WORKER__GRACEFUL_SHUTDOWN_SECS".into(),
         GRACE_SECS.to_string(),

@@ -11,7 +11,7 @@ use temporalio_common::{
 };
 use tokio::process::Child;
 
-use super::{Eml, Stack, read_outbox, state_when};
+use super::{Eml, SmtpSink, Stack, read_outbox, state_when};
 
 const WORKER_CONFIG: &str = "MEETFLOW_E2E_WORKER_CONFIG";
 
@@ -37,6 +37,17 @@ fn worker_process() {
         meetflow::worker::termination(),
     ))
     .expect("worker");
+}
+
+/// Overrides for suites that kill workers: mail to `smtp`, and a short activity attempt
+/// timeout, so a killed worker's activities are retried elsewhere after 3 s (not a minute).
+pub fn killable_env(smtp: &SmtpSink) -> Vec<(String, String)> {
+    let mut env = smtp.overrides();
+    env.push((
+        "MEETFLOW_TENANTS__DEMO__ACTIVITY_ATTEMPT_TIMEOUT_SECS".into(),
+        "3".into(),
+    ));
+    env
 }
 
 /// Where worker process `n` writes its stdout and stderr.
