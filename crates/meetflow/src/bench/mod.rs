@@ -143,22 +143,14 @@ async fn wait_phase(
     }
 }
 
-/// The floor shape of each of `ids`.
-async fn shapes(
-    client: &temporalio_client::Client,
+/// The floor shape of each lifecycle, from the histories its tally read.
+fn shapes(
     ids: &[String],
+    histories: &[tally::Histories],
 ) -> anyhow::Result<Vec<meetflow_workflows::floor::Shape>> {
-    let histories: Vec<anyhow::Result<(String, floor::shape::Histories)>> = stream::iter(ids)
-        .map(|id| async move { Ok((id.clone(), floor::shape::fetch(client, id).await?)) })
-        .buffered(8)
-        .collect()
-        .await;
-    histories
-        .into_iter()
-        .map(|h| {
-            let (id, histories) = h?;
-            floor::shape::derive(&histories, &id)
-        })
+    ids.iter()
+        .zip(histories)
+        .map(|(id, h)| floor::shape::derive(h, id))
         .collect()
 }
 
@@ -264,18 +256,20 @@ async fn measure_with_worker(
         .filter(|r| r.path.starts_with("/v1.0/"))
         .count();
     // In order: the last `lifecycles` are the loaded ones, whose shapes the floor copies.
-    let tallies: Vec<anyhow::Result<tally::Tally>> = stream::iter(&workflows)
-        .map(|id| tally::collect(&client, id))
+    let tallies: Vec<anyhow::Result<(tally::Tally, tally::Histories)>> = stream::iter(&workflows)
+        .map(|id| tally::collect_with_histories(&client, id))
         .buffered(8)
         .collect()
         .await;
     let mut total = tally::Tally::default();
     let mut loaded_total = tally::Tally::default();
+    let mut loaded_histories = Vec::new();
     for (n, t) in tallies.into_iter().enumerate() {
-        let t = t?;
+        let (t, histories) = t?;
         total.add(&t);
         if n >= opts.sequential {
             loaded_total.add(&t);
+            loaded_histories.push(histories);
         }
     }
     let totals = report::Totals {
@@ -340,7 +334,7 @@ async fn measure_with_worker(
     }
     if opts.floor {
         let plan = floor::FloorPlan {
-            shapes: shapes(&client, &workflows[opts.sequential..]).await?,
+            shapes: shapes(&workflows[opts.sequential..], &loaded_histories)?,
             concurrency: opts.concurrency,
             queries_per_lifecycle: (driver.queries() as f64 / workflows.len().max(1) as f64).round()
                 as u64,

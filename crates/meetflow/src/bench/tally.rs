@@ -104,9 +104,22 @@ pub fn children(events: &[HistoryEvent]) -> Vec<String> {
         .collect()
 }
 
+/// Histories by workflow id: a lifecycle's workflow and every child it started.
+pub type Histories = BTreeMap<String, Vec<HistoryEvent>>;
+
 /// The tally of `workflow_id` (latest run) and, recursively, of its children.
 pub async fn collect(client: &Client, workflow_id: &str) -> anyhow::Result<Tally> {
+    Ok(collect_with_histories(client, workflow_id).await?.0)
+}
+
+/// As [`collect`], with the histories it read, for what else is derived from them (the floor's
+/// shapes) without fetching them again.
+pub async fn collect_with_histories(
+    client: &Client,
+    workflow_id: &str,
+) -> anyhow::Result<(Tally, Histories)> {
     let mut total = Tally::default();
+    let mut histories = Histories::new();
     let mut todo = vec![workflow_id.to_string()];
     while let Some(id) = todo.pop() {
         let handle = client.get_workflow_handle::<UntypedWorkflow>(&id);
@@ -121,8 +134,9 @@ pub async fn collect(client: &Client, workflow_id: &str) -> anyhow::Result<Tally
             .map_or(0, |i| i.state_transition_count.max(0) as u64);
         todo.extend(children(&events));
         total.add(&t);
+        histories.insert(id, events);
     }
-    Ok(total)
+    Ok((total, histories))
 }
 
 #[cfg(test)]

@@ -18,32 +18,15 @@
 //! A command the floor cannot copy (an external signal or cancel, continue-as-new, a Nexus
 //! operation, …) is an error: a floor without it would not be the same shape.
 
-use std::collections::BTreeMap;
-
 use anyhow::{Context, bail};
 use meetflow_workflows::floor::{Shape, Step};
-use temporalio_client::Client;
 use temporalio_common::protos::{
     constants::{LOCAL_ACTIVITY_MARKER_NAME, PATCH_MARKER_NAME},
-    temporal::api::history::v1::{HistoryEvent, history_event::Attributes},
+    temporal::api::history::v1::history_event::Attributes,
 };
 
-use super::super::{actions, tally};
-
-/// Histories by workflow id.
-pub type Histories = BTreeMap<String, Vec<HistoryEvent>>;
-
-/// The histories of `workflow_id` and, recursively, of its children.
-pub async fn fetch(client: &Client, workflow_id: &str) -> anyhow::Result<Histories> {
-    let mut out = Histories::new();
-    let mut todo = vec![workflow_id.to_string()];
-    while let Some(id) = todo.pop() {
-        let events = crate::inspect::events(client, &id).await?;
-        todo.extend(tally::children(&events));
-        out.insert(id, events);
-    }
-    Ok(out)
-}
+use super::super::actions;
+pub use super::super::tally::Histories;
 
 /// The shape of `workflow_id`, whose history (and its children's) `histories` holds.
 pub fn derive(histories: &Histories, workflow_id: &str) -> anyhow::Result<Shape> {
@@ -153,7 +136,7 @@ fn grow(steps: &mut [Step], batch: Option<i64>, task: i64, local: bool) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::tally::Tally;
+    use crate::bench::tally::{self, Tally};
     use crate::test_histories::recorded;
 
     async fn one(name: &str) -> (Histories, Shape) {
