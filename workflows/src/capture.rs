@@ -31,6 +31,7 @@ use crate::activity_api::{
 use crate::clock::now;
 use crate::lifecycle::ErrorInfo;
 use crate::lifecycle::patches;
+use crate::timer;
 use crate::{failure, options};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,7 +190,7 @@ impl RecordingCapture {
                 && !wait.is_zero()
             {
                 select! {
-                    _ = ctx.timer(wait) => {}
+                    _ = timer::start(ctx, wait) => {}
                     _ = ctx.wait_condition(move |s: &Self| s.refresh_requests != seen) => {}
                 }
             }

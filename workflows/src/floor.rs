@@ -21,6 +21,7 @@ use temporalio_sdk::{
 };
 
 use crate::search;
+use crate::timer;
 
 /// One workflow's commands and waits, in the order its history shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,14 +169,14 @@ impl FloorLifecycle {
                     }
                 }
                 Step::Sleep { ms } => {
-                    ctx.timer(Duration::from_millis(ms.max(1))).await;
+                    timer::start(ctx, Duration::from_millis(ms.max(1))).await;
                 }
                 Step::Timer { ms, cancelled } => {
                     // The command is sent when the timer is made; dropping the future neither
                     // waits for it nor cancels it, as meetflow's raced timers are left.
-                    let timer = ctx.timer(Duration::from_millis(ms.max(1)));
+                    let pending = timer::start(ctx, Duration::from_millis(ms.max(1)));
                     if cancelled {
-                        to_cancel.push(timer);
+                        to_cancel.push(pending);
                     }
                 }
                 Step::Upsert => {

@@ -16,6 +16,7 @@ mod options;
 mod payload;
 pub mod search;
 pub mod subscription;
+pub mod timer;
 
 pub use capture::RecordingCapture;
 pub use lifecycle::AppointmentLifecycle;
@@ -25,6 +26,37 @@ pub use subscription::SubscriptionKeeper;
 #[cfg(test)]
 mod tests {
     use meetflow_proto::names::*;
+
+    /// Every timer goes through [`crate::timer::start`]: a timer started on the context itself and
+    /// dropped before it fires keeps its whole workflow in memory (see `timer.rs`).
+    #[test]
+    fn timers_are_started_without_the_cancellation_cycle() {
+        // Built at run time, so this file does not match itself.
+        let needle = [".", "timer("].concat();
+        fn scan(dir: &std::path::Path, needle: &str, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    scan(&path, needle, found);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("timer.rs")
+                    && std::fs::read_to_string(&path).unwrap().contains(needle)
+                {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+        let mut found = Vec::new();
+        scan(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &needle,
+            &mut found,
+        );
+        assert!(
+            found.is_empty(),
+            "a timer not started by timer.rs in {found:?}"
+        );
+    }
 
     /// The macros need literal names; this holds them to the contract's constants.
     #[test]

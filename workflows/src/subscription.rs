@@ -33,6 +33,7 @@ use crate::activity_api::{
 };
 use crate::clock::now;
 use crate::lifecycle::ErrorInfo;
+use crate::timer;
 use crate::{failure, options, payload};
 
 /// Renewals in one run before it continues as new (each adds about ten history events).
@@ -242,7 +243,7 @@ async fn sleep(
     let woken = move |s: &SubscriptionKeeper| s.stop || (events && !s.events.is_empty());
     if !ctx.state(woken) {
         select! {
-            _ = ctx.timer(wait) => {}
+            _ = timer::start(ctx, wait) => {}
             _ = ctx.wait_condition(woken) => {}
         }
     }

@@ -166,6 +166,26 @@ pub struct TemporalConfig {
     /// The Temporal Web UI's base URL, for the links `meetflow appointment history` prints.
     /// Unset: derived for a loopback dev server (its UI listens on the frontend port + 1000).
     pub ui_url: Option<String>,
+    /// gRPC compression on the connection to Temporal. Default `none`, unlike the SDK's gzip:
+    /// see [`GrpcCompression`].
+    pub grpc_compression: GrpcCompression,
+}
+
+/// Compression of the gRPC messages between meetflow and the Temporal frontend.
+///
+/// The SDK's default is gzip. Measured on the worker (docs/performance.md), gzip was 18 % of its
+/// CPU: tonic builds a new compressor, with a few hundred KiB of zeroed tables, for every
+/// message, and most messages are small. What gzip could save is mostly payload bytes, and with
+/// `[codec]` on those are AES-GCM ciphertext, which does not compress. So compression is off
+/// unless a narrow link to the frontend (a WAN to Temporal Cloud metered by the byte) is worth
+/// that CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GrpcCompression {
+    #[default]
+    None,
+    /// Requests sent gzip-compressed, gzip-compressed answers accepted.
+    Gzip,
 }
 
 impl Default for TemporalConfig {
@@ -181,6 +201,7 @@ impl Default for TemporalConfig {
             tls_client_cert_path: None,
             tls_client_key_path: None,
             ui_url: None,
+            grpc_compression: GrpcCompression::None,
         }
     }
 }

@@ -826,6 +826,19 @@ fn temporal_tls_keys_turn_tls_on_and_mtls_needs_both_files() {
 }
 
 #[test]
+fn grpc_compression_is_off_unless_asked_and_unknown_kinds_are_refused() {
+    assert_eq!(
+        load_str("", &[]).unwrap().temporal.grpc_compression,
+        GrpcCompression::None
+    );
+    let c = load_str("", &[("MEETFLOW_TEMPORAL__GRPC_COMPRESSION", "gzip")]).unwrap();
+    assert_eq!(c.temporal.grpc_compression, GrpcCompression::Gzip);
+    let e = refused("[temporal]\ngrpc_compression = \"zstd\"\n");
+    assert!(e.contains("temporal.grpc_compression"), "{e}");
+    assert!(e.contains("none") && e.contains("gzip"), "{e}");
+}
+
+#[test]
 fn worker_versioning_names_load_from_the_environment_and_bad_ones_name_the_key() {
     let c = load_str(
         "",

@@ -6,7 +6,7 @@
 
 use anyhow::Context;
 use meetflow_codec::{EncryptionCodec, Keyring};
-use meetflow_config::{CodecConfig, Config, TemporalConfig};
+use meetflow_config::{CodecConfig, Config, GrpcCompression, TemporalConfig};
 use temporalio_client::{
     Client, ClientOptions, ClientTlsOptions, Connection, TlsOptions,
     envconfig::LoadClientConfigProfileOptions,
@@ -73,6 +73,10 @@ pub async fn client(config: &Config, identity: &str) -> anyhow::Result<Client> {
         opts.data_converter = meetflow_codec::data_converter(codec);
     }
     conn.identity = identity.to_string();
+    conn.grpc_compression = match cfg.grpc_compression {
+        GrpcCompression::None => temporalio_client::GrpcCompression::None,
+        GrpcCompression::Gzip => temporalio_client::GrpcCompression::Gzip,
+    };
     let target = conn.target.clone();
     let how = conn
         .tls_options

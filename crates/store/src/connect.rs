@@ -183,6 +183,10 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         .synchronous(SqliteSynchronous::Normal);
     Ok(SqlitePoolOptions::new()
         .max_connections(SQLITE_FILE_CONNECTIONS)
+        // sqlx pings every connection it hands out by default: for SQLite that is a round trip
+        // to the connection's own thread, before every query, checking a file that cannot hang
+        // up the way a server can.
+        .test_before_acquire(false)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await?)

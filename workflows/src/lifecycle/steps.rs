@@ -20,6 +20,7 @@ use crate::activity_api::{
     UpdateMeetingInput,
 };
 use crate::clock::now;
+use crate::timer;
 use crate::{failure, options, search};
 
 pub(super) type Ctx = WorkflowContext<AppointmentLifecycle>;
@@ -162,10 +163,10 @@ pub(super) async fn until_over(ctx: &mut Ctx, settings: &TenantSettings) -> Over
         if remaining.is_zero() {
             return Over::Ended;
         }
-        let timer = ctx.timer(remaining.max(Duration::from_millis(1)));
-        futures::pin_mut!(timer);
+        let end_timer = timer::start(ctx, remaining.max(Duration::from_millis(1)));
+        futures::pin_mut!(end_timer);
         let fired = select! {
-            _ = timer.as_mut() => true,
+            _ = end_timer.as_mut() => true,
             _ = ctx.wait_condition(|s: &AppointmentLifecycle| !s.state.pending.is_empty() || s.state.ended_at.is_some()) => false,
         };
         // Dropping a timer's future does not cancel the timer: left running, a superseded end
@@ -173,7 +174,7 @@ pub(super) async fn until_over(ctx: &mut Ctx, settings: &TenantSettings) -> Over
         // during capture after an early end). A cancel needs no such task; the workflow ends
         // right after it anyway, so there the timer is left alone.
         if !fired && cheaper(ctx) && !cancel_pending(ctx) {
-            timer.cancel();
+            end_timer.cancel();
         }
     }
 }
@@ -229,7 +230,7 @@ async fn apply_cancel(ctx: &mut Ctx, reason: String, sequence: u32) {
     }
     let pause = Duration::from_secs(ctx.state(|s| s.state.tenant.delete_retry_secs));
     loop {
-        ctx.timer(pause).await;
+        timer::start(ctx, pause).await;
         if delete_event(ctx).await {
             ctx.state_mut(|s| s.state.last_error = None);
             return;
