@@ -8,7 +8,9 @@
 # BINARY needs symbols and line tables: build it with
 #   CARGO_PROFILE_RELEASE_DEBUG=line-tables-only CARGO_PROFILE_RELEASE_STRIP=none \
 #     cargo build --release -p meetflow
-# Defaults: 25 s of a `--server memory --path cancel --lifecycles 300 --concurrency 20` run.
+# Defaults: 25 s of a `--server memory --path cancel --lifecycles 300 --concurrency 20` run. The
+# script itself passes `--sequential 5 --open-workflows 1 --no-floor --dir …` (a short run, no
+# footprint or floor phase): bench options must not repeat those.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$(realpath "${1:?usage: profile-worker.sh BINARY [SECONDS] [bench options…]}")"
