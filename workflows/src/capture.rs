@@ -29,9 +29,9 @@ use crate::activity_api::{
     ListArtifactsInput,
 };
 use crate::clock::now;
+use crate::detached;
 use crate::lifecycle::ErrorInfo;
 use crate::lifecycle::patches;
-use crate::timer;
 use crate::{failure, options};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,7 +190,7 @@ impl RecordingCapture {
                 && !wait.is_zero()
             {
                 select! {
-                    _ = timer::start(ctx, wait) => {}
+                    _ = detached::timer(ctx, wait) => {}
                     _ = ctx.wait_condition(move |s: &Self| s.refresh_requests != seen) => {}
                 }
             }

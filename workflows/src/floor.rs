@@ -20,8 +20,8 @@ use temporalio_sdk::{
     WorkflowResult, workflows::join_all,
 };
 
+use crate::detached;
 use crate::search;
-use crate::timer;
 
 /// One workflow's commands and waits, in the order its history shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,12 +169,12 @@ impl FloorLifecycle {
                     }
                 }
                 Step::Sleep { ms } => {
-                    timer::start(ctx, Duration::from_millis(ms.max(1))).await;
+                    detached::timer(ctx, Duration::from_millis(ms.max(1))).await;
                 }
                 Step::Timer { ms, cancelled } => {
                     // The command is sent when the timer is made; dropping the future neither
                     // waits for it nor cancels it, as meetflow's raced timers are left.
-                    let pending = timer::start(ctx, Duration::from_millis(ms.max(1)));
+                    let pending = detached::timer(ctx, Duration::from_millis(ms.max(1)));
                     if cancelled {
                         to_cancel.push(pending);
                     }
@@ -203,7 +203,10 @@ impl FloorLifecycle {
                 Step::Child(shape) => {
                     children += 1;
                     let id = format!("{}/child-{children}", ctx.workflow_id());
-                    let opts = ChildWorkflowOptions::builder().workflow_id(id).build();
+                    let opts = ChildWorkflowOptions::builder()
+                        .workflow_id(id)
+                        .cancellation_token(detached::token())
+                        .build();
                     let started = ctx
                         .start_child_workflow(FloorLifecycle::run, shape, opts)
                         .await?;

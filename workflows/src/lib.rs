@@ -9,6 +9,7 @@
 pub mod activity_api;
 pub mod capture;
 pub mod clock;
+pub mod detached;
 mod failure;
 pub mod floor;
 pub mod lifecycle;
@@ -16,7 +17,6 @@ mod options;
 mod payload;
 pub mod search;
 pub mod subscription;
-pub mod timer;
 
 pub use capture::RecordingCapture;
 pub use lifecycle::AppointmentLifecycle;
@@ -27,8 +27,8 @@ pub use subscription::SubscriptionKeeper;
 mod tests {
     use meetflow_proto::names::*;
 
-    /// Every timer goes through [`crate::timer::start`]: a timer started on the context itself and
-    /// dropped before it fires keeps its whole workflow in memory (see `timer.rs`).
+    /// Every timer goes through [`crate::detached::timer`]: a timer started on the context itself
+    /// and dropped before it fires keeps its whole workflow in memory (see `detached.rs`).
     #[test]
     fn timers_are_started_without_the_cancellation_cycle() {
         // Built at run time, so this file does not match itself.
@@ -39,7 +39,7 @@ mod tests {
                 if path.is_dir() {
                     scan(&path, needle, found);
                 } else if path.extension().is_some_and(|e| e == "rs")
-                    && !path.ends_with("timer.rs")
+                    && !path.ends_with("detached.rs")
                     && std::fs::read_to_string(&path).unwrap().contains(needle)
                 {
                     found.push(path.display().to_string());
@@ -54,7 +54,7 @@ mod tests {
         );
         assert!(
             found.is_empty(),
-            "a timer not started by timer.rs in {found:?}"
+            "a timer not started by detached.rs in {found:?}"
         );
     }
 

@@ -32,8 +32,8 @@ use crate::activity_api::{
     PokeCaptures, ReauthorizeSubscription, RenewSubscription, SubscriptionKey, SubscriptionRef,
 };
 use crate::clock::now;
+use crate::detached;
 use crate::lifecycle::ErrorInfo;
-use crate::timer;
 use crate::{failure, options, payload};
 
 /// Renewals in one run before it continues as new (each adds about ten history events).
@@ -243,7 +243,7 @@ async fn sleep(
     let woken = move |s: &SubscriptionKeeper| s.stop || (events && !s.events.is_empty());
     if !ctx.state(woken) {
         select! {
-            _ = timer::start(ctx, wait) => {}
+            _ = detached::timer(ctx, wait) => {}
             _ = ctx.wait_condition(woken) => {}
         }
     }

@@ -16,6 +16,7 @@ use super::steps::{Ctx, approval, cheaper, keep, patched, schedule, set_phase};
 use super::{AppointmentLifecycle, patches};
 use crate::activity_api::{BillingParties, TenantSettings};
 use crate::capture::{CaptureInput, CaptureOutcome, RecordingCapture};
+use crate::detached;
 
 /// After the meeting: starts `RecordingCapture` for a meeting that has an online meeting id,
 /// forwards `artifactsAvailable` signals to it while it runs, and records what it captured.
@@ -117,6 +118,7 @@ async fn start_capture(
         meetflow_proto::names::capture_workflow_id(&approval.tenant_id, &approval.appointment_id);
     let opts = ChildWorkflowOptions::builder()
         .workflow_id(child_id.clone())
+        .cancellation_token(detached::token())
         .build();
     match ctx
         .start_child_workflow(RecordingCapture::run, input, opts)

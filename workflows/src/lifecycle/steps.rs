@@ -20,7 +20,7 @@ use crate::activity_api::{
     UpdateMeetingInput,
 };
 use crate::clock::now;
-use crate::timer;
+use crate::detached;
 use crate::{failure, options, search};
 
 pub(super) type Ctx = WorkflowContext<AppointmentLifecycle>;
@@ -163,7 +163,7 @@ pub(super) async fn until_over(ctx: &mut Ctx, settings: &TenantSettings) -> Over
         if remaining.is_zero() {
             return Over::Ended;
         }
-        let end_timer = timer::start(ctx, remaining.max(Duration::from_millis(1)));
+        let end_timer = detached::timer(ctx, remaining.max(Duration::from_millis(1)));
         futures::pin_mut!(end_timer);
         let fired = select! {
             _ = end_timer.as_mut() => true,
@@ -230,7 +230,7 @@ async fn apply_cancel(ctx: &mut Ctx, reason: String, sequence: u32) {
     }
     let pause = Duration::from_secs(ctx.state(|s| s.state.tenant.delete_retry_secs));
     loop {
-        timer::start(ctx, pause).await;
+        detached::timer(ctx, pause).await;
         if delete_event(ctx).await {
             ctx.state_mut(|s| s.state.last_error = None);
             return;
