@@ -12,7 +12,7 @@ use meetflow_ics::{Attendee as IcsAttendee, AttendeeRole, CalAddress, CalendarIn
 use meetflow_mail::{
     Audience, InvitationMail, Recipient, Step, Transport, compose, message_id_for,
 };
-use meetflow_store::{Delivery, DeliveryState};
+use meetflow_store::{Claim, Delivery, DeliveryState};
 use meetflow_workflows::activity_api::{self as api, InvitationInput, MailReceipt, MailStep};
 use temporalio_sdk::activities::ActivityError;
 
@@ -54,17 +54,6 @@ pub(crate) async fn send(
     input: &InvitationInput,
 ) -> Result<MailReceipt, ActivityError> {
     let key = &input.delivery_key;
-    let recorded = deps.store.delivery(key).await.map_err(failure::classify)?;
-    if let Some(done) = &recorded
-        && done.state == DeliveryState::Sent
-    {
-        return Ok(MailReceipt {
-            message_id: done.message_id.clone(),
-            already_sent: true,
-        });
-    }
-    // A `pending` record: an earlier attempt may have handed this very message over already.
-    let resend = recorded.is_some();
     let message_id = message_id_for(key, &deps.message_id_domain);
     let mut delivery = Delivery {
         key: key.clone(),
@@ -75,10 +64,22 @@ pub(crate) async fn send(
         message_id: message_id.clone(),
         state: DeliveryState::Pending,
     };
-    deps.store
-        .record_delivery(&delivery)
+    let claim = deps
+        .store
+        .claim_delivery(&delivery)
         .await
         .map_err(failure::classify)?;
+    // `Pending`: an earlier attempt may have handed this very message over already.
+    let resend = match claim {
+        Claim::New => false,
+        Claim::Pending => true,
+        Claim::Sent { message_id } => {
+            return Ok(MailReceipt {
+                message_id,
+                already_sent: true,
+            });
+        }
+    };
 
     let (method, step) = match input.step {
         MailStep::Approved => (Method::Request, Step::Approved),

@@ -230,7 +230,9 @@ pub struct WorkerConfig {
     pub max_concurrent_activities: usize,
     pub max_concurrent_workflow_tasks: usize,
     /// Workflows kept in memory between tasks (the sticky cache): the main term of worker RSS
-    /// with many open appointments (see docs/performance.md); evicted ones are replayed.
+    /// with many open appointments, about 75 KiB each (see docs/performance.md); evicted ones
+    /// are replayed when they wake. It needs to hold the workflows that are busy at once, not
+    /// the appointments waiting days for their meeting.
     pub max_cached_workflows: usize,
     /// The build this worker runs, stamped on every workflow task it completes. Unset: the
     /// crate version plus a checksum of the executable (`0.1.0+1a2b3c4d`), which differs for
@@ -249,7 +251,7 @@ impl Default for WorkerConfig {
             graceful_shutdown_secs: 20,
             max_concurrent_activities: 50,
             max_concurrent_workflow_tasks: 50,
-            max_cached_workflows: 1000,
+            max_cached_workflows: 500,
             build_id: None,
             deployment_name: None,
         }

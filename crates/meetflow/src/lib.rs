@@ -1,6 +1,7 @@
 //! The `meetflow` binary's building blocks, public so the end-to-end tests drive the same code
 //! the binary runs.
 
+pub mod allocator;
 pub mod approve;
 pub mod artifact_links;
 pub mod bench;

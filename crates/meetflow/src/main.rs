@@ -80,6 +80,10 @@ enum Command {
         open_workflows: Vec<usize>,
         #[arg(long, default_value = ".meetflow/bench")]
         dir: PathBuf,
+        /// Set in the measured worker's environment only (repeatable), e.g. a heap profiler's
+        /// `LD_PRELOAD` (scripts/heap-profile-worker.sh) or `MALLOC_ARENA_MAX=2`.
+        #[arg(long = "worker-env", value_name = "KEY=VALUE", value_parser = bench::parse_worker_env)]
+        worker_env: Vec<(String, String)>,
     },
     /// `meetflow bench`'s floor worker: runs only the no-op `FloorLifecycle`.
     #[command(hide = true)]
@@ -365,6 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             graph_latency_ms,
             open_workflows,
             dir,
+            worker_env,
         } => {
             bench::run(bench::BenchOptions {
                 lifecycles,
@@ -373,6 +378,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 graph_latency_ms,
                 open_workflows,
                 dir,
+                worker_env,
                 server,
                 path,
                 json,
@@ -506,14 +512,23 @@ fn print_report(report: anyhow::Result<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    telemetry::init();
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
+fn main() -> ExitCode {
+    meetflow::allocator::limit_arenas();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(meetflow::exit::status(&e))
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    runtime.block_on(async {
+        telemetry::init();
+        match run(Cli::parse()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(meetflow::exit::status(&e))
+            }
+        }
+    })
 }

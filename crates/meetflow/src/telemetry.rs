@@ -28,7 +28,10 @@ pub fn init() {
     });
     let (export, handle) = reload::Layer::new(None::<ExportLayer>);
     let base = Registry::default().with(export).with(filter);
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // Colour only for a person at a terminal: a log file or a collector gets plain text.
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let installed = if std::env::var("MEETFLOW_LOG_FORMAT").as_deref() == Ok("json") {
         // Each line names the innermost span (`span`) and all enclosing ones (`spans`), with
         // their fields: a Graph call's line also says which activity and appointment it served.

@@ -41,9 +41,22 @@ macro_rules! delivery_columns {
     };
 }
 
+/// What [`Store::claim_delivery`] found for a delivery key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// No attempt before this one: the delivery is recorded as pending now.
+    New,
+    /// An earlier attempt recorded it and may have handed the mail over already.
+    Pending,
+    /// An earlier attempt sent it, with this Message-ID. Final.
+    Sent { message_id: String },
+}
+
 // The only change a repeat may make is pending → sent (with the Message-ID that actually left).
 // Anything else keeps the stored row: a retried "pending" after the send must not reopen it, and
-// a key reused for another recipient or step must not overwrite it (detected after the write).
+// a key reused for another recipient or step must not overwrite it. A row comes back only when
+// the statement inserted or changed it, which needs the same identity; otherwise the stored row
+// is read to tell a repeat from a conflict.
 const RECORD: &str = concat!(
     "INSERT INTO deliveries (",
     delivery_columns!(),
@@ -57,7 +70,17 @@ const RECORD: &str = concat!(
        AND deliveries.tenant_id = excluded.tenant_id \
        AND deliveries.appointment_id = excluded.appointment_id \
        AND deliveries.step = excluded.step \
-       AND deliveries.recipient = excluded.recipient"
+       AND deliveries.recipient = excluded.recipient \
+     RETURNING delivery_key"
+);
+
+// A first attempt's claim is this one statement; a row comes back only when it inserted.
+const CLAIM: &str = concat!(
+    "INSERT INTO deliveries (",
+    delivery_columns!(),
+    ", created_at, updated_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, NULL) \
+     ON CONFLICT (delivery_key) DO NOTHING \
+     RETURNING delivery_key"
 );
 
 const BY_KEY: &str = concat!(
@@ -85,7 +108,7 @@ impl Store {
     pub async fn record_delivery(&self, d: &Delivery) -> Result<(), StoreError> {
         let now = Utc::now();
         let sent_at = (d.state == DeliveryState::Sent).then_some(now);
-        on_pool!(self, "record_delivery", pool => sqlx::query(RECORD)
+        let written: Option<String> = on_pool!(self, "record_delivery", pool => sqlx::query_scalar(RECORD)
             .bind(&d.key)
             .bind(&d.tenant_id)
             .bind(&d.appointment_id)
@@ -95,17 +118,52 @@ impl Store {
             .bind(d.state.as_str())
             .bind(now)
             .bind(sent_at)
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
+            .fetch_optional(pool)
+            .await)?;
+        if written.is_none() {
+            self.stored_as(d).await?;
+        }
+        Ok(())
+    }
 
-        let stored = self.delivery(&d.key).await?;
-        match stored {
+    /// Claims a delivery key before its mail is sent: records `d` as pending unless the key is
+    /// recorded already, and says what an earlier attempt left (`d.state` is not read). One
+    /// statement on a first attempt; a retry reads the stored row too.
+    ///
+    /// Fails with [`StoreError::DeliveryKeyConflict`] when the key is already recorded for another
+    /// tenant, appointment, step or recipient.
+    pub async fn claim_delivery(&self, d: &Delivery) -> Result<Claim, StoreError> {
+        let inserted: Option<String> = on_pool!(self, "claim_delivery", pool => sqlx::query_scalar(CLAIM)
+            .bind(&d.key)
+            .bind(&d.tenant_id)
+            .bind(&d.appointment_id)
+            .bind(&d.step)
+            .bind(&d.recipient)
+            .bind(&d.message_id)
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await)?;
+        if inserted.is_some() {
+            return Ok(Claim::New);
+        }
+        let stored = self.stored_as(d).await?;
+        Ok(match stored.state {
+            DeliveryState::Pending => Claim::Pending,
+            DeliveryState::Sent => Claim::Sent {
+                message_id: stored.message_id,
+            },
+        })
+    }
+
+    /// The stored row of `d`'s key, when it is recorded for the same tenant, appointment, step
+    /// and recipient.
+    async fn stored_as(&self, d: &Delivery) -> Result<Delivery, StoreError> {
+        match self.delivery(&d.key).await? {
             Some(s)
                 if (&s.tenant_id, &s.appointment_id, &s.step, &s.recipient)
                     == (&d.tenant_id, &d.appointment_id, &d.step, &d.recipient) =>
             {
-                Ok(())
+                Ok(s)
             }
             _ => Err(StoreError::DeliveryKeyConflict { key: d.key.clone() }),
         }

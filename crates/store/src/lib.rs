@@ -29,7 +29,7 @@ mod tests;
 pub use artifact::{ArtifactContent, ArtifactRecord, Recording, Transcript, TranscriptCue};
 pub use attendance::AttendanceRecord;
 pub use connect::Store;
-pub use delivery::{Delivery, DeliveryState};
+pub use delivery::{Claim, Delivery, DeliveryState};
 pub use error::StoreError;
 pub use meetflow_proto::UnknownVariant;
 pub use meetflow_proto::status::{ArtifactKind, MeetingStatus};

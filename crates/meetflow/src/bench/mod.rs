@@ -83,6 +83,20 @@ pub struct BenchOptions {
     pub json: bool,
     /// Run the same-shape floor after the lifecycles.
     pub floor: bool,
+    /// Added to the measured worker's environment only (not the floor worker's, the bench's or
+    /// the dev server's).
+    pub worker_env: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` of `--worker-env`: a non-empty name without `=` or NUL, a value without NUL.
+pub fn parse_worker_env(arg: &str) -> Result<(String, String), String> {
+    let (key, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("{arg:?} is not KEY=VALUE"))?;
+    if key.is_empty() || key.contains('\0') || value.contains('\0') {
+        return Err(format!("{arg:?} is not KEY=VALUE"));
+    }
+    Ok((key.to_owned(), value.to_owned()))
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -191,6 +205,7 @@ async fn measure(opts: &BenchOptions, stack: &dev::DevStack) -> anyhow::Result<R
     if opts.path == lifecycle::Path::Full {
         env.extend(lifecycle::capture_overrides());
     }
+    env.extend(opts.worker_env.iter().cloned());
     let log = opts.dir.join("bench-worker.log");
     let mut worker = process::spawn(&exe, &["worker".to_string()], &env, &log)?;
     let result = measure_with_worker(opts, stack, emulator, server_pid, &mut worker).await;
@@ -404,4 +419,25 @@ async fn measure_with_worker(
         });
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_worker_env;
+
+    #[test]
+    fn worker_env_is_key_equals_value() {
+        assert_eq!(
+            parse_worker_env("LD_PRELOAD=/usr/lib/x.so"),
+            Ok(("LD_PRELOAD".into(), "/usr/lib/x.so".into()))
+        );
+        assert_eq!(parse_worker_env("A=b=c"), Ok(("A".into(), "b=c".into())));
+        assert_eq!(
+            parse_worker_env("EMPTY="),
+            Ok(("EMPTY".into(), String::new()))
+        );
+        for bad in ["NOVALUE", "=value", "A\0B=c"] {
+            assert!(parse_worker_env(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1,9 +1,11 @@
 use super::harness::TestDb;
 use super::on_both_backends;
-use crate::{Delivery, DeliveryState, StoreError};
+use crate::{Claim, Delivery, DeliveryState, StoreError};
 
 on_both_backends!(
     pending_then_sent_and_never_back,
+    a_claim_says_what_earlier_attempts_left,
+    a_claim_of_a_key_used_for_another_recipient_is_a_conflict,
     key_reused_for_another_recipient_is_a_conflict,
     concurrent_records_of_one_key_keep_one_row_and_end_sent,
     count_is_per_appointment,
@@ -123,4 +125,54 @@ async fn count_is_per_appointment(db: TestDb) {
     assert_eq!(db.store.count_deliveries("t1", "a1").await.unwrap(), 2);
     assert_eq!(db.store.count_deliveries("t1", "a2").await.unwrap(), 1);
     assert_eq!(db.store.count_deliveries("t2", "a1").await.unwrap(), 0);
+}
+
+async fn a_claim_says_what_earlier_attempts_left(db: TestDb) {
+    let first = delivery("client@example.com", "<m1@meetflow>", DeliveryState::Sent);
+    assert_eq!(db.store.claim_delivery(&first).await.unwrap(), Claim::New);
+    // The claim records pending whatever state it is given.
+    let pending = delivery(
+        "client@example.com",
+        "<m1@meetflow>",
+        DeliveryState::Pending,
+    );
+    assert_eq!(
+        db.store.delivery(&first.key).await.unwrap(),
+        Some(pending.clone())
+    );
+    // A retry (new Message-ID or not) finds it pending and keeps the first Message-ID.
+    let retry = delivery(
+        "client@example.com",
+        "<m2@meetflow>",
+        DeliveryState::Pending,
+    );
+    assert_eq!(
+        db.store.claim_delivery(&retry).await.unwrap(),
+        Claim::Pending
+    );
+    assert_eq!(db.store.delivery(&first.key).await.unwrap(), Some(pending));
+
+    db.store.record_delivery(&first).await.unwrap();
+    assert_eq!(
+        db.store.claim_delivery(&retry).await.unwrap(),
+        Claim::Sent {
+            message_id: "<m1@meetflow>".to_owned()
+        }
+    );
+    assert_eq!(db.store.delivery(&first.key).await.unwrap(), Some(first));
+    assert_eq!(db.rows("deliveries").await, 1);
+}
+
+async fn a_claim_of_a_key_used_for_another_recipient_is_a_conflict(db: TestDb) {
+    let original = delivery("client@example.com", "<m1@meetflow>", DeliveryState::Sent);
+    db.store.record_delivery(&original).await.unwrap();
+
+    let mut clash = delivery("tech@example.com", "<m9@meetflow>", DeliveryState::Pending);
+    clash.key = original.key.clone();
+    let err = db.store.claim_delivery(&clash).await.unwrap_err();
+    assert!(matches!(err, StoreError::DeliveryKeyConflict { ref key } if *key == original.key));
+    assert_eq!(
+        db.store.delivery(&original.key).await.unwrap(),
+        Some(original)
+    );
 }
