@@ -44,7 +44,7 @@ pub(crate) enum Backend {
 /// With an operation name first, the call runs in a `store` span of that operation
 /// ([`Store::span`]): every query the worker makes is one.
 macro_rules! on_pool {
-    ($store:expr, $operation:literal, $pool:ident => $body:expr) => {
+    ($store:expr, $operation:expr, $pool:ident => $body:expr) => {
         ::tracing::Instrument::instrument(
             async { $crate::connect::on_pool!($store, $pool => $body) },
             $store.span($operation),

@@ -56,7 +56,8 @@ pub enum Claim {
 // Anything else keeps the stored row: a retried "pending" after the send must not reopen it, and
 // a key reused for another recipient or step must not overwrite it. A row comes back only when
 // the statement inserted or changed it, which needs the same identity; otherwise the stored row
-// is read to tell a repeat from a conflict.
+// is read to tell a repeat from a conflict. Written as `pending`, it is a claim: a row comes back
+// only when the key was new, as a `pending` never changes a stored row.
 const RECORD: &str = concat!(
     "INSERT INTO deliveries (",
     delivery_columns!(),
@@ -71,15 +72,6 @@ const RECORD: &str = concat!(
        AND deliveries.appointment_id = excluded.appointment_id \
        AND deliveries.step = excluded.step \
        AND deliveries.recipient = excluded.recipient \
-     RETURNING delivery_key"
-);
-
-// A first attempt's claim is this one statement; a row comes back only when it inserted.
-const CLAIM: &str = concat!(
-    "INSERT INTO deliveries (",
-    delivery_columns!(),
-    ", created_at, updated_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, NULL) \
-     ON CONFLICT (delivery_key) DO NOTHING \
      RETURNING delivery_key"
 );
 
@@ -106,21 +98,7 @@ impl Store {
     /// Fails with [`StoreError::DeliveryKeyConflict`] when the key is already recorded for another
     /// tenant, appointment, step or recipient.
     pub async fn record_delivery(&self, d: &Delivery) -> Result<(), StoreError> {
-        let now = Utc::now();
-        let sent_at = (d.state == DeliveryState::Sent).then_some(now);
-        let written: Option<String> = on_pool!(self, "record_delivery", pool => sqlx::query_scalar(RECORD)
-            .bind(&d.key)
-            .bind(&d.tenant_id)
-            .bind(&d.appointment_id)
-            .bind(&d.step)
-            .bind(&d.recipient)
-            .bind(&d.message_id)
-            .bind(d.state.as_str())
-            .bind(now)
-            .bind(sent_at)
-            .fetch_optional(pool)
-            .await)?;
-        if written.is_none() {
+        if !self.write_delivery("record_delivery", d, d.state).await? {
             self.stored_as(d).await?;
         }
         Ok(())
@@ -133,17 +111,10 @@ impl Store {
     /// Fails with [`StoreError::DeliveryKeyConflict`] when the key is already recorded for another
     /// tenant, appointment, step or recipient.
     pub async fn claim_delivery(&self, d: &Delivery) -> Result<Claim, StoreError> {
-        let inserted: Option<String> = on_pool!(self, "claim_delivery", pool => sqlx::query_scalar(CLAIM)
-            .bind(&d.key)
-            .bind(&d.tenant_id)
-            .bind(&d.appointment_id)
-            .bind(&d.step)
-            .bind(&d.recipient)
-            .bind(&d.message_id)
-            .bind(Utc::now())
-            .fetch_optional(pool)
-            .await)?;
-        if inserted.is_some() {
+        if self
+            .write_delivery("claim_delivery", d, DeliveryState::Pending)
+            .await?
+        {
             return Ok(Claim::New);
         }
         let stored = self.stored_as(d).await?;
@@ -153,6 +124,30 @@ impl Store {
                 message_id: stored.message_id,
             },
         })
+    }
+
+    /// [`RECORD`] of `d` in `state`: whether it inserted or changed the row.
+    async fn write_delivery(
+        &self,
+        operation: &'static str,
+        d: &Delivery,
+        state: DeliveryState,
+    ) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let sent_at = (state == DeliveryState::Sent).then_some(now);
+        let written: Option<String> = on_pool!(self, operation, pool => sqlx::query_scalar(RECORD)
+            .bind(&d.key)
+            .bind(&d.tenant_id)
+            .bind(&d.appointment_id)
+            .bind(&d.step)
+            .bind(&d.recipient)
+            .bind(&d.message_id)
+            .bind(state.as_str())
+            .bind(now)
+            .bind(sent_at)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(written.is_some())
     }
 
     /// The stored row of `d`'s key, when it is recorded for the same tenant, appointment, step
