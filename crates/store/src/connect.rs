@@ -1,15 +1,15 @@
 //! Choosing the backend from the URL, opening the pool and migrating it.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 use crate::StoreError;
+use crate::sqlite_connections::SqliteConnections;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -25,7 +25,7 @@ const POSTGRES_CONNECTIONS: u32 = 10;
 
 /// The durable record of meetings, artifacts, deliveries and tenant settings.
 ///
-/// Cheap to clone (the clones share one connection pool). Every write is an upsert keyed by a
+/// Cheap to clone (the clones share their connections). Every write is an upsert keyed by a
 /// natural key, so an activity that crashed half-way can repeat the call safely.
 #[derive(Clone)]
 pub struct Store {
@@ -34,12 +34,14 @@ pub struct Store {
 
 #[derive(Clone)]
 pub(crate) enum Backend {
-    Sqlite(SqlitePool),
+    Sqlite(Arc<SqliteConnections>),
     Postgres(PgPool),
 }
 
-/// Runs the same expression against whichever pool the store holds. The SQL is written once with
-/// `$n` placeholders, which sqlx accepts on both SQLite and PostgreSQL; only the types differ.
+/// Runs the same expression against whichever backend the store holds: `$pool` is a lent
+/// `&mut SqliteConnection` or the `&PgPool`, and `$body` a `Result<_, sqlx::Error>`. The SQL is
+/// written once with `$n` placeholders, which sqlx accepts on both SQLite and PostgreSQL; only
+/// the types differ.
 ///
 /// With an operation name first, the call runs in a `store` span of that operation
 /// ([`Store::span`]): every query the worker makes is one.
@@ -53,7 +55,17 @@ macro_rules! on_pool {
     };
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            $crate::connect::Backend::Sqlite($pool) => $body,
+            $crate::connect::Backend::Sqlite(connections) => match connections.acquire().await {
+                Ok(mut lent) => {
+                    let result = {
+                        let $pool = &mut *lent;
+                        $body
+                    };
+                    lent.check(&result);
+                    result
+                }
+                Err(e) => Err(e),
+            },
             $crate::connect::Backend::Postgres($pool) => $body,
         }
     };
@@ -78,11 +90,15 @@ impl Store {
     /// - `postgres://user:password@host:5432/db` (or `postgresql://`): production.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let backend = match Scheme::of(url)? {
-            Scheme::Sqlite => Backend::Sqlite(open_sqlite(url).await?),
+            Scheme::Sqlite => Backend::Sqlite(Arc::new(open_sqlite(url).await?)),
             Scheme::Postgres => Backend::Postgres(open_postgres(url).await?),
         };
         match &backend {
-            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backend::Sqlite(connections) => {
+                SQLITE_MIGRATIONS
+                    .run_direct(&mut *connections.acquire().await?)
+                    .await?
+            }
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(Store { backend })
@@ -110,7 +126,10 @@ impl Store {
 
     /// Waits for in-flight calls and closes every connection (graceful shutdown).
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match &self.backend {
+            Backend::Sqlite(connections) => connections.close().await,
+            Backend::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
@@ -143,7 +162,7 @@ impl Scheme {
     }
 }
 
-async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
+async fn open_sqlite(url: &str) -> Result<SqliteConnections, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(StoreError::InvalidUrl)?
         .foreign_keys(true)
@@ -153,14 +172,7 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         // An in-memory database lives only as long as a connection to it: keep exactly one open
         // for the life of the pool. One connection also avoids shared-cache table locks, which
         // fail at once instead of waiting for `busy_timeout`.
-        return Ok(SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await?);
+        return Ok(SqliteConnections::open(options, 1, ACQUIRE_TIMEOUT).await?);
     }
 
     if let Some(dir) = options
@@ -181,15 +193,7 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         // With WAL, NORMAL loses at most the last transactions on power loss, never consistency;
         // the activities that wrote them are retried by Temporal anyway.
         .synchronous(SqliteSynchronous::Normal);
-    Ok(SqlitePoolOptions::new()
-        .max_connections(SQLITE_FILE_CONNECTIONS)
-        // sqlx pings every connection it hands out by default: for SQLite that is a round trip
-        // to the connection's own thread, before every query, checking a file that cannot hang
-        // up the way a server can.
-        .test_before_acquire(false)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
-        .await?)
+    Ok(SqliteConnections::open(options, SQLITE_FILE_CONNECTIONS, ACQUIRE_TIMEOUT).await?)
 }
 
 fn is_in_memory(url: &str) -> bool {
@@ -202,6 +206,11 @@ async fn open_postgres(url: &str) -> Result<PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url).map_err(StoreError::InvalidUrl)?;
     Ok(PgPoolOptions::new()
         .max_connections(POSTGRES_CONNECTIONS)
+        // sqlx pings a connection before lending it by default: a round trip to the server in
+        // front of every statement. sqlx's pool pings it again when it comes back, off the
+        // caller's path, and closes it if that fails; a connection a fail-over broke in between
+        // fails its next statement with a retryable error, and the activity retries.
+        .test_before_acquire(false)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await?)

@@ -21,6 +21,7 @@ mod delivery;
 mod error;
 mod meeting;
 mod probe;
+mod sqlite_connections;
 mod subscription;
 
 #[cfg(test)]

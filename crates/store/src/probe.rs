@@ -1,6 +1,7 @@
 //! A write probe for `meetflow doctor`: proves the store is reachable, migrated and writable.
 
 use chrono::Utc;
+use sqlx::Connection as _;
 
 use crate::connect::on_pool;
 use crate::{Store, StoreError};
@@ -15,7 +16,7 @@ const SELECT: &str = "SELECT delivery_key FROM deliveries WHERE delivery_key = $
 impl Store {
     /// Inserts a probe row under `key`, reads it back and rolls the transaction back.
     pub async fn probe(&self, key: &str) -> Result<(), StoreError> {
-        let found: Option<String> = on_pool!(self, pool => {
+        let found: Option<String> = on_pool!(self, pool => async {
             let mut tx = pool.begin().await?;
             sqlx::query(INSERT)
                 .bind(key)
@@ -27,8 +28,9 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             tx.rollback().await?;
-            found
-        });
+            Ok::<_, sqlx::Error>(found)
+        }
+        .await)?;
         match found {
             Some(k) if k == key => Ok(()),
             _ => Err(crate::error::corrupt(
