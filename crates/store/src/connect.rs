@@ -206,11 +206,6 @@ async fn open_postgres(url: &str) -> Result<PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url).map_err(StoreError::InvalidUrl)?;
     Ok(PgPoolOptions::new()
         .max_connections(POSTGRES_CONNECTIONS)
-        // sqlx pings a connection before lending it by default: a round trip to the server in
-        // front of every statement. sqlx's pool pings it again when it comes back, off the
-        // caller's path, and closes it if that fails; a connection a fail-over broke in between
-        // fails its next statement with a retryable error, and the activity retries.
-        .test_before_acquire(false)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await?)
