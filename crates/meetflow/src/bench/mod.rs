@@ -120,8 +120,10 @@ fn say(json: bool, line: &str) {
 
 /// Removes what a previous run left in `dir` (Temporal's database, meetflow's store, outbox,
 /// recordings), so ids do not collide, the outbox holds only this run's mails, and the
-/// file-backed server starts as small as a new `meetflow dev`.
-fn fresh_state(dir: &Path) -> anyhow::Result<()> {
+/// file-backed server starts as small as a new `meetflow dev`. Returns how many mails of the
+/// previous run it removed.
+fn fresh_state(dir: &Path) -> anyhow::Result<usize> {
+    let previous_mails = std::fs::read_dir(dir.join("outbox")).map_or(0, Iterator::count);
     for name in ["temporal.db", "meetflow.db"] {
         for suffix in ["", "-wal", "-shm"] {
             let file = dir.join(format!("{name}{suffix}"));
@@ -137,7 +139,7 @@ fn fresh_state(dir: &Path) -> anyhow::Result<()> {
             std::fs::remove_dir_all(&sub).with_context(|| format!("removing {}", sub.display()))?;
         }
     }
-    Ok(())
+    Ok(previous_mails)
 }
 
 async fn wait_phase(
@@ -170,7 +172,18 @@ fn shapes(
 
 pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
     std::fs::create_dir_all(&opts.dir)?;
-    fresh_state(&opts.dir)?;
+    let previous_mails = fresh_state(&opts.dir)?;
+    if previous_mails > 0 {
+        // docs/performance.md: on ext4 without a journal, creating files walks the inodes freed
+        // in the last minutes one by one, in the worker's thread, for every mail it writes.
+        eprintln!(
+            "note: removed {previous_mails} mails of a previous run from {}; for a few minutes \
+             after such a deletion some filesystems (ext4 without a journal) create files more \
+             slowly, which the worker's CPU figure includes: compare CPU across runs with a new \
+             --dir each",
+            opts.dir.display()
+        );
+    }
     let mut overrides: Vec<(String, String)> = std::env::vars().collect();
     if opts.path == lifecycle::Path::Full {
         overrides.extend(lifecycle::capture_overrides());
