@@ -172,6 +172,21 @@ enum BenchCommand {
         #[arg(long, default_value = ".meetflow/bench-artifact-link")]
         dir: PathBuf,
     },
+    /// The mail path's two store statements (claim a delivery, record it sent): calls/s and CPU
+    /// per call, one caller at a time and side by side.
+    Store {
+        /// Store calls per run (two per mail).
+        #[arg(long, default_value_t = 20_000)]
+        calls: usize,
+        /// One run per number of callers at once (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1,20")]
+        concurrency: Vec<usize>,
+        /// A store URL (e.g. a scratch PostgreSQL database); a new SQLite file when absent.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, default_value = ".meetflow/bench-store")]
+        dir: PathBuf,
+    },
     /// Burst change notifications at the worker's receiver: answer latency, requests/s, and the
     /// `artifactsAvailable` signals the appointments' histories hold per coalescing window.
     Notifications {
@@ -331,6 +346,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             bench::artifact_link::run(bench::artifact_link::ArtifactLinkBenchOptions {
                 size_mib,
+                dir,
+            })
+            .await
+        }
+        Command::Bench {
+            only:
+                Some(BenchCommand::Store {
+                    calls,
+                    concurrency,
+                    url,
+                    dir,
+                }),
+            ..
+        } => {
+            bench::store::run(bench::store::StoreBenchOptions {
+                calls,
+                concurrency,
+                url,
                 dir,
             })
             .await

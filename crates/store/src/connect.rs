@@ -1,4 +1,4 @@
-//! Choosing the backend from the URL, opening the pool and migrating it.
+//! Choosing the backend from the URL, opening its connections and migrating it.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -170,7 +170,7 @@ async fn open_sqlite(url: &str) -> Result<SqliteConnections, StoreError> {
 
     if is_in_memory(url) {
         // An in-memory database lives only as long as a connection to it: keep exactly one open
-        // for the life of the pool. One connection also avoids shared-cache table locks, which
+        // for the life of the store. One connection also avoids shared-cache table locks, which
         // fail at once instead of waiting for `busy_timeout`.
         return Ok(SqliteConnections::open(options, 1, ACQUIRE_TIMEOUT).await?);
     }

@@ -46,6 +46,7 @@ pub mod ingress;
 pub mod lifecycle;
 pub mod notifications;
 pub mod report;
+pub mod store;
 pub mod tally;
 
 use lifecycle::appointment;
@@ -176,12 +177,15 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
     if previous_mails > 0 {
         // docs/performance.md: on ext4 without a journal, creating files walks the inodes freed
         // in the last minutes one by one, in the worker's thread, for every mail it writes.
-        eprintln!(
-            "note: removed {previous_mails} mails of a previous run from {}; for a few minutes \
-             after such a deletion some filesystems (ext4 without a journal) create files more \
-             slowly, which the worker's CPU figure includes: compare CPU across runs with a new \
-             --dir each",
-            opts.dir.display()
+        say(
+            opts.json,
+            &format!(
+                "note: removed {previous_mails} mails of a previous run from {}; for a few \
+                 minutes after such a deletion some filesystems (ext4 without a journal) create \
+                 files more slowly, which the worker's CPU figure includes: compare CPU across \
+                 runs with a new --dir each",
+                opts.dir.display()
+            ),
         );
     }
     let mut overrides: Vec<(String, String)> = std::env::vars().collect();
