@@ -181,9 +181,10 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
             opts.json,
             &format!(
                 "note: removed {previous_mails} mails of a previous run from {}; for a few \
-                 minutes after such a deletion some filesystems (ext4 without a journal) create \
-                 files more slowly, which the worker's CPU figure includes: compare CPU across \
-                 runs with a new --dir each",
+                 minutes after a deletion some filesystems (ext4 without a journal) create files \
+                 more slowly, which the worker's CPU figure includes: compare CPU across runs \
+                 with a new --dir each, and delete nothing on that filesystem (an old --dir \
+                 included) in the minutes before a run",
                 opts.dir.display()
             ),
         );
