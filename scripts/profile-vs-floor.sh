@@ -8,57 +8,43 @@
 #
 # BINARY needs symbols and line tables (see scripts/profile-worker.sh). Defaults: `--server
 # memory --path cancel --lifecycles 300 --concurrency 20`; the script passes `--sequential 0
-# --open-workflows 1 --dir …` itself, so both workers run the same lifecycles (each recording
-# also holds its worker's start-up and 2 s idle). Figures include perf's own cost (DWARF
-# unwinding about doubles a process's CPU): compare them with each other, not with the bench's.
+# --open-workflows 1 --json --dir …` itself, so both workers run the same lifecycles (each
+# recording also holds its worker's start-up and 2 s idle), and takes their number from the
+# bench's report. Figures include perf's own cost (DWARF unwinding about doubles a process's
+# CPU): compare them with each other, not with the bench's.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/profile-lib.sh"
 bin="$(realpath "${1:?usage: profile-vs-floor.sh BINARY [bench options…]}")"
 shift
 bench_args=("$@")
 [ ${#bench_args[@]} -gt 0 ] || bench_args=(--server memory --path cancel --lifecycles 300 --concurrency 20)
-lifecycles=300
-for ((i = 0; i < ${#bench_args[@]}; i++)); do
-  [ "${bench_args[$i]}" = "--lifecycles" ] && lifecycles="${bench_args[$((i + 1))]}"
-done
-hz=1999
 work="$(mktemp -d)"
 bench=""
 trap '[ -n "$bench" ] && kill "$bench" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-"$bin" bench "${bench_args[@]}" --sequential 0 --open-workflows 1 --dir "$work/bench" \
-  > "$work/bench.log" 2>&1 &
+"$bin" bench "${bench_args[@]}" --sequential 0 --open-workflows 1 --json --dir "$work/bench" \
+  > "$work/bench.json" 2> "$work/bench.log" &
 bench=$!
-# Waits for a process of BINARY whose arguments start with $1; prints its pid.
-wait_for() {
-  local pid=""
-  for _ in $(seq 1 6000); do
-    pid="$(pgrep -f -n "^$bin $1" || true)"
-    [ -n "$pid" ] && { echo "$pid"; return; }
-    kill -0 "$bench" 2>/dev/null || { cat "$work/bench.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "profile-vs-floor: no '$1' process started" >&2
-  exit 1
-}
 # perf itself in the background (not a function's subshell), so the INT reaches it and it
 # writes its file out before the script reads it.
-perf_args=(record -q -e cpu-clock -F "$hz" --call-graph dwarf,32768)
-worker="$(wait_for worker)"
-perf "${perf_args[@]}" -p "$worker" -o "$work/worker.data" 2>/dev/null &
+worker="$(bench_process "$bin" worker "$bench" "$work/bench.log")"
+perf "${PROFILE_RECORD[@]}" -p "$worker" -o "$work/worker.data" 2>/dev/null &
 worker_perf=$!
-floor="$(wait_for bench-floor-worker)"
+floor="$(bench_process "$bin" bench-floor-worker "$bench" "$work/bench.log")"
 kill -INT "$worker_perf"
 wait "$worker_perf" || true
-perf "${perf_args[@]}" -p "$floor" -o "$work/floor.data" 2>/dev/null &
+perf "${PROFILE_RECORD[@]}" -p "$floor" -o "$work/floor.data" 2>/dev/null &
 floor_perf=$!
 wait "$bench"
 bench=""
 kill -INT "$floor_perf" 2>/dev/null || true
 wait "$floor_perf" || true
 grep -E "lifecycles/s|worker CPU" "$work/bench.log" >&2 || true
+lifecycles="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["lifecycles"])' \
+  "$work/bench.json")"
 for side in worker floor; do
   perf script -i "$work/$side.data" --no-inline -F comm,ip,sym 2>/dev/null > "$work/$side.txt"
 done
 python3 "$ROOT/scripts/profile_groups.py" --compare "$work/worker.txt" "$work/floor.txt" \
-  --lifecycles "$lifecycles" --hz "$hz"
+  --lifecycles "$lifecycles" --hz "$PROFILE_HZ"

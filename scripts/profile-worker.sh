@@ -13,6 +13,7 @@
 # footprint or floor phase): bench options must not repeat those.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/profile-lib.sh"
 bin="$(realpath "${1:?usage: profile-worker.sh BINARY [SECONDS] [bench options…]}")"
 seconds="${2:-25}"
 shift $(( $# >= 2 ? 2 : 1 ))
@@ -24,16 +25,8 @@ trap 'kill "$bench" 2>/dev/null || true; wait "$bench" 2>/dev/null || true; rm -
 "$bin" bench "${bench_args[@]}" --sequential 5 --open-workflows 1 --no-floor \
   --dir "$work/bench" > "$work/bench.log" 2>&1 &
 bench=$!
-worker=""
-for _ in $(seq 1 600); do
-  worker="$(pgrep -f -n "^$bin worker" || true)"
-  [ -n "$worker" ] && break
-  kill -0 "$bench" 2>/dev/null || { cat "$work/bench.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$worker" ] || { echo "profile-worker: the bench's worker never started" >&2; exit 1; }
-perf record -q -e cpu-clock -F 1999 --call-graph dwarf,32768 -p "$worker" \
-  -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
+worker="$(bench_process "$bin" worker "$bench" "$work/bench.log")"
+perf "${PROFILE_RECORD[@]}" -p "$worker" -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
 wait "$bench"
 grep -E "lifecycles/s|CPU-seconds" "$work/bench.log" >&2 || true
 perf script -i "$work/perf.data" --no-inline -F comm,ip,sym 2>/dev/null \

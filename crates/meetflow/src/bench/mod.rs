@@ -126,13 +126,7 @@ fn say(json: bool, line: &str) {
 fn fresh_state(dir: &Path) -> anyhow::Result<usize> {
     let previous_mails = std::fs::read_dir(dir.join("outbox")).map_or(0, Iterator::count);
     for name in ["temporal.db", "meetflow.db"] {
-        for suffix in ["", "-wal", "-shm"] {
-            let file = dir.join(format!("{name}{suffix}"));
-            if file.exists() {
-                std::fs::remove_file(&file)
-                    .with_context(|| format!("removing {}", file.display()))?;
-            }
-        }
+        remove_sqlite_database(&dir.join(name))?;
     }
     for name in ["outbox", "recordings"] {
         let sub = dir.join(name);
@@ -141,6 +135,19 @@ fn fresh_state(dir: &Path) -> anyhow::Result<usize> {
         }
     }
     Ok(previous_mails)
+}
+
+/// Removes a SQLite database file and its WAL and shared-memory files, where they exist.
+fn remove_sqlite_database(path: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = PathBuf::from(file);
+        if file.exists() {
+            std::fs::remove_file(&file).with_context(|| format!("removing {}", file.display()))?;
+        }
+    }
+    Ok(())
 }
 
 async fn wait_phase(

@@ -32,13 +32,9 @@ pub async fn run(opts: StoreBenchOptions) -> anyhow::Result<()> {
         Some(url) => url,
         None => {
             std::fs::create_dir_all(&opts.dir)?;
-            for suffix in ["", "-wal", "-shm"] {
-                let file = opts.dir.join(format!("store.db{suffix}"));
-                if file.exists() {
-                    std::fs::remove_file(&file)?;
-                }
-            }
-            format!("sqlite://{}?mode=rwc", opts.dir.join("store.db").display())
+            let file = opts.dir.join("store.db");
+            super::remove_sqlite_database(&file)?;
+            format!("sqlite://{}?mode=rwc", file.display())
         }
     };
     let store = Store::connect(&url).await?;
