@@ -12,6 +12,11 @@
 # recording also holds its worker's start-up and 2 s idle), and takes their number from the
 # bench's report. Figures include perf's own cost (DWARF unwinding about doubles a process's
 # CPU): compare them with each other, not with the bench's.
+#
+# PROFILE_KEEP=DIR keeps the run in DIR instead of a temporary folder that is removed at the end:
+# the bench's folder, its report and log, and both workers' `perf script` texts (worker.txt,
+# floor.txt) for a closer look. Keeping also spares the next run the deletion (ext4 without a
+# journal creates files more slowly for minutes after one; docs/performance.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/profile-lib.sh"
@@ -19,9 +24,16 @@ bin="$(realpath "${1:?usage: profile-vs-floor.sh BINARY [bench options…]}")"
 shift
 bench_args=("$@")
 [ ${#bench_args[@]} -gt 0 ] || bench_args=(--server memory --path cancel --lifecycles 300 --concurrency 20)
-work="$(mktemp -d)"
+if [ -n "${PROFILE_KEEP:-}" ]; then
+  work="$PROFILE_KEEP"
+  mkdir -p "$work"
+  keep=1
+else
+  work="$(mktemp -d)"
+  keep=0
+fi
 bench=""
-trap '[ -n "$bench" ] && kill "$bench" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$bench" ] && kill "$bench" 2>/dev/null; wait 2>/dev/null; [ "$keep" = 1 ] || rm -rf "$work"' EXIT
 
 "$bin" bench "${bench_args[@]}" --sequential 0 --open-workflows 1 --json --dir "$work/bench" \
   > "$work/bench.json" 2> "$work/bench.log" &
