@@ -43,8 +43,11 @@ const READY = /^\s*Temporal\s+(\S+)\s+\(namespace \S+, task queue ([^)]+)\)/m;
 /** Starts the stack; `env` adds `MEETFLOW_*` overrides (e.g. the codec's). */
 export async function startDevStack(env: Record<string, string> = {}): Promise<DevStack> {
   const dir = mkdtempSync(join(tmpdir(), 'meetflow-ts-'));
-  // Every port free and distinct: the test files run concurrently, and a second stack on a
-  // fixed default port (artifact links: 8090) would lose its worker.
+  // Every port free and distinct, so a stack never meets another on a fixed default port
+  // (artifact links: 8090). The test files run one at a time (package.json): two stacks starting
+  // together could each be handed the same "free" port, and the second Temporal server, unable to
+  // bind it, would leave its client talking to the first (seen in CI once; `meetflow dev` now
+  // refuses a port in use instead).
   const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const args = ['dev', '--ephemeral', '--dir', dir, '--graph-port', '0'];
   args.push('--temporal-port', String(ports[0]), '--ui-port', String(ports[1]), '--metrics-port', String(ports[2]));

@@ -211,6 +211,14 @@ async fn wait_until_serving(config: &Config) -> anyhow::Result<()> {
 
 async fn start_temporal(opts: &DevOptions, dir: &Path) -> anyhow::Result<Child> {
     let cli = process::temporal_cli()?;
+    process::ensure_port_free(
+        opts.temporal_port,
+        "the Temporal dev server",
+        "--temporal-port",
+    )?;
+    if let Some(port) = opts.ui_port {
+        process::ensure_port_free(port, "the Temporal Web UI", "--ui-port")?;
+    }
     let mut args: Vec<String> = vec![
         "server".into(),
         "start-dev".into(),

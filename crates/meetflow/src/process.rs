@@ -43,6 +43,21 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// Fails when something already listens on loopback `port`. A server started on it would fail to
+/// bind and exit, while [`wait_for_port`] would find the other listener and take it for the new
+/// server: a second `meetflow dev` on the default port would run its worker against the first
+/// one's Temporal.
+pub fn ensure_port_free(port: u16, what: &str, flag: &str) -> anyhow::Result<()> {
+    match TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => bail!(
+            "port {port} for {what} is already in use (another `meetflow dev` or Temporal dev \
+             server?); choose another with {flag}"
+        ),
+        Err(e) => Err(e).with_context(|| format!("checking that port {port} for {what} is free")),
+    }
+}
+
 /// Starts `program args…`; the child gets SIGTERM if this process dies, so nothing is left
 /// running after a crashed test or a killed `meetflow dev`.
 pub fn spawn(
@@ -116,5 +131,26 @@ pub async fn wait_for_port(
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_in_use_is_refused_by_name_and_flag() {
+        let held = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        let error = ensure_port_free(port, "the Temporal dev server", "--temporal-port")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&format!("port {port} for the Temporal dev server"))
+                && error.contains("--temporal-port"),
+            "{error}"
+        );
+        drop(held);
+        ensure_port_free(port, "the Temporal dev server", "--temporal-port").unwrap();
     }
 }
