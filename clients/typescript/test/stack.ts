@@ -46,8 +46,8 @@ export async function startDevStack(env: Record<string, string> = {}): Promise<D
   // Every port free and distinct, so a stack never meets another on a fixed default port
   // (artifact links: 8090). The test files run one at a time (package.json): two stacks starting
   // together could each be handed the same "free" port, and the second Temporal server, unable to
-  // bind it, would leave its client talking to the first (seen in CI once; `meetflow dev` now
-  // refuses a port in use instead).
+  // bind it, would leave its client talking to the first (the likely cause of a codec test
+  // failure seen once in CI; `meetflow dev` now refuses a port in use instead).
   const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const args = ['dev', '--ephemeral', '--dir', dir, '--graph-port', '0'];
   args.push('--temporal-port', String(ports[0]), '--ui-port', String(ports[1]), '--metrics-port', String(ports[2]));
