@@ -14,6 +14,7 @@
 # would land in the next run's worker CPU. Remove old folders well before measuring.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/bench-lib.sh"
 runs=5
 if [ "${1:-}" = "-n" ]; then
   runs="${2:?-n needs a number}"
@@ -27,7 +28,7 @@ done
 [ "${1:-}" = "--" ] && shift
 [ ${#binaries[@]} -gt 0 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
 bench_args=("$@")
-[ ${#bench_args[@]} -gt 0 ] || bench_args=(--server memory --path cancel --lifecycles 300 --concurrency 20)
+[ ${#bench_args[@]} -gt 0 ] || bench_args=("${BENCH_LOAD[@]}")
 out="${BENCH_RUNS_DIR:-$ROOT/.meetflow/bench-runs/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 echo "bench-runs: $runs × ${#binaries[@]} binaries, ${bench_args[*]}, in $out" >&2

@@ -10,7 +10,6 @@ One run's multiple moves by ±15 % and more on a shared 2-core box (docs/perform
 worker's and the floor's phases run a minute apart; the mean of several runs, each in a new
 `--dir`, is what a target or a before/after comparison can be read from.
 """
-import collections
 import json
 import random
 import statistics
@@ -38,7 +37,7 @@ def interval(runs, confidence=0.9):
 def main(args):
     if not args:
         sys.exit(__doc__)
-    by_label = collections.OrderedDict()
+    by_label = {}
     print(f"{'run':<40} {'worker':>7} {'floor':>7} {'multiple':>8} {'lc/s':>6}")
     for arg in args:
         label, _, path = arg.rpartition("=")
@@ -55,14 +54,14 @@ def main(args):
         print(f"{path[-40:]:<40} {worker:7.1f} {floor_worker:7.1f} {worker / floor_worker:8.2f} "
               f"{report['lifecycles_per_second']:6.1f}")
     print("worker CPU-s per 1,000 lifecycles: mean worker / mean floor = multiple "
-          f"(90 % bootstrap interval over runs)")
+          "(90 % bootstrap interval over runs)")
     for label, runs in by_label.items():
         low, high = interval(runs)
         worker = statistics.fmean(w for w, _ in runs)
         floor = statistics.fmean(f for _, f in runs)
         count = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
         print(f"  {label}: {count}, {worker:.1f} / {floor:.1f} = "
-              f"{worker / floor:.2f} ({low:.2f}–{high:.2f})")
+              f"{ratio_of_means(runs):.2f} ({low:.2f}–{high:.2f})")
 
 
 if __name__ == "__main__":

@@ -14,16 +14,16 @@
 # CPU): compare them with each other, not with the bench's.
 #
 # PROFILE_KEEP=DIR keeps the run in DIR instead of a temporary folder that is removed at the end:
-# the bench's folder, its report and log, and both workers' `perf script` texts (worker.txt,
-# floor.txt) for a closer look. Keeping also spares the next run the deletion (ext4 without a
+# the bench's folder, its report and log, and both workers' perf recordings with their `perf
+# script` texts (worker.txt, floor.txt) for a closer look. Keeping also spares the next run the deletion (ext4 without a
 # journal creates files more slowly for minutes after one; docs/performance.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$ROOT/scripts/profile-lib.sh"
+. "$ROOT/scripts/bench-lib.sh"
 bin="$(realpath "${1:?usage: profile-vs-floor.sh BINARY [bench options…]}")"
 shift
 bench_args=("$@")
-[ ${#bench_args[@]} -gt 0 ] || bench_args=(--server memory --path cancel --lifecycles 300 --concurrency 20)
+[ ${#bench_args[@]} -gt 0 ] || bench_args=("${BENCH_LOAD[@]}")
 if [ -n "${PROFILE_KEEP:-}" ]; then
   work="$PROFILE_KEEP"
   mkdir -p "$work"

@@ -13,12 +13,12 @@
 # footprint or floor phase): bench options must not repeat those.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$ROOT/scripts/profile-lib.sh"
+. "$ROOT/scripts/bench-lib.sh"
 bin="$(realpath "${1:?usage: profile-worker.sh BINARY [SECONDS] [bench options…]}")"
 seconds="${2:-25}"
 shift $(( $# >= 2 ? 2 : 1 ))
 bench_args=("$@")
-[ ${#bench_args[@]} -gt 0 ] || bench_args=(--server memory --path cancel --lifecycles 300 --concurrency 20)
+[ ${#bench_args[@]} -gt 0 ] || bench_args=("${BENCH_LOAD[@]}")
 work="$(mktemp -d)"
 trap 'kill "$bench" 2>/dev/null || true; wait "$bench" 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -1,6 +1,10 @@
-# Sourced by scripts/profile-worker.sh and scripts/profile-vs-floor.sh: how both find a bench's
-# worker processes and record them with perf (Debian linux-perf; software clock, DWARF call
-# graphs, so it works where hardware counters are not exposed).
+# Sourced by the scripts that drive `meetflow bench` (profile-worker.sh, profile-vs-floor.sh,
+# bench-runs.sh): their default load, how they find a bench's worker processes and how they
+# record them with perf (Debian linux-perf; software clock, DWARF call graphs, so it works where
+# hardware counters are not exposed).
+
+# The load docs/performance.md's worker-CPU figures are measured under (issue #14).
+BENCH_LOAD=(--server memory --path cancel --lifecycles 300 --concurrency 20)
 
 PROFILE_HZ=1999
 PROFILE_RECORD=(record -q -e cpu-clock -F "$PROFILE_HZ" --call-graph dwarf,32768)
