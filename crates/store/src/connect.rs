@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 
 use crate::StoreError;
-use crate::sqlite_connections::SqliteConnections;
+use crate::connections::{Connections, Upkeep};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -34,14 +34,14 @@ pub struct Store {
 
 #[derive(Clone)]
 pub(crate) enum Backend {
-    Sqlite(Arc<SqliteConnections>),
-    Postgres(PgPool),
+    Sqlite(Arc<Connections<SqliteConnection>>),
+    Postgres(Arc<Connections<PgConnection>>),
 }
 
 /// Runs the same expression against whichever backend the store holds: `$pool` is a lent
-/// `&mut SqliteConnection` or the `&PgPool`, and `$body` a `Result<_, sqlx::Error>`. The SQL is
-/// written once with `$n` placeholders, which sqlx accepts on both SQLite and PostgreSQL; only
-/// the types differ.
+/// `&mut SqliteConnection` or `&mut PgConnection` ([`Connections`]), and `$body` a
+/// `Result<_, sqlx::Error>`. The SQL is written once with `$n` placeholders, which sqlx accepts
+/// on both SQLite and PostgreSQL; only the types differ.
 ///
 /// With an operation name first, the call runs in a `store` span of that operation
 /// ([`Store::span`]): every query the worker makes is one.
@@ -55,22 +55,35 @@ macro_rules! on_pool {
     };
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            $crate::connect::Backend::Sqlite(connections) => match connections.acquire().await {
-                Ok(mut lent) => {
-                    let result = {
-                        let $pool = &mut *lent;
-                        $body
-                    };
-                    lent.check(&result);
-                    result
-                }
-                Err(e) => Err(e),
-            },
-            $crate::connect::Backend::Postgres($pool) => $body,
+            $crate::connect::Backend::Sqlite(connections) => {
+                $crate::connect::on_lent!(connections, $pool => $body)
+            }
+            $crate::connect::Backend::Postgres(connections) => {
+                $crate::connect::on_lent!(connections, $pool => $body)
+            }
         }
     };
 }
 pub(crate) use on_pool;
+
+/// `$body` with `$pool` bound to a connection lent by `$connections`, which is handed back, or
+/// dropped when the body's error says the connection itself failed.
+macro_rules! on_lent {
+    ($connections:expr, $pool:ident => $body:expr) => {
+        match $connections.acquire().await {
+            Ok(mut lent) => {
+                let result = {
+                    let $pool = &mut *lent;
+                    $body
+                };
+                lent.check(&result);
+                result
+            }
+            Err(e) => Err(e),
+        }
+    };
+}
+pub(crate) use on_lent;
 
 // Pool options can carry a password; never print them.
 impl std::fmt::Debug for Store {
@@ -91,7 +104,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let backend = match Scheme::of(url)? {
             Scheme::Sqlite => Backend::Sqlite(Arc::new(open_sqlite(url).await?)),
-            Scheme::Postgres => Backend::Postgres(open_postgres(url).await?),
+            Scheme::Postgres => Backend::Postgres(Arc::new(open_postgres(url).await?)),
         };
         match &backend {
             Backend::Sqlite(connections) => {
@@ -99,7 +112,11 @@ impl Store {
                     .run_direct(&mut *connections.acquire().await?)
                     .await?
             }
-            Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Backend::Postgres(connections) => {
+                POSTGRES_MIGRATIONS
+                    .run_direct(&mut *connections.acquire().await?)
+                    .await?
+            }
         }
         Ok(Store { backend })
     }
@@ -128,7 +145,7 @@ impl Store {
     pub async fn close(&self) {
         match &self.backend {
             Backend::Sqlite(connections) => connections.close().await,
-            Backend::Postgres(pool) => pool.close().await,
+            Backend::Postgres(connections) => connections.close().await,
         }
     }
 }
@@ -162,7 +179,7 @@ impl Scheme {
     }
 }
 
-async fn open_sqlite(url: &str) -> Result<SqliteConnections, StoreError> {
+async fn open_sqlite(url: &str) -> Result<Connections<SqliteConnection>, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(StoreError::InvalidUrl)?
         .foreign_keys(true)
@@ -172,7 +189,7 @@ async fn open_sqlite(url: &str) -> Result<SqliteConnections, StoreError> {
         // An in-memory database lives only as long as a connection to it: keep exactly one open
         // for the life of the store. One connection also avoids shared-cache table locks, which
         // fail at once instead of waiting for `busy_timeout`.
-        return Ok(SqliteConnections::open(options, 1, ACQUIRE_TIMEOUT).await?);
+        return Ok(Connections::open(options, Upkeep::FILE, 1, ACQUIRE_TIMEOUT).await?);
     }
 
     if let Some(dir) = options
@@ -193,7 +210,13 @@ async fn open_sqlite(url: &str) -> Result<SqliteConnections, StoreError> {
         // With WAL, NORMAL loses at most the last transactions on power loss, never consistency;
         // the activities that wrote them are retried by Temporal anyway.
         .synchronous(SqliteSynchronous::Normal);
-    Ok(SqliteConnections::open(options, SQLITE_FILE_CONNECTIONS, ACQUIRE_TIMEOUT).await?)
+    Ok(Connections::open(
+        options,
+        Upkeep::FILE,
+        SQLITE_FILE_CONNECTIONS,
+        ACQUIRE_TIMEOUT,
+    )
+    .await?)
 }
 
 fn is_in_memory(url: &str) -> bool {
@@ -202,13 +225,15 @@ fn is_in_memory(url: &str) -> bool {
     path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory")
 }
 
-async fn open_postgres(url: &str) -> Result<PgPool, StoreError> {
+async fn open_postgres(url: &str) -> Result<Connections<PgConnection>, StoreError> {
     let options = PgConnectOptions::from_str(url).map_err(StoreError::InvalidUrl)?;
-    Ok(PgPoolOptions::new()
-        .max_connections(POSTGRES_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
-        .await?)
+    Ok(Connections::open(
+        options,
+        Upkeep::SERVER,
+        POSTGRES_CONNECTIONS,
+        ACQUIRE_TIMEOUT,
+    )
+    .await?)
 }
 
 #[cfg(test)]

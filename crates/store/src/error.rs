@@ -90,6 +90,23 @@ fn is_transient(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether `e` means the connection itself is gone (its I/O, its protocol state, its SQLite
+/// thread, or the server ending the session), so it must not be used again.
+pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // 08xxx connection exceptions, 57P0x the server ending sessions (admin shutdown,
+        // crash shutdown, cannot connect now, database dropped).
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .is_some_and(|pg| pg.code().starts_with("08") || pg.code().starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// 40001 serialization_failure, 40P01 deadlock_detected, 08xxx connection exceptions, 53xxx
 /// insufficient resources (e.g. too many connections), 57P0x operator intervention (server
 /// shutting down or restarting).

@@ -17,11 +17,11 @@
 mod artifact;
 mod attendance;
 mod connect;
+mod connections;
 mod delivery;
 mod error;
 mod meeting;
 mod probe;
-mod sqlite_connections;
 mod subscription;
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! throw-away schema in the PostgreSQL at `MEETFLOW_TEST_PG_URL`
 //! (default `postgres://postgres@127.0.0.1:5432/test`).
 
-mod harness;
+pub(crate) mod harness;
 
 mod artifacts;
 mod attendance;
