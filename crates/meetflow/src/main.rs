@@ -84,6 +84,10 @@ enum Command {
         /// `LD_PRELOAD` (scripts/heap-profile-worker.sh) or `MALLOC_ARENA_MAX=2`.
         #[arg(long = "worker-env", value_name = "KEY=VALUE", value_parser = bench::parse_worker_env)]
         worker_env: Vec<(String, String)>,
+        /// The measured worker's store in PostgreSQL instead of SQLite in --dir: the bench
+        /// creates a schema of its own in this database for the run and drops it afterwards.
+        #[arg(long, value_name = "POSTGRES_URL", value_parser = bench::parse_store_url)]
+        store_url: Option<String>,
     },
     /// `meetflow bench`'s floor worker: runs only the no-op `FloorLifecycle`.
     #[command(hide = true)]
@@ -403,6 +407,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             open_workflows,
             dir,
             worker_env,
+            store_url,
         } => {
             bench::run(bench::BenchOptions {
                 lifecycles,
@@ -416,6 +421,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 path,
                 json,
                 floor: !no_floor,
+                store_url,
             })
             .await
         }

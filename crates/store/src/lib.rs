@@ -22,6 +22,7 @@ mod delivery;
 mod error;
 mod meeting;
 mod probe;
+mod scratch;
 mod subscription;
 
 #[cfg(test)]
@@ -35,4 +36,5 @@ pub use error::StoreError;
 pub use meetflow_proto::UnknownVariant;
 pub use meetflow_proto::status::{ArtifactKind, MeetingStatus};
 pub use meeting::MeetingRecord;
+pub use scratch::ScratchSchema;
 pub use subscription::SubscriptionRecord;

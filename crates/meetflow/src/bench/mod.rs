@@ -34,6 +34,7 @@ use anyhow::Context;
 use futures_util::{StreamExt, stream};
 use meetflow_graph_emulator::{ControlClient, Fault};
 use meetflow_proto::v1::AppointmentPhase;
+use meetflow_store::ScratchSchema;
 
 use crate::{approve, connect, dev, inspect, process};
 
@@ -87,6 +88,32 @@ pub struct BenchOptions {
     /// Added to the measured worker's environment only (not the floor worker's, the bench's or
     /// the dev server's).
     pub worker_env: Vec<(String, String)>,
+    /// A PostgreSQL database for the measured worker's store, in a schema of the run's own;
+    /// `None`: SQLite in `dir`, as `meetflow dev` runs it.
+    pub store_url: Option<String>,
+}
+
+/// `--store-url`: a `postgres://` (or `postgresql://`) URL; SQLite is the default already.
+pub fn parse_store_url(arg: &str) -> Result<String, String> {
+    let scheme = arg.split_once("://").map_or("", |(scheme, _)| scheme);
+    if matches!(scheme, "postgres" | "postgresql") {
+        Ok(arg.to_owned())
+    } else {
+        Err("expected a postgres:// URL (SQLite in --dir is the default)".to_owned())
+    }
+}
+
+/// The store the measured worker uses: its `MEETFLOW_STORE__URL` when one is set (by
+/// `--store-url` or `--worker-env`), else the dev stack's SQLite.
+fn store_backend(worker_env: &[(String, String)]) -> &'static str {
+    match worker_env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "MEETFLOW_STORE__URL")
+    {
+        Some((_, url)) if parse_store_url(url).is_ok() => "postgres",
+        _ => "sqlite",
+    }
 }
 
 /// `KEY=VALUE` of `--worker-env`: a non-empty name without `=` or NUL, a value without NUL.
@@ -200,12 +227,40 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
     if opts.path == lifecycle::Path::Full {
         overrides.extend(lifecycle::capture_overrides());
     }
-    let stack = match opts.server {
-        Server::Memory => dev::DevStack::start_ephemeral(&opts.dir, overrides, false).await?,
-        Server::File => dev::DevStack::start_ephemeral_as_dev(&opts.dir, overrides).await?,
+    let schema = match &opts.store_url {
+        Some(url) => Some(
+            ScratchSchema::create(url, "bench")
+                .await
+                .context("--store-url: creating the run's schema")?,
+        ),
+        None => None,
     };
-    let result = measure(&opts, &stack).await;
-    stack.stop().await;
+    let mut opts = opts;
+    if let Some(schema) = &schema {
+        opts.worker_env
+            .insert(0, ("MEETFLOW_STORE__URL".into(), schema.url().to_owned()));
+    }
+    let stack = match opts.server {
+        Server::Memory => dev::DevStack::start_ephemeral(&opts.dir, overrides, false).await,
+        Server::File => dev::DevStack::start_ephemeral_as_dev(&opts.dir, overrides).await,
+    };
+    let result = match stack {
+        Ok(stack) => {
+            let result = measure(&opts, &stack).await;
+            stack.stop().await;
+            result
+        }
+        Err(e) => Err(e),
+    };
+    if let Some(schema) = schema {
+        let name = schema.name().to_owned();
+        if let Err(e) = schema.drop_schema().await {
+            say(
+                opts.json,
+                &format!("warning: --store-url: schema {name} was not dropped: {e}"),
+            );
+        }
+    }
     let report = result?;
     if opts.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -333,6 +388,7 @@ async fn measure_with_worker(
         },
         machine: report::Machine::this(),
         server: opts.server.name(),
+        store: store_backend(&opts.worker_env),
         path: opts.path.name(),
         lifecycles: opts.lifecycles,
         sequential_lifecycles: opts.sequential,
@@ -449,6 +505,20 @@ async fn measure_with_worker(
 #[cfg(test)]
 mod tests {
     use super::parse_worker_env;
+
+    #[test]
+    fn the_store_url_is_postgres_only_and_names_the_report_s_store() {
+        use super::{parse_store_url, store_backend};
+        assert!(parse_store_url("postgres://postgres@127.0.0.1:5432/test").is_ok());
+        assert!(parse_store_url("postgresql://h/db").is_ok());
+        for bad in ["sqlite:///tmp/x.db", "mysql://h/db", "127.0.0.1:5432", ""] {
+            assert!(parse_store_url(bad).is_err(), "{bad:?}");
+        }
+        let env = |url: &str| vec![("MEETFLOW_STORE__URL".to_string(), url.to_string())];
+        assert_eq!(store_backend(&[]), "sqlite");
+        assert_eq!(store_backend(&env("postgres://h/db")), "postgres");
+        assert_eq!(store_backend(&env("sqlite:///tmp/x.db")), "sqlite");
+    }
 
     #[test]
     fn worker_env_is_key_equals_value() {

@@ -15,6 +15,8 @@ pub struct Report {
     pub profile: &'static str,
     pub machine: Machine,
     pub server: &'static str,
+    /// The measured worker's store: `sqlite` (in `--dir`) or `postgres`.
+    pub store: &'static str,
     pub path: &'static str,
     pub lifecycles: usize,
     /// The concurrency-1 lifecycles run before the loaded ones.
@@ -182,8 +184,8 @@ pub fn lifecycle_lines(r: &Report, steps: &str) -> Vec<String> {
             r.lifecycles, r.concurrency, r.graph_latency_ms
         ),
         format!(
-            "  server {} ({} build), path {}",
-            r.server, r.profile, r.path
+            "  server {} ({} build), store {}, path {}",
+            r.server, r.profile, r.store, r.path
         ),
         format!("  lifecycles/s ({steps}): {:.1}", r.lifecycles_per_second),
         format!(

@@ -1,10 +1,9 @@
 use std::future::Future;
 
-use sqlx::postgres::PgConnection;
-use sqlx::{Connection, Executor};
+use sqlx::Executor;
 
-use crate::Store;
 use crate::connect::on_pool;
+use crate::{ScratchSchema, Store};
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -58,20 +57,17 @@ where
         }
         Kind::Postgres => {
             let base = pg_url();
-            let mut admin = PgConnection::connect(&base).await.unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL is required by the store tests and is not reachable at {} ({e}). \
-                     Start it, or point MEETFLOW_TEST_PG_URL at a server where the user may \
-                     create schemas.",
-                    redacted(&base)
-                )
-            });
-            let schema = format!("store_test_{}", uuid::Uuid::new_v4().simple());
-            admin
-                .execute(format!("CREATE SCHEMA {schema}").as_str())
+            let schema = ScratchSchema::create(&base, "store_test")
                 .await
-                .expect("create test schema");
-            let url = with_search_path(&base, &schema);
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is required by the store tests and is not reachable at {} \
+                         ({e}). Start it, or point MEETFLOW_TEST_PG_URL at a server where the \
+                         user may create schemas.",
+                        redacted(&base)
+                    )
+                });
+            let url = schema.url().to_owned();
             let outcome = match Store::connect(&url).await {
                 Ok(store) => {
                     let outcome = tokio::spawn(scenario(TestDb {
@@ -84,11 +80,7 @@ where
                 }
                 Err(e) => Err(e),
             };
-            admin
-                .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
-                .await
-                .expect("drop test schema");
-            admin.close().await.expect("close admin connection");
+            schema.drop_schema().await.expect("drop test schema");
             finish(outcome.expect("connect to PostgreSQL and migrate the test schema"));
         }
     }
@@ -105,15 +97,6 @@ fn finish(outcome: Result<(), tokio::task::JoinError>) {
 
 pub fn pg_url() -> String {
     std::env::var("MEETFLOW_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
-}
-
-/// Every connection of the store gets `search_path` through the startup options, so the
-/// migrations and all queries land in the test's own schema.
-pub fn with_search_path(base: &str, schema: &str) -> String {
-    let mut url = url::Url::parse(base).expect("MEETFLOW_TEST_PG_URL is a URL");
-    url.query_pairs_mut()
-        .append_pair("options", &format!("-c search_path={schema}"));
-    url.to_string()
 }
 
 fn redacted(url: &str) -> String {
