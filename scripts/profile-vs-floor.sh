@@ -15,8 +15,9 @@
 #
 # PROFILE_KEEP=DIR keeps the run in DIR instead of a temporary folder that is removed at the end:
 # the bench's folder, its report and log, and both workers' perf recordings with their `perf
-# script` texts (worker.txt, floor.txt) for a closer look. Keeping also spares the next run the deletion (ext4 without a
-# journal creates files more slowly for minutes after one; docs/performance.md).
+# script` texts (worker.txt, floor.txt) for a closer look. Keeping also spares the next run the
+# deletion (ext4 without a journal creates files more slowly for minutes after one;
+# docs/performance.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/bench-lib.sh"

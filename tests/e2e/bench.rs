@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::meetflow_binary;
+use crate::support::{meetflow_binary, pg_url};
 
 /// `meetflow bench ARGS --json --dir DIR`: its report and its stderr (the human lines).
 async fn bench_in(dir: &Path, args: &[&str]) -> (Value, String) {
@@ -82,8 +82,7 @@ async fn the_floor_copies_the_measured_shape() {
 async fn the_worker_s_store_can_be_postgres_in_a_schema_of_the_run_s_own() {
     use sqlx::Connection as _;
 
-    let base = std::env::var("MEETFLOW_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let base = pg_url();
     let mut pg = sqlx::PgConnection::connect(&base).await.unwrap();
     let bench_schemas = "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'bench\\_%'";
     let before: i64 = sqlx::query_scalar(bench_schemas)

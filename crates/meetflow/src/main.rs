@@ -87,7 +87,7 @@ enum Command {
         /// The measured worker's store in PostgreSQL instead of SQLite in --dir: the bench
         /// creates a schema of its own in this database for the run and drops it afterwards.
         #[arg(long, value_name = "POSTGRES_URL", value_parser = bench::parse_store_url)]
-        store_url: Option<String>,
+        store_url: Option<meetflow_config::StoreUrl>,
     },
     /// `meetflow bench`'s floor worker: runs only the no-op `FloorLifecycle`.
     #[command(hide = true)]

@@ -95,8 +95,8 @@ struct Idle<C> {
 
 /// A borrowed connection, handed back when dropped.
 pub(crate) struct Lent<'a, C: Connection + 'static> {
-    connection: Option<C>,
-    opened: Instant,
+    /// The connection and when it was opened; `since` is set again when it is handed back.
+    idle: Option<Idle<C>>,
     from: &'a Connections<C>,
     _permit: SemaphorePermit<'a>,
 }
@@ -118,16 +118,8 @@ impl<C: Connection + 'static> Connections<C> {
             idle: Mutex::new(Vec::new()),
             acquire_timeout,
         };
-        let deadline = Instant::now() + acquire_timeout;
-        let first = tokio::time::timeout_at(deadline, connections.connect(deadline))
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)??;
-        let now = Instant::now();
-        connections.idle_list().push(Idle {
-            connection: first,
-            opened: now,
-            since: now,
-        });
+        // Lent and handed straight back: it stays idle for the first call.
+        drop(connections.acquire().await?);
         Ok(connections)
     }
 
@@ -148,24 +140,24 @@ impl<C: Connection + 'static> Connections<C> {
             .acquire()
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        while let Some(mut idle) = self.take_idle() {
-            if self.upkeep.needs_ping(&idle, Instant::now())
-                && idle.connection.ping().await.is_err()
-            {
-                // Dropped, not closed: a broken connection has nobody to say goodbye to.
-                continue;
+        let idle = loop {
+            let now = Instant::now();
+            let Some(mut idle) = self.take_idle(now) else {
+                let connection = self.connect(deadline).await?;
+                break Idle {
+                    connection,
+                    opened: now,
+                    since: now,
+                };
+            };
+            // Dropped, not closed, when the ping fails: a broken connection has nobody to say
+            // goodbye to.
+            if !self.upkeep.needs_ping(&idle, now) || idle.connection.ping().await.is_ok() {
+                break idle;
             }
-            return Ok(Lent {
-                connection: Some(idle.connection),
-                opened: idle.opened,
-                from: self,
-                _permit: permit,
-            });
-        }
-        let connection = self.connect(deadline).await?;
+        };
         Ok(Lent {
-            connection: Some(connection),
-            opened: Instant::now(),
+            idle: Some(idle),
             from: self,
             _permit: permit,
         })
@@ -173,8 +165,7 @@ impl<C: Connection + 'static> Connections<C> {
 
     /// The most recently handed back connection still within its lifetime, closing in the
     /// background those past their lifetime or idle time.
-    fn take_idle(&self) -> Option<Idle<C>> {
-        let now = Instant::now();
+    fn take_idle(&self, now: Instant) -> Option<Idle<C>> {
         let mut idle = self.idle_list();
         let expired: Vec<Idle<C>> = idle
             .extract_if(.., |c| self.upkeep.expired(c, now))
@@ -231,7 +222,7 @@ impl<C: Connection + 'static> Lent<'_, C> {
     /// itself failed (not merely the statement).
     pub(crate) fn check<T>(&mut self, result: &Result<T, sqlx::Error>) {
         if result.as_ref().is_err_and(crate::error::connection_lost) {
-            self.connection = None;
+            self.idle = None;
         }
     }
 }
@@ -240,24 +231,21 @@ impl<C: Connection + 'static> Deref for Lent<'_, C> {
     type Target = C;
 
     fn deref(&self) -> &C {
-        self.connection.as_ref().expect("lent until dropped")
+        &self.idle.as_ref().expect("lent until dropped").connection
     }
 }
 
 impl<C: Connection + 'static> DerefMut for Lent<'_, C> {
     fn deref_mut(&mut self) -> &mut C {
-        self.connection.as_mut().expect("lent until dropped")
+        &mut self.idle.as_mut().expect("lent until dropped").connection
     }
 }
 
 impl<C: Connection + 'static> Drop for Lent<'_, C> {
     fn drop(&mut self) {
-        if let Some(connection) = self.connection.take() {
-            self.from.idle_list().push(Idle {
-                connection,
-                opened: self.opened,
-                since: Instant::now(),
-            });
+        if let Some(mut idle) = self.idle.take() {
+            idle.since = Instant::now();
+            self.from.idle_list().push(idle);
         }
         // The permit goes back after the connection, so its next holder finds one idle.
     }

@@ -98,20 +98,23 @@ pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => true,
-        // 08xxx connection exceptions, 57P0x the server ending sessions (admin shutdown,
-        // crash shutdown, cannot connect now, database dropped).
         sqlx::Error::Database(db) => db
             .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-            .is_some_and(|pg| pg.code().starts_with("08") || pg.code().starts_with("57P")),
+            .is_some_and(|pg| ends_session(pg.code())),
         _ => false,
     }
 }
 
-/// 40001 serialization_failure, 40P01 deadlock_detected, 08xxx connection exceptions, 53xxx
-/// insufficient resources (e.g. too many connections), 57P0x operator intervention (server
-/// shutting down or restarting).
+/// 08xxx connection exceptions, 57P0x operator intervention (the server shutting down,
+/// restarting or refusing connections for now, the database dropped): the session is over.
+fn ends_session(sqlstate: &str) -> bool {
+    ["08", "57P"].iter().any(|p| sqlstate.starts_with(p))
+}
+
+/// A session-ending SQLSTATE ([`ends_session`]), 40001 serialization_failure, 40P01
+/// deadlock_detected, 53xxx insufficient resources (e.g. too many connections).
 fn is_transient_sqlstate(code: &str) -> bool {
-    matches!(code, "40001" | "40P01") || ["08", "53", "57P"].iter().any(|p| code.starts_with(p))
+    ends_session(code) || matches!(code, "40001" | "40P01") || code.starts_with("53")
 }
 
 /// SQLite reports extended result codes; the low byte is the primary code.

@@ -2,7 +2,8 @@
 //! `meetflow bench --store-url` gets tables of its own in a shared database and leaves nothing
 //! behind.
 
-use sqlx::{Connection as _, Executor as _, PgConnection};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
 
 use crate::StoreError;
 
@@ -25,16 +26,10 @@ impl ScratchSchema {
                     .all(|c| c.is_ascii_alphanumeric() || c == '_'),
             "a schema prefix is a plain identifier"
         );
-        let mut url = url::Url::parse(base).map_err(|_| StoreError::UnsupportedUrl {
-            scheme: "(not a URL)".to_owned(),
-        })?;
-        if !matches!(url.scheme(), "postgres" | "postgresql") {
-            return Err(StoreError::UnsupportedUrl {
-                scheme: url.scheme().to_owned(),
-            });
-        }
+        let mut url = url::Url::parse(base)
+            .map_err(|e| StoreError::InvalidUrl(sqlx::Error::Configuration(e.into())))?;
         let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(base).await?;
+        let mut admin = PgConnection::connect_with(&PgConnectOptions::from_url(&url)?).await?;
         admin
             .execute(format!("CREATE SCHEMA {name}").as_str())
             .await?;

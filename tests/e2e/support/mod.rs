@@ -18,7 +18,7 @@ pub use emulator::EmulatorView;
 pub use history::{histories_dir, save_history};
 pub use mail::{Eml, read_outbox};
 pub use peers::{artifacts_dir, meetflow_binary, peers_dir};
-pub use postgres::PgSchema;
+pub use postgres::{PgSchema, pg_url};
 pub use prometheus::Prometheus;
 pub use proxy::TcpProxy;
 pub use scrape::Samples;

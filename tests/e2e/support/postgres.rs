@@ -8,10 +8,15 @@ pub struct PgSchema {
     pub url: String,
 }
 
+/// The machine's PostgreSQL, or `MEETFLOW_TEST_PG_URL`.
+pub fn pg_url() -> String {
+    std::env::var("MEETFLOW_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
 impl PgSchema {
     pub async fn create() -> Self {
-        let base = std::env::var("MEETFLOW_TEST_PG_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let base = pg_url();
         let schema = ScratchSchema::create(&base, "e2e")
             .await
             .unwrap_or_else(|e| {

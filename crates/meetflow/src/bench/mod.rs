@@ -32,6 +32,7 @@ use std::{
 
 use anyhow::Context;
 use futures_util::{StreamExt, stream};
+use meetflow_config::StoreUrl;
 use meetflow_graph_emulator::{ControlClient, Fault};
 use meetflow_proto::v1::AppointmentPhase;
 use meetflow_store::ScratchSchema;
@@ -90,17 +91,15 @@ pub struct BenchOptions {
     pub worker_env: Vec<(String, String)>,
     /// A PostgreSQL database for the measured worker's store, in a schema of the run's own;
     /// `None`: SQLite in `dir`, as `meetflow dev` runs it.
-    pub store_url: Option<String>,
+    pub store_url: Option<StoreUrl>,
 }
 
 /// `--store-url`: a `postgres://` (or `postgresql://`) URL; SQLite is the default already.
-pub fn parse_store_url(arg: &str) -> Result<String, String> {
-    let scheme = arg.split_once("://").map_or("", |(scheme, _)| scheme);
-    if matches!(scheme, "postgres" | "postgresql") {
-        Ok(arg.to_owned())
-    } else {
-        Err("expected a postgres:// URL (SQLite in --dir is the default)".to_owned())
-    }
+pub fn parse_store_url(arg: &str) -> Result<StoreUrl, String> {
+    StoreUrl::parse(arg)
+        .ok()
+        .filter(StoreUrl::is_postgres)
+        .ok_or_else(|| "expected a postgres:// URL (SQLite in --dir is the default)".to_owned())
 }
 
 /// The store the measured worker uses: its `MEETFLOW_STORE__URL` when one is set (by
@@ -229,7 +228,7 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
     }
     let schema = match &opts.store_url {
         Some(url) => Some(
-            ScratchSchema::create(url, "bench")
+            ScratchSchema::create(url.expose(), "bench")
                 .await
                 .context("--store-url: creating the run's schema")?,
         ),
