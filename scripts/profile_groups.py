@@ -23,7 +23,7 @@ GROUPS = [
     ("mail outbox (write, fsync, rename)", r"meetflow_mail::outbox"),
     # The outbox's kernel work, whose stacks perf often cannot unwind back into the outbox's
     # frames (the store's SQLite writes matched above; it does not fsync).
-    ("files: fsync, create, rename (kernel)", r"vfs_fsync|do_fsync|do_filp_open|do_renameat|vfs_rename"),
+    ("files: fsync, create, link, rename (kernel)", r"vfs_fsync|do_fsync|do_filp_open|do_linkat|vfs_link|do_renameat|vfs_rename"),
     ("mail and ICS composition", r"meetflow_mail::compose|meetflow_ics|render_ics"),
     ("Graph client (reqwest)", r"meetflow_graph|reqwest"),
     ("tracing (spans, log lines)", r"tracing_subscriber|tracing_core|tracing::span"),

@@ -1,11 +1,11 @@
-//! The file outbox: one file per delivery, retries replace it, failures are temporary.
+//! The file outbox: one file per delivery, which a retry finds and keeps; failures are temporary.
 
 use meetflow_mail::{Audience, FromHeader, Locale, Outbox, Step, Transport, compose};
 
 use crate::support::fixtures;
 
 #[tokio::test]
-async fn a_repeated_send_overwrites_itself() {
+async fn a_repeated_send_leaves_one_file() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::new(dir.path().join("outbox"));
     let ics = fixtures::ics(&Step::Approved, Some(fixtures::JOIN_URL));

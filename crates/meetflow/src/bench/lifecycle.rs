@@ -1,9 +1,9 @@
 //! One appointment's life as the PSA drives it, in one of two shapes ([`Path`]).
 //!
-//! Progress is watched through the outbox (each mail's file appears by rename) and the
-//! workflow's result (a long poll), not by polling the `state` query: queries are work for the
-//! worker and the server (and a billable Action each on Temporal Cloud), so polling them would
-//! load what the bench measures. The full path sends one query per lifecycle, for the meeting's
+//! Progress is watched through the outbox (each mail's file appears under its name only whole)
+//! and the workflow's result (a long poll), not by polling the `state` query: queries are work
+//! for the worker and the server (and a billable Action each on Temporal Cloud), so polling them
+//! would load what the bench measures. The full path sends one query per lifecycle, for the meeting's
 //! event id; [`Driver::queries`] counts them.
 
 use std::{
