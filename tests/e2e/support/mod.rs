@@ -32,7 +32,22 @@ use temporalio_client::{WorkflowGetResultOptions, errors::WorkflowGetResultError
 use temporalio_common::{UntypedWorkflow, error::IncomingError};
 
 /// Polls `check` until it returns `Some`, or fails after `within` with the last observation.
-pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+pub async fn eventually<T, F, Fut>(within: Duration, what: &str, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    eventually_noting(within, what, check, String::new).await
+}
+
+/// [`eventually`], whose failure also says `noted()` (e.g. the last state seen, which a later
+/// failed call would otherwise hide).
+async fn eventually_noting<T, F, Fut>(
+    within: Duration,
+    what: &str,
+    mut check: F,
+    noted: impl Fn() -> String,
+) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<Option<T>>>,
@@ -46,13 +61,14 @@ where
             Err(e) => last = format!("{e:#}"),
         }
         if tokio::time::Instant::now() > deadline {
-            panic!("{what}: not within {within:?} (last: {last})");
+            panic!("{what}: not within {within:?} (last: {last}){}", noted());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-/// The appointment's `state` query, polled until `done` holds.
+/// The appointment's `state` query, polled until `done` holds. On failure it names the last
+/// state the query returned as well as the last observation (a query that timed out, say).
 pub async fn state_when(
     stack: &Stack,
     id: &str,
@@ -60,10 +76,23 @@ pub async fn state_when(
     what: &str,
     done: impl Fn(&AppointmentState) -> bool,
 ) -> AppointmentState {
-    eventually(within, what, || async {
-        let s = meetflow::inspect::state(&stack.client, id).await?;
-        Ok(done(&s).then_some(s))
-    })
+    let seen = std::sync::Mutex::new(None::<AppointmentState>);
+    eventually_noting(
+        within,
+        what,
+        || async {
+            let s = meetflow::inspect::state(&stack.client, id).await?;
+            if done(&s) {
+                return Ok(Some(s));
+            }
+            *seen.lock().expect("not poisoned") = Some(s);
+            Ok(None)
+        },
+        || match &*seen.lock().expect("not poisoned") {
+            Some(s) => format!("; last state seen: {s:?}"),
+            None => "; no state seen".into(),
+        },
+    )
     .await
 }
 
