@@ -34,7 +34,7 @@ fn loopback(port: u16) -> SocketAddr {
 async fn lifecycles_survive_every_dependency_failing_in_turn() {
     let pg = PgSchema::create().await;
     let pg_addr = {
-        let u = url::Url::parse(&pg.url).unwrap();
+        let u = url::Url::parse(pg.url()).unwrap();
         loopback(u.port().unwrap_or(5432))
     };
     let store = TcpProxy::start(pg_addr).await;
@@ -50,7 +50,7 @@ async fn lifecycles_survive_every_dependency_failing_in_turn() {
         })
         .collect();
     env.extend([
-        ("MEETFLOW_STORE__URL".into(), proxied(&pg.url, &store)),
+        ("MEETFLOW_STORE__URL".into(), proxied(pg.url(), &store)),
         // Work of a killed worker resumes after this instead of a minute.
         (
             "MEETFLOW_TENANTS__DEMO__ACTIVITY_ATTEMPT_TIMEOUT_SECS".into(),

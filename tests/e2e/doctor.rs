@@ -124,7 +124,7 @@ async fn doctor_passes_a_healthy_stack_and_names_each_fault_with_its_fix() {
     let sink = SmtpSink::start(&dir.path().join("smtp"));
     let stack = Stack::without_worker(Vec::new()).await;
     let mut healthy = sink.overrides();
-    healthy.push(var("MEETFLOW_STORE__URL", &pg.url));
+    healthy.push(var("MEETFLOW_STORE__URL", pg.url()));
 
     let run = doctor(&stack, &healthy, false).await;
     eprintln!("{}", run.out);

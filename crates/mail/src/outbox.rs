@@ -37,14 +37,25 @@ impl Outbox {
     }
 
     fn write(&self, mail: &ComposedMail) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let dir = File::open(&self.dir)?;
+        let dir = self.open_dir()?;
         let name = file_name(&mail.message_id);
         let head = return_path(mail);
         place(&dir, &self.dir, &name, &[head.as_bytes(), &mail.bytes])?;
         // The name must be durable before the mail counts as sent — also when an earlier attempt
         // placed the file and died before this sync.
         dir.sync_all()
+    }
+
+    /// The directory, created when missing (first mail, or removed since): the mail path's
+    /// common case is one open, not a `mkdir` and a `stat` per mail as well.
+    fn open_dir(&self) -> std::io::Result<File> {
+        match File::open(&self.dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.dir)?;
+                File::open(&self.dir)
+            }
+            opened => opened,
+        }
     }
 }
 

@@ -10,18 +10,19 @@
 //! - A PostgreSQL connection can be dropped by the server while it sits idle (a fail-over, a
 //!   restart, an idle timeout on a proxy): one unused for half a second or more is pinged
 //!   before it is lent, and replaced when that fails, so a caller without a retry policy (the
-//!   CLI, the artifact-link server) gets a working connection after an outage. One handed back less than half a second
-//!   ago is lent as it is (HikariCP's `aliveBypassWindowMs`, the same 500 ms): under load a
-//!   statement is then one round trip instead of sqlx's three. The price: a connection the
-//!   server drops within that half second fails its next call once, with a retryable error,
-//!   and is replaced.
+//!   CLI, the artifact-link server) gets a working connection after an outage. One handed back
+//!   less than half a second ago is lent as it is (HikariCP's `aliveBypassWindowMs`, the same
+//!   500 ms): under load a statement is then one round trip instead of sqlx's three. The price:
+//!   a connection the server drops within that half second fails its next call once, with a
+//!   retryable error, and is replaced.
 //!
 //! A connection handed back mid-statement (a call cancelled by its activity's timeout) is safe
 //! to lend again: a SQLite connection's thread runs commands in order and finishes or rolls back
 //! the abandoned one before the next borrower's; a PostgreSQL connection drains what the
 //! abandoned statement left unread (and sends a dropped transaction's queued ROLLBACK) before
-//! it runs anything else (sqlx's `wait_until_ready`, at the start of every command). A connection whose call failed on the connection itself (I/O,
-//! protocol, its SQLite thread gone) is not lent again; its place is filled by a new one.
+//! it runs anything else (sqlx's `wait_until_ready`, at the start of every command). A
+//! connection whose call failed on the connection itself (I/O, protocol, its SQLite thread
+//! gone) is not lent again; its place is filled by a new one.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
@@ -387,18 +388,26 @@ mod tests {
         ));
     }
 
-    /// The server ends an idle connection's backend (as a fail-over or restart does): once the
-    /// connection has been unused for the window, the ping before its next loan finds that, and
-    /// the call gets a new connection instead of the broken one's error.
-    #[tokio::test]
-    async fn a_connection_the_server_dropped_is_replaced_before_it_is_lent() {
+    /// Connections pinged after `ping_when_idle_for` unused, whose one connection's backend the
+    /// server has just ended (as a fail-over or restart does), and that backend's pid.
+    async fn with_its_backend_ended(
+        ping_when_idle_for: Duration,
+    ) -> (Connections<PgConnection>, i32) {
         let c = server(Upkeep {
-            ping_when_idle_for: Some(Duration::from_millis(100)),
+            ping_when_idle_for: Some(ping_when_idle_for),
             ..Upkeep::SERVER
         })
         .await;
         let before = backend_pid(&c).await;
         terminate(before).await;
+        (c, before)
+    }
+
+    /// Once the connection has been unused for the window, the ping before its next loan finds
+    /// its backend gone, and the call gets a new connection instead of the broken one's error.
+    #[tokio::test]
+    async fn a_connection_the_server_dropped_is_replaced_before_it_is_lent() {
+        let (c, before) = with_its_backend_ended(Duration::from_millis(100)).await;
         tokio::time::sleep(Duration::from_millis(150)).await;
         let after = backend_pid(&c).await;
         assert_ne!(before, after);
@@ -410,13 +419,7 @@ mod tests {
     /// replaced.
     #[tokio::test]
     async fn a_connection_used_within_the_window_is_lent_unchecked() {
-        let c = server(Upkeep {
-            ping_when_idle_for: Some(Duration::from_secs(60)),
-            ..Upkeep::SERVER
-        })
-        .await;
-        let before = backend_pid(&c).await;
-        terminate(before).await;
+        let (c, before) = with_its_backend_ended(Duration::from_secs(60)).await;
         let mut lent = c.acquire().await.unwrap();
         let failed = sqlx::query("SELECT 1").execute(&mut *lent).await;
         assert!(failed.is_err(), "the terminated backend answered");

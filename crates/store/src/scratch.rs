@@ -2,8 +2,8 @@
 //! `meetflow bench --store-url` gets tables of its own in a shared database and leaves nothing
 //! behind.
 
-use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
+use sqlx::postgres::PgConnection;
+use sqlx::{Connection as _, Executor as _};
 
 use crate::StoreError;
 
@@ -29,7 +29,7 @@ impl ScratchSchema {
         let mut url = url::Url::parse(base)
             .map_err(|e| StoreError::InvalidUrl(sqlx::Error::Configuration(e.into())))?;
         let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect_with(&PgConnectOptions::from_url(&url)?).await?;
+        let mut admin = PgConnection::connect(base).await?;
         admin
             .execute(format!("CREATE SCHEMA {name}").as_str())
             .await?;

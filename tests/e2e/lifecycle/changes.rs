@@ -8,7 +8,7 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     let maildir = tempfile::tempdir().unwrap();
     let smtp = SmtpSink::start(maildir.path());
     let mut overrides = smtp.overrides();
-    overrides.push(("MEETFLOW_STORE__URL".into(), pg.url.clone()));
+    overrides.push(("MEETFLOW_STORE__URL".into(), pg.url().to_owned()));
     let stack = Stack::start_with(overrides).await;
     let id = "appointment/demo/life-1";
     approve_scheduled(&stack, id, &approval("demo", "life-1")).await;
@@ -87,7 +87,7 @@ async fn approve_reschedule_twice_cancel_on_postgres_and_smtp() {
     }
 
     // Store (PostgreSQL): the row follows, deliveries once per recipient per step.
-    let store = meetflow_store::Store::connect(&pg.url).await.unwrap();
+    let store = meetflow_store::Store::connect(pg.url()).await.unwrap();
     let row = store.get_meeting("demo", "life-1").await.unwrap().unwrap();
     assert_eq!((row.sequence, row.status.as_str()), (3, "cancelled"));
     assert_eq!(store.count_deliveries("demo", "life-1").await.unwrap(), 8);

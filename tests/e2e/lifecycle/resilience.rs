@@ -135,7 +135,7 @@ async fn an_identity_outage_and_graph_replication_lag_are_waited_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_outage_is_shown_and_waited_out() {
     let pg = PgSchema::create().await;
-    let mut url = url::Url::parse(&pg.url).unwrap();
+    let mut url = url::Url::parse(pg.url()).unwrap();
     let target: SocketAddr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))
         .parse()
         .unwrap();

@@ -5,7 +5,6 @@ use meetflow_store::ScratchSchema;
 
 pub struct PgSchema {
     schema: ScratchSchema,
-    pub url: String,
 }
 
 /// The machine's PostgreSQL, or `MEETFLOW_TEST_PG_URL`.
@@ -22,10 +21,12 @@ impl PgSchema {
             .unwrap_or_else(|e| {
                 panic!("PostgreSQL at {base} is required (scripts/setup.sh starts it): {e}")
             });
-        Self {
-            url: schema.url().to_owned(),
-            schema,
-        }
+        Self { schema }
+    }
+
+    /// The URL that opens a store in this schema.
+    pub fn url(&self) -> &str {
+        self.schema.url()
     }
 
     pub async fn drop_schema(self) {

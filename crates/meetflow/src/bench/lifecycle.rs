@@ -3,8 +3,8 @@
 //! Progress is watched through the outbox (each mail's file appears under its name only whole)
 //! and the workflow's result (a long poll), not by polling the `state` query: queries are work
 //! for the worker and the server (and a billable Action each on Temporal Cloud), so polling them
-//! would load what the bench measures. The full path sends one query per lifecycle, for the meeting's
-//! event id; [`Driver::queries`] counts them.
+//! would load what the bench measures. The full path sends one query per lifecycle, for the
+//! meeting's event id; [`Driver::queries`] counts them.
 
 use std::{
     path::{Path as FsPath, PathBuf},
